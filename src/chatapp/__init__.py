@@ -1,0 +1,1 @@
+"""chatapp: a chat backend that speaks the Strapi chat app's protocols."""

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from chatapp.domain.chat_message import ChatMessage
+from chatapp.domain.user import User
+
+
+@dataclass(slots=True)
+class InMemoryDatabase:
+    """The committed state shared by every in-memory unit of work and the message log."""
+
+    users: dict[int, User] = field(default_factory=dict)
+    messages: dict[int, ChatMessage] = field(default_factory=dict)
+    by_client_id: dict[tuple[int, str], int] = field(default_factory=dict)  # (user_id, client_id) -> id
+    user_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    available: bool = True  # tests switch this off to simulate an unreachable database

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from dataclasses import replace
+
+from chatapp.adapters.memory.database import InMemoryDatabase
+from chatapp.application.ports.persistence import UserRepository
+from chatapp.domain.errors import AlreadyTaken
+from chatapp.domain.user import NewUser, User
+
+TAKEN = "Email or Username are already taken"
+
+
+def clashes(a: User, b: User) -> bool:
+    return a.id != b.id and (a.username.lower() == b.username.lower() or a.email == b.email)
+
+
+class InMemoryUserRepository(UserRepository):
+    """Reads see committed users plus this transaction's own staged writes."""
+
+    def __init__(self, db: InMemoryDatabase) -> None:
+        self._db = db
+        self.staged: dict[int, User] = {}
+
+    def _visible(self) -> list[User]:
+        merged = {**self._db.users, **self.staged}
+        return list(merged.values())
+
+    def _find(self, predicate) -> User | None:  # type: ignore[no-untyped-def]
+        for user in self._visible():
+            if predicate(user):
+                return replace(user)
+        return None
+
+    async def add(self, user: NewUser) -> User:
+        created = User(
+            id=next(self._db.user_ids),
+            document_id=user.document_id,
+            username=user.username,
+            email=user.email,
+            password_hash=user.password_hash,
+            confirmed=user.confirmed,
+            created_at=user.created_at,
+            updated_at=user.created_at,
+            published_at=user.created_at,
+        )
+        if any(clashes(created, other) for other in self._visible()):
+            raise AlreadyTaken(TAKEN)
+        self.staged[created.id] = created
+        return replace(created)
+
+    async def get(self, user_id: int) -> User | None:
+        return self._find(lambda u: u.id == user_id)
+
+    async def find_by_identifier(self, identifier: str) -> User | None:
+        folded = identifier.lower()
+        return self._find(lambda u: u.email == folded or u.username.lower() == folded)
+
+    async def find_by_username(self, username: str) -> User | None:
+        folded = username.lower()
+        return self._find(lambda u: u.username.lower() == folded)
+
+    async def find_by_email(self, email: str) -> User | None:
+        return self._find(lambda u: u.email == email)
+
+    async def find_by_reset_code_hash(self, code_hash: str) -> User | None:
+        return self._find(lambda u: u.reset_code_hash == code_hash)
+
+    async def save(self, user: User) -> None:
+        self.staged[user.id] = replace(user)
+
+    def publish(self) -> None:
+        """Apply staged writes to the shared state (called by the unit of work's commit)."""
+        for user in self.staged.values():
+            if any(clashes(user, other) for other in self._db.users.values()):
+                raise AlreadyTaken(TAKEN)
+        self._db.users.update(self.staged)
+        self.staged.clear()

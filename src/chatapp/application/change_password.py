@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chatapp.application.ports.persistence import UnitOfWork
+from chatapp.application.ports.security import PasswordHasher, TokenIssuer
+from chatapp.application.ports.system import Clock
+from chatapp.application.results import SignedIn
+from chatapp.domain.errors import InvalidInput, Unauthenticated
+from chatapp.domain.rules import check_password
+from chatapp.domain.user import User
+
+
+@dataclass(slots=True, kw_only=True, frozen=True)
+class ChangePasswordCommand:
+    user: User
+    current_password: str
+    password: str
+    password_confirmation: str
+
+
+class ChangePassword:
+    """Replace a signed-in user's password.
+
+    - the current password must be right, the new one valid and confirmed;
+    - every token issued before the change stops working; a fresh one is returned.
+    """
+
+    def __init__(self, uow: UnitOfWork, hasher: PasswordHasher, tokens: TokenIssuer, clock: Clock) -> None:
+        self._uow = uow
+        self._hasher = hasher
+        self._tokens = tokens
+        self._clock = clock
+
+    async def __call__(self, command: ChangePasswordCommand) -> SignedIn:
+        password = check_password(command.password)
+        if command.password != command.password_confirmation:
+            raise InvalidInput("Passwords do not match")
+        if not await self._hasher.verify(command.current_password, command.user.password_hash):
+            raise InvalidInput("The provided current password is invalid")
+        password_hash = await self._hasher.hash(password)
+        async with self._uow as uow:
+            user = await uow.users.get(command.user.id)
+            if user is None:
+                raise Unauthenticated("Missing or invalid credentials")
+            user.password_hash = password_hash
+            user.password_changed_at = self._clock.now()
+            user.revoke_tokens()
+            await uow.users.save(user)
+            await uow.commit()
+        return SignedIn(user=user, jwt=self._tokens.issue(user.id, user.token_version))

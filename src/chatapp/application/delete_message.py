@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from chatapp.application.ports.persistence import UnitOfWork
+from chatapp.domain.chat_message import ChatMessage
+from chatapp.domain.errors import NotFound
+
+
+class DeleteMessage:
+    """Delete one of the caller's own messages; someone else's is NotFound."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def __call__(self, document_id: str, user_id: int) -> ChatMessage:
+        async with self._uow as uow:
+            message = await uow.messages.delete(document_id, user_id)
+            if message is None:
+                raise NotFound("Not Found")
+            await uow.commit()
+        return message

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import hashlib
+
+from chatapp.application.policy import Policy
+from chatapp.application.ports.persistence import UnitOfWork
+from chatapp.application.ports.system import Clock, EmailSender, IdGenerator
+from chatapp.domain.rules import normalise_email
+
+
+def hash_reset_code(code: str) -> str:
+    """Codes are long random strings, so a fast digest is enough to keep them out of the database."""
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+class ForgotPassword:
+    """Email a one-time reset code to the account's address.
+
+    - the answer is the same whether or not the email belongs to an account;
+    - the code is random, stored only as a hash, expires after Policy.reset_code_ttl and
+      replaces any earlier code.
+    """
+
+    def __init__(
+        self, uow: UnitOfWork, ids: IdGenerator, clock: Clock, mailer: EmailSender, policy: Policy
+    ) -> None:
+        self._uow = uow
+        self._ids = ids
+        self._clock = clock
+        self._mailer = mailer
+        self._policy = policy
+
+    async def __call__(self, email: str) -> None:
+        email = normalise_email(email)
+        code = self._ids.secret_code()
+        async with self._uow as uow:
+            user = await uow.users.find_by_email(email)
+            if user is None or user.blocked:
+                return
+            user.reset_code_hash = hash_reset_code(code)
+            user.reset_code_expires_at = self._clock.now() + self._policy.reset_code_ttl
+            await uow.users.save(user)
+            await uow.commit()
+        await self._mailer.send_password_reset(user.email, user.username, code)

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from chatapp.application.ports.persistence import UnitOfWork
+from chatapp.application.ports.security import TokenIssuer
+from chatapp.domain.errors import Unauthenticated
+from chatapp.domain.user import User
+
+
+class GetCurrentUser:
+    """Resolve a bearer token to its user.
+
+    The token must be valid and unexpired, its user must exist and not be blocked, and its
+    token version must be the user's current one (a password change or reset, or blocking,
+    revokes every token issued before it, even within the same second).
+    """
+
+    def __init__(self, uow: UnitOfWork, tokens: TokenIssuer) -> None:
+        self._uow = uow
+        self._tokens = tokens
+
+    async def __call__(self, token: str | None) -> User:
+        if not token:
+            raise Unauthenticated("Missing or invalid credentials")
+        claims = self._tokens.read(token)
+        async with self._uow as uow:
+            user = await uow.users.get(claims.user_id)
+        if user is None or user.blocked or user.token_version != claims.token_version:
+            raise Unauthenticated("Missing or invalid credentials")
+        return user

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from dataclasses import replace
+
+from chatapp.application.policy import Policy
+from chatapp.application.ports.persistence import MessagePage, MessageQuery, UnitOfWork
+from chatapp.domain.errors import InvalidInput
+
+
+class ListMessages:
+    """One page of the caller's own messages (never anyone else's).
+
+    - page >= 1 and page_size >= 1, page_size clamped to Policy.max_page_size;
+    - the query names the user, so privacy does not depend on the caller remembering a filter.
+    """
+
+    def __init__(self, uow: UnitOfWork, policy: Policy) -> None:
+        self._uow = uow
+        self._max_page_size = policy.max_page_size
+
+    async def __call__(self, query: MessageQuery) -> MessagePage:
+        if query.page < 1 or query.page_size < 1:
+            raise InvalidInput("pagination page and pageSize must be positive integers")
+        if query.page_size > self._max_page_size:
+            query = replace(query, page_size=self._max_page_size)
+        async with self._uow as uow:
+            return await uow.messages.list(query)

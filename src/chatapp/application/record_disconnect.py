@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from chatapp.application.ports.persistence import MessageLog
+from chatapp.application.ports.system import Clock, IdGenerator
+from chatapp.domain.chat_message import ChatMessage, MessageKind, NewChatMessage
+from chatapp.domain.user import User
+
+
+class RecordDisconnect:
+    """Store the `<username> has disconnected` row that ends every authenticated connection."""
+
+    def __init__(self, log: MessageLog, ids: IdGenerator, clock: Clock) -> None:
+        self._log = log
+        self._ids = ids
+        self._clock = clock
+
+    async def __call__(self, user: User) -> ChatMessage:
+        return await self._log.append(
+            NewChatMessage(
+                document_id=self._ids.document_id(),
+                user_id=user.id,
+                username=user.username,
+                user_document_id=user.document_id,
+                message=f"{user.username} has disconnected",
+                kind=MessageKind.DISCONNECT,
+                client_id=None,
+                timestamp=self._clock.now(),
+            )
+        )

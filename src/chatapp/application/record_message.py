@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chatapp.application.policy import Policy
+from chatapp.application.ports.persistence import MessageLog
+from chatapp.application.ports.system import Clock, IdGenerator
+from chatapp.domain.chat_message import ChatMessage, MessageKind, NewChatMessage
+from chatapp.domain.errors import Forbidden, InvalidInput
+from chatapp.domain.rules import CLIENT_ID_MAX_CHARS, check_message_content
+from chatapp.domain.user import User
+
+
+@dataclass(slots=True, kw_only=True, frozen=True)
+class RecordMessageCommand:
+    author: User
+    content: str
+    client_id: str | None = None
+    on_behalf_of: int | str | None = None  # a user named by the client; must be the author
+
+
+def names_author(claimed: int | str, author: User) -> bool:
+    """A claimed user matches by integer id (also as a numeric string) or by documentId."""
+    return str(claimed) in (str(author.id), author.document_id)
+
+
+class RecordMessage:
+    """Store one chat message from an authenticated author; the only place that decides validity.
+
+    - content: 1..Policy.message_max_chars characters after trimming, stored exactly as sent;
+    - a client naming any other user than the author is Forbidden and nothing is stored;
+    - the timestamp is the server's clock, never the client's;
+    - the same client_id from the same author returns the original row (idempotent retry);
+    - returns only after the row is committed (StorageUnavailable otherwise).
+    """
+
+    def __init__(self, log: MessageLog, ids: IdGenerator, clock: Clock, policy: Policy) -> None:
+        self._log = log
+        self._ids = ids
+        self._clock = clock
+        self._max_chars = policy.message_max_chars
+
+    async def __call__(self, command: RecordMessageCommand) -> ChatMessage:
+        author = command.author
+        if command.on_behalf_of is not None and not names_author(command.on_behalf_of, author):
+            raise Forbidden("You may only send messages as yourself")
+        content = check_message_content(command.content, self._max_chars)
+        client_id = command.client_id
+        if client_id is not None and not 1 <= len(client_id) <= CLIENT_ID_MAX_CHARS:
+            raise InvalidInput(f"clientId must be 1..{CLIENT_ID_MAX_CHARS} characters")
+        return await self._log.append(
+            NewChatMessage(
+                document_id=self._ids.document_id(),
+                user_id=author.id,
+                username=author.username,
+                user_document_id=author.document_id,
+                message=content,
+                kind=MessageKind.MESSAGE,
+                client_id=client_id,
+                timestamp=self._clock.now(),
+            )
+        )

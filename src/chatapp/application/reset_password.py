@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chatapp.application.forgot_password import hash_reset_code
+from chatapp.application.ports.persistence import UnitOfWork
+from chatapp.application.ports.security import PasswordHasher, TokenIssuer
+from chatapp.application.ports.system import Clock
+from chatapp.application.results import SignedIn
+from chatapp.domain.errors import InvalidInput
+from chatapp.domain.rules import check_password
+
+BAD_CODE = "Incorrect code provided"
+
+
+@dataclass(slots=True, kw_only=True, frozen=True)
+class ResetPasswordCommand:
+    code: str
+    password: str
+    password_confirmation: str
+
+
+class ResetPassword:
+    """Set a new password with a code from ForgotPassword.
+
+    - the code must be known and unexpired; only a successful reset consumes it;
+    - every token issued before the reset stops working; a fresh one is returned.
+    """
+
+    def __init__(self, uow: UnitOfWork, hasher: PasswordHasher, tokens: TokenIssuer, clock: Clock) -> None:
+        self._uow = uow
+        self._hasher = hasher
+        self._tokens = tokens
+        self._clock = clock
+
+    async def __call__(self, command: ResetPasswordCommand) -> SignedIn:
+        if command.password != command.password_confirmation:
+            raise InvalidInput("Passwords do not match")
+        password = check_password(command.password)
+        if not command.code:
+            raise InvalidInput(BAD_CODE)
+        password_hash = await self._hasher.hash(password)
+        async with self._uow as uow:
+            user = await uow.users.find_by_reset_code_hash(hash_reset_code(command.code))
+            now = self._clock.now()
+            expired = user is None or user.reset_code_expires_at is None or user.reset_code_expires_at <= now
+            if user is None or expired or user.blocked:
+                raise InvalidInput(BAD_CODE)
+            user.password_hash = password_hash
+            user.password_changed_at = now
+            user.reset_code_hash = None
+            user.reset_code_expires_at = None
+            user.revoke_tokens()
+            await uow.users.save(user)
+            await uow.commit()
+        return SignedIn(user=user, jwt=self._tokens.issue(user.id, user.token_version))

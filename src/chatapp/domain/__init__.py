@@ -1,0 +1,1 @@
+"""Entities, value objects and domain errors. Pure Python: imports nothing else from chatapp."""

@@ -1,0 +1,48 @@
+"""Validation rules shared by every transport, so one place decides what is valid."""
+
+from __future__ import annotations
+
+import re
+
+from chatapp.domain.errors import EmptyMessage, InvalidInput, MessageTooLong
+
+USERNAME_MIN_CHARS = 3
+PASSWORD_MIN_BYTES = 6
+PASSWORD_MAX_BYTES = 72  # bcrypt cannot hash more; never truncate silently
+CLIENT_ID_MAX_CHARS = 64
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def check_message_content(content: str, max_chars: int) -> str:
+    """Content is judged on its trimmed length but kept exactly as sent."""
+    trimmed = content.strip()
+    if not trimmed:
+        raise EmptyMessage("Message content must not be empty")
+    if len(trimmed) > max_chars:
+        raise MessageTooLong(f"Message content must be at most {max_chars} characters")
+    return content
+
+
+def normalise_email(email: str) -> str:
+    email = email.strip().lower()
+    if len(email) > 254 or not _EMAIL.match(email):
+        raise InvalidInput("email must be a valid email")
+    return email
+
+
+def check_username(username: str) -> str:
+    username = username.strip()
+    if len(username) < USERNAME_MIN_CHARS:
+        raise InvalidInput(f"username must be at least {USERNAME_MIN_CHARS} characters")
+    if len(username) > 100:
+        raise InvalidInput("username must be at most 100 characters")
+    return username
+
+
+def check_password(password: str, field: str = "password") -> str:
+    size = len(password.encode())
+    if size < PASSWORD_MIN_BYTES:
+        raise InvalidInput(f"{field} must be at least {PASSWORD_MIN_BYTES} characters")
+    if size > PASSWORD_MAX_BYTES:
+        raise InvalidInput(f"{field} must be at most {PASSWORD_MAX_BYTES} bytes")
+    return password
