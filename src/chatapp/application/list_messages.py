@@ -1,10 +1,24 @@
 from __future__ import annotations
 
-from dataclasses import replace
+import math
+from dataclasses import dataclass, replace
 
 from chatapp.application.policy import Policy
-from chatapp.application.ports.persistence import MessagePage, MessageQuery, UnitOfWork
+from chatapp.application.ports.persistence import MessageQuery, UnitOfWork
+from chatapp.domain.chat_message import ChatMessage
 from chatapp.domain.errors import InvalidInput
+
+
+@dataclass(slots=True, kw_only=True, frozen=True)
+class MessageListing:
+    items: list[ChatMessage]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def page_count(self) -> int:
+        return math.ceil(self.total / self.page_size)
 
 
 class ListMessages:
@@ -18,10 +32,11 @@ class ListMessages:
         self._uow = uow
         self._max_page_size = policy.max_page_size
 
-    async def __call__(self, query: MessageQuery) -> MessagePage:
+    async def __call__(self, query: MessageQuery) -> MessageListing:
         if query.page < 1 or query.page_size < 1:
             raise InvalidInput("pagination page and pageSize must be positive integers")
         if query.page_size > self._max_page_size:
             query = replace(query, page_size=self._max_page_size)
         async with self._uow as uow:
-            return await uow.messages.list(query)
+            page = await uow.messages.list(query)
+        return MessageListing(items=page.items, total=page.total, page=query.page, page_size=query.page_size)

@@ -1,0 +1,48 @@
+"""The app factory: settings and dishka providers in, a Litestar app out."""
+
+from __future__ import annotations
+
+from dishka import Provider, make_async_container
+from dishka.integrations.litestar import setup_dishka
+from litestar import Litestar, Router
+from litestar.plugins.prometheus import PrometheusController
+
+from chatapp.entrypoints.http.auth_routes import OTHER_ROUTES, RATE_LIMITED_ROUTES
+from chatapp.entrypoints.http.chat_routes import CHAT_ROUTES
+from chatapp.entrypoints.http.errors import EXCEPTION_HANDLERS
+from chatapp.entrypoints.http.health import health
+from chatapp.entrypoints.http.plugins import auth_rate_limit, cors, openapi_config, prometheus_config
+from chatapp.entrypoints.ioc.core import SecurityProvider, SettingsProvider, SystemProvider
+from chatapp.entrypoints.ioc.persistence import SqlPersistenceProvider
+from chatapp.entrypoints.ioc.use_cases import MessageLogUseCaseProvider, UseCaseProvider
+from chatapp.entrypoints.settings import Settings, ensure_jwt_secret, load_settings
+from chatapp.entrypoints.ws.routes import WS_ROUTES
+
+
+def create_app(settings: Settings | None = None, *providers: Provider) -> Litestar:
+    """Build the app. Extra `providers` override the defaults (tests pass MemoryPersistenceProvider)."""
+    settings = ensure_jwt_secret(settings or load_settings())
+    container = make_async_container(
+        SettingsProvider(),
+        SystemProvider(),
+        SecurityProvider(),
+        SqlPersistenceProvider(),
+        UseCaseProvider(),
+        MessageLogUseCaseProvider(),
+        *providers,
+        context={Settings: settings},
+    )
+    rate_limit = auth_rate_limit(settings)
+    auth = Router("/", route_handlers=RATE_LIMITED_ROUTES, middleware=[rate_limit.middleware] if rate_limit else [])
+    app = Litestar(
+        route_handlers=[auth, *OTHER_ROUTES, *CHAT_ROUTES, health, PrometheusController, *WS_ROUTES],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        openapi_config=openapi_config,
+        cors_config=cors(settings),
+        middleware=[prometheus_config.middleware],
+        request_max_body_size=settings.http_max_body_bytes,
+        on_shutdown=[container.close],
+    )
+    app.state.settings = settings
+    setup_dishka(container, app)
+    return app

@@ -1,0 +1,110 @@
+"""The `chat-sessions` content API: a user's own messages, in Strapi v5's REST shape."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from dishka.integrations.litestar import FromDishka, inject
+from litestar import Request, delete, get, post
+from litestar.params import Parameter
+
+from chatapp.application.delete_message import DeleteMessage
+from chatapp.application.get_current_user import GetCurrentUser
+from chatapp.application.get_message import GetMessage
+from chatapp.application.list_messages import ListMessages
+from chatapp.application.record_message import RecordMessage, RecordMessageCommand
+from chatapp.domain.errors import InvalidInput
+from chatapp.entrypoints.http.bearer import bearer_token
+from chatapp.entrypoints.http.chat_query import build_query, check_filter_names
+from chatapp.entrypoints.http.schemas import (
+    ChatSessionEnvelope,
+    ChatSessionList,
+    ListMeta,
+    NewChatSessionBody,
+    Pagination,
+)
+from chatapp.entrypoints.wire import ChatSessionOut
+
+AnyRequest = Request[Any, Any, Any]
+
+
+def claimed_user(user: Any) -> Any:
+    """`data.user` may be an id, a documentId, or a relation like `{connect: [{id}]}`."""
+    if isinstance(user, dict):
+        for key in ("connect", "set", "id", "documentId"):
+            if key in user:
+                return claimed_user(user[key])
+        return None
+    if isinstance(user, list):
+        return claimed_user(user[0]) if user else None
+    return user
+
+
+@post("/api/chat-sessions", status_code=201, tags=["chat-sessions"])
+@inject
+async def create_chat_session(
+    request: AnyRequest,
+    data: NewChatSessionBody,
+    current_user: FromDishka[GetCurrentUser],
+    record: FromDishka[RecordMessage],
+) -> ChatSessionEnvelope:
+    """Store a message authored by the caller. Naming any other user is 403."""
+    author = await current_user(bearer_token(request))
+    content = data.data.message if data.data is not None else data.message
+    if content is None:
+        raise InvalidInput("message is required")
+    claimed = claimed_user(data.data.user) if data.data is not None else data.user_id
+    command = RecordMessageCommand(author=author, content=content, client_id=data.client_id, on_behalf_of=claimed)
+    return ChatSessionEnvelope(data=ChatSessionOut.of(await record(command)), meta={})
+
+
+@get("/api/chat-sessions", tags=["chat-sessions"])
+@inject
+async def list_chat_sessions(
+    request: AnyRequest,
+    current_user: FromDishka[GetCurrentUser],
+    list_messages: FromDishka[ListMessages],
+    page: Annotated[int, Parameter(query="pagination[page]")] = 1,
+    page_size: Annotated[int, Parameter(query="pagination[pageSize]")] = 25,
+    sort: Annotated[str | None, Parameter(query="sort", description="timestamp|createdAt|id, :asc or :desc")] = None,
+    after: Annotated[str | None, Parameter(query="filters[timestamp][$gt]")] = None,
+    before: Annotated[str | None, Parameter(query="filters[timestamp][$lt]")] = None,
+    kind: Annotated[str | None, Parameter(query="filters[kind][$eq]")] = None,
+) -> ChatSessionList:
+    """The caller's own messages, newest first by default."""
+    user = await current_user(bearer_token(request))
+    check_filter_names(list(request.query_params.keys()))
+    query = build_query(
+        user_id=user.id, page=page, page_size=page_size, sort=sort, after=after, before=before, kind=kind
+    )
+    listing = await list_messages(query)
+    pagination = Pagination(
+        page=listing.page, page_size=listing.page_size, page_count=listing.page_count, total=listing.total
+    )
+    return ChatSessionList(data=[ChatSessionOut.of(m) for m in listing.items], meta=ListMeta(pagination=pagination))
+
+
+@get("/api/chat-sessions/{document_id:str}", tags=["chat-sessions"])
+@inject
+async def get_chat_session(
+    request: AnyRequest, document_id: str, current_user: FromDishka[GetCurrentUser], get_message: FromDishka[GetMessage]
+) -> ChatSessionEnvelope:
+    """One of the caller's messages; anyone else's is 404."""
+    user = await current_user(bearer_token(request))
+    return ChatSessionEnvelope(data=ChatSessionOut.of(await get_message(document_id, user.id)), meta={})
+
+
+@delete("/api/chat-sessions/{document_id:str}", status_code=200, tags=["chat-sessions"])
+@inject
+async def delete_chat_session(
+    request: AnyRequest,
+    document_id: str,
+    current_user: FromDishka[GetCurrentUser],
+    delete_message: FromDishka[DeleteMessage],
+) -> ChatSessionEnvelope:
+    """Delete one of the caller's messages; anyone else's is 404."""
+    user = await current_user(bearer_token(request))
+    return ChatSessionEnvelope(data=ChatSessionOut.of(await delete_message(document_id, user.id)), meta={})
+
+
+CHAT_ROUTES = [create_chat_session, list_chat_sessions, get_chat_session, delete_chat_session]

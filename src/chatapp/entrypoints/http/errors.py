@@ -1,0 +1,97 @@
+"""The one table that turns errors into Strapi's error envelope over HTTP."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from chatapp.domain import errors
+
+logger = logging.getLogger("chatapp.http")
+
+DOMAIN_ERRORS: dict[type[errors.DomainError], tuple[int, str]] = {
+    errors.InvalidInput: (400, "ValidationError"),
+    errors.AlreadyTaken: (400, "ApplicationError"),
+    errors.AccountBlocked: (400, "ApplicationError"),
+    errors.Unauthenticated: (401, "UnauthorizedError"),
+    errors.Forbidden: (403, "ForbiddenError"),
+    errors.NotFound: (404, "NotFoundError"),
+    errors.StorageUnavailable: (503, "ServiceUnavailableError"),
+}
+
+STATUS_NAMES: dict[int, str] = {
+    400: "ValidationError",
+    401: "UnauthorizedError",
+    403: "ForbiddenError",
+    404: "NotFoundError",
+    405: "MethodNotAllowedError",
+    413: "PayloadTooLargeError",
+    429: "RateLimitError",
+    500: "InternalServerError",
+    503: "ServiceUnavailableError",
+}
+
+
+class ErrorBody(msgspec.Struct):
+    status: int
+    name: str
+    message: str
+    details: dict[str, Any]
+
+
+class ErrorEnvelope(msgspec.Struct):
+    data: None
+    error: ErrorBody
+
+
+def envelope(status: int, name: str, message: str, details: dict[str, Any] | None = None,
+             headers: dict[str, str] | None = None) -> Response[ErrorEnvelope]:
+    body = ErrorEnvelope(data=None, error=ErrorBody(status=status, name=name, message=message, details=details or {}))
+    return Response(body, status_code=status, headers=headers)
+
+
+def domain_error_to_response(_: Request[Any, Any, Any], error: errors.DomainError) -> Response[ErrorEnvelope]:
+    for cls in type(error).__mro__:
+        if cls in DOMAIN_ERRORS:
+            status, name = DOMAIN_ERRORS[cls]
+            return envelope(status, name, error.message)
+    return envelope(400, "ApplicationError", error.message)
+
+
+def http_exception_to_response(_: Request[Any, Any, Any], error: HTTPException) -> Response[ErrorEnvelope]:
+    status = error.status_code
+    name = STATUS_NAMES.get(status, "ApplicationError" if status < 500 else "InternalServerError")
+    details: dict[str, Any] = {}
+    message = error.detail
+    if isinstance(error, ValidationException):
+        message, details = _describe_validation(error)
+    elif status >= 500:
+        message = "Internal Server Error"
+    return envelope(status, name, message, details, headers=error.headers)
+
+
+def unexpected_error_to_response(request: Request[Any, Any, Any], error: Exception) -> Response[ErrorEnvelope]:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return envelope(500, "InternalServerError", "Internal Server Error")
+
+
+def _describe_validation(error: ValidationException) -> tuple[str, dict[str, Any]]:
+    """Litestar says 'Validation failed for POST /x' and lists causes in `extra`; lead with the cause."""
+    problems = error.extra if isinstance(error.extra, list) else []
+    if problems and isinstance(problems[0], dict) and problems[0].get("message"):
+        first = problems[0]
+        key = first.get("key")
+        message = f"{first['message']}" + (f" ({key})" if key and key not in first["message"] else "")
+        return message, {"errors": problems}
+    return error.detail or "Invalid request", {}
+
+
+EXCEPTION_HANDLERS = {
+    errors.DomainError: domain_error_to_response,
+    HTTPException: http_exception_to_response,
+    Exception: unexpected_error_to_response,
+}

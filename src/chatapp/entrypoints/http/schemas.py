@@ -1,0 +1,88 @@
+"""Request and response bodies of the REST API (msgspec Structs; OpenAPI is generated from them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from chatapp.entrypoints.wire import ChatSessionOut, UserOut
+
+
+class RegisterBody(msgspec.Struct):
+    username: str
+    email: str
+    password: str
+
+
+class LoginBody(msgspec.Struct):
+    identifier: str
+    password: str
+
+
+class ChangePasswordBody(msgspec.Struct, rename="camel"):
+    current_password: str
+    password: str
+    password_confirmation: str
+
+
+class ForgotPasswordBody(msgspec.Struct):
+    email: str
+
+
+class ResetPasswordBody(msgspec.Struct, rename="camel"):
+    code: str
+    password: str
+    password_confirmation: str
+
+
+class SignedInOut(msgspec.Struct):
+    jwt: str
+    user: UserOut
+
+
+class OkOut(msgspec.Struct):
+    ok: bool
+
+
+class NewChatSessionData(msgspec.Struct):
+    """Strapi v5 `data` object. A client `timestamp` is accepted and ignored: the server's clock rules."""
+
+    message: str
+    timestamp: str | None = None
+    user: Any = None  # id, documentId or {connect: ...}: only the caller may be named
+
+
+class NewChatSessionBody(msgspec.Struct, rename="camel"):
+    """Either `{"data": {...}}` (Strapi v5) or the seed README's flat `{"message", "userId"}`."""
+
+    data: NewChatSessionData | None = None
+    message: str | None = None
+    user_id: int | str | None = None
+    client_id: str | None = None
+
+
+class ChatSessionEnvelope(msgspec.Struct):
+    data: ChatSessionOut
+    meta: dict[str, Any]
+
+
+class Pagination(msgspec.Struct, rename="camel"):
+    page: int
+    page_size: int
+    page_count: int
+    total: int
+
+
+class ListMeta(msgspec.Struct):
+    pagination: Pagination
+
+
+class ChatSessionList(msgspec.Struct):
+    data: list[ChatSessionOut]
+    meta: ListMeta
+
+
+class HealthOut(msgspec.Struct):
+    status: str
+    database: str

@@ -1,0 +1,1 @@
+"""The composition root: dishka providers grouped by layer."""

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from dishka import Provider, Scope, provide
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from chatapp.adapters.memory.database import InMemoryDatabase
+from chatapp.adapters.memory.health import InMemoryHealthProbe
+from chatapp.adapters.memory.message_log import InMemoryMessageLog
+from chatapp.adapters.memory.unit_of_work import InMemoryUnitOfWork
+from chatapp.adapters.sql.database import make_engine
+from chatapp.adapters.sql.health import SqlHealthProbe
+from chatapp.adapters.sql.message_log import SqlMessageLog
+from chatapp.adapters.sql.unit_of_work import SqlUnitOfWork
+from chatapp.application.ports.persistence import MessageLog, UnitOfWork
+from chatapp.application.ports.system import HealthProbe
+from chatapp.entrypoints.settings import Settings
+
+
+class SqlPersistenceProvider(Provider):
+    """SQLite or PostgreSQL, chosen by DATABASE_URL."""
+
+    @provide(scope=Scope.APP)
+    async def engine(self, settings: Settings) -> AsyncIterator[AsyncEngine]:
+        engine = make_engine(settings.database_url)
+        yield engine
+        await engine.dispose()
+
+    @provide(scope=Scope.APP)
+    def session_factory(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+        return async_sessionmaker(engine, expire_on_commit=False)
+
+    @provide(scope=Scope.APP)
+    async def message_log(self, engine: AsyncEngine) -> AsyncIterator[MessageLog]:
+        log = SqlMessageLog(engine)
+        yield log
+        await log.aclose()
+
+    @provide(scope=Scope.APP)
+    def health(self, engine: AsyncEngine) -> HealthProbe:
+        return SqlHealthProbe(engine)
+
+    @provide(scope=Scope.REQUEST)
+    def unit_of_work(self, session_factory: async_sessionmaker[AsyncSession]) -> UnitOfWork:
+        return SqlUnitOfWork(session_factory)
+
+
+class MemoryPersistenceProvider(Provider):
+    """Everything in process memory: for tests and demos. Pass `database` to inspect or share it."""
+
+    def __init__(self, database: InMemoryDatabase | None = None) -> None:
+        super().__init__()
+        self._database = database or InMemoryDatabase()
+
+    @provide(scope=Scope.APP)
+    def database(self) -> InMemoryDatabase:
+        return self._database
+
+    @provide(scope=Scope.APP)
+    def message_log(self, db: InMemoryDatabase) -> MessageLog:
+        return InMemoryMessageLog(db)
+
+    @provide(scope=Scope.APP)
+    def health(self, db: InMemoryDatabase) -> HealthProbe:
+        return InMemoryHealthProbe(db)
+
+    @provide(scope=Scope.REQUEST)
+    def unit_of_work(self, db: InMemoryDatabase) -> UnitOfWork:
+        return InMemoryUnitOfWork(db)

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from dishka import Provider, Scope, provide_all
+
+from chatapp.application.authenticate import Authenticate
+from chatapp.application.change_password import ChangePassword
+from chatapp.application.check_health import CheckHealth
+from chatapp.application.delete_message import DeleteMessage
+from chatapp.application.forgot_password import ForgotPassword
+from chatapp.application.get_current_user import GetCurrentUser
+from chatapp.application.get_message import GetMessage
+from chatapp.application.identify_legacy_user import IdentifyLegacyUser
+from chatapp.application.list_messages import ListMessages
+from chatapp.application.record_disconnect import RecordDisconnect
+from chatapp.application.record_message import RecordMessage
+from chatapp.application.register_user import RegisterUser
+from chatapp.application.reset_password import ResetPassword
+from chatapp.application.set_user_blocked import SetUserBlocked
+
+
+class UseCaseProvider(Provider):
+    """Use cases working through a UnitOfWork live in REQUEST scope, one transaction owner each."""
+
+    scope = Scope.REQUEST
+
+    transactional = provide_all(
+        RegisterUser,
+        Authenticate,
+        GetCurrentUser,
+        IdentifyLegacyUser,
+        ChangePassword,
+        ForgotPassword,
+        ResetPassword,
+        ListMessages,
+        GetMessage,
+        DeleteMessage,
+        SetUserBlocked,
+    )
+
+
+class MessageLogUseCaseProvider(Provider):
+    """Appending goes through the APP-scoped MessageLog (its own unit of work, group-committed),
+    so these use cases are stateless and shared: a WebSocket connection resolves them once."""
+
+    scope = Scope.APP
+
+    appenders = provide_all(RecordMessage, RecordDisconnect, CheckHealth)

@@ -1,0 +1,79 @@
+"""Wire shapes shared by HTTP and WebSocket: Strapi v5 objects, as msgspec Structs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import msgspec
+
+from chatapp.domain.chat_message import ChatMessage
+from chatapp.domain.user import User
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO-8601 UTC with milliseconds and `Z`, as Strapi writes it."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class UserOut(msgspec.Struct, rename="camel"):
+    """A user as every route shows it: never a password, hash or reset code."""
+
+    id: int
+    document_id: str
+    username: str
+    email: str
+    provider: str
+    confirmed: bool
+    blocked: bool
+    created_at: str
+    updated_at: str
+    published_at: str | None
+
+    @classmethod
+    def of(cls, user: User) -> UserOut:
+        return cls(
+            id=user.id,
+            document_id=user.document_id,
+            username=user.username,
+            email=user.email,
+            provider=user.provider,
+            confirmed=user.confirmed,
+            blocked=user.blocked,
+            created_at=iso(user.created_at) or "",
+            updated_at=iso(user.updated_at) or "",
+            published_at=iso(user.published_at),
+        )
+
+
+class AuthorOut(msgspec.Struct, rename="camel"):
+    id: int
+    document_id: str
+    username: str
+
+
+class ChatSessionOut(msgspec.Struct, rename="camel"):
+    id: int
+    document_id: str
+    message: str
+    kind: str
+    timestamp: str
+    user: AuthorOut
+    created_at: str
+    updated_at: str
+    published_at: str | None
+
+    @classmethod
+    def of(cls, message: ChatMessage) -> ChatSessionOut:
+        return cls(
+            id=message.id,
+            document_id=message.document_id,
+            message=message.message,
+            kind=message.kind.value,
+            timestamp=iso(message.timestamp) or "",
+            user=AuthorOut(id=message.user_id, document_id=message.user_document_id, username=message.username),
+            created_at=iso(message.created_at) or "",
+            updated_at=iso(message.updated_at) or "",
+            published_at=iso(message.published_at),
+        )
