@@ -1,0 +1,222 @@
+"""Recording, listing, reading and deleting chat-session rows: always the caller's own."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from chatapp.application.delete_message import DeleteMessage
+from chatapp.application.get_message import GetMessage
+from chatapp.application.list_messages import ListMessages
+from chatapp.application.ports.persistence import MessageQuery
+from chatapp.application.record_disconnect import RecordDisconnect
+from chatapp.application.record_message import RecordMessage, RecordMessageCommand
+from chatapp.domain.chat_message import ChatMessage, MessageKind
+from chatapp.domain.errors import EmptyMessage, Forbidden, InvalidInput, MessageTooLong, NotFound, StorageUnavailable
+from chatapp.domain.user import User
+from tests.unit.conftest import World
+
+
+async def user(world: World, name: str) -> User:
+    return (await world.register(name)).user
+
+
+async def record(world: World, author: User, content: str = "hi", **options: object) -> ChatMessage:
+    use_case = RecordMessage(world.log(), world.ids, world.clock, world.policy)
+    return await use_case(RecordMessageCommand(author=author, content=content, **options))  # type: ignore[arg-type]
+
+
+async def listing(world: World, **query: object) -> list[str]:
+    result = await ListMessages(world.uow(), world.policy)(MessageQuery(**query))  # type: ignore[arg-type]
+    return [m.message for m in result.items]
+
+
+class TestRecordMessage:
+    async def test_the_row_is_authored_by_the_caller_at_the_server_time(self, world: World) -> None:
+        alice = await user(world, "alice")
+
+        stored = await record(world, alice, "hello")
+
+        assert world.db.messages[stored.id] == stored
+        assert (stored.user_id, stored.username, stored.user_document_id) == (alice.id, "alice", alice.document_id)
+        assert stored.kind is MessageKind.MESSAGE
+        assert stored.timestamp == world.clock.now()
+
+    async def test_content_is_judged_trimmed_but_stored_exactly_as_sent(self, world: World) -> None:
+        alice = await user(world, "alice")
+
+        stored = await record(world, alice, "  hello\n")
+
+        assert stored.message == "  hello\n"
+
+    @pytest.mark.parametrize("content", ["", "   ", "\n\t"])
+    async def test_empty_content_is_refused(self, world: World, content: str) -> None:
+        alice = await user(world, "alice")
+
+        with pytest.raises(EmptyMessage):
+            await record(world, alice, content)
+        assert world.db.messages == {}
+
+    async def test_content_may_have_up_to_4000_characters_after_trimming(self, world: World) -> None:
+        alice = await user(world, "alice")
+
+        await record(world, alice, "é" * 4000)
+        await record(world, alice, "  " + "x" * 4000 + "  ")
+        with pytest.raises(MessageTooLong):
+            await record(world, alice, "x" * 4001)
+        assert len(world.db.messages) == 2
+
+    @pytest.mark.parametrize("claimed", [2, "2", "someone-elses-document-id", 0, "1 "])
+    async def test_naming_another_user_is_forbidden_and_stores_nothing(self, world: World, claimed: object) -> None:
+        alice = await user(world, "alice")
+        await user(world, "bob")  # id 2
+
+        with pytest.raises(Forbidden):
+            await record(world, alice, on_behalf_of=claimed)
+        assert world.db.messages == {}
+
+    async def test_naming_oneself_by_id_or_document_id_is_fine(self, world: World) -> None:
+        alice = await user(world, "alice")
+
+        for claimed in (alice.id, str(alice.id), alice.document_id):
+            await record(world, alice, on_behalf_of=claimed)
+        assert len(world.db.messages) == 3
+
+    async def test_the_same_client_id_returns_the_original_row(self, world: World) -> None:
+        alice = await user(world, "alice")
+        bob = await user(world, "bob")
+
+        first = await record(world, alice, "hello", client_id="k1")
+        again = await record(world, alice, "something else", client_id="k1")
+        bobs = await record(world, bob, "hello", client_id="k1")  # the key is per user
+
+        assert again == first
+        assert bobs.id != first.id
+        assert len(world.db.messages) == 2
+
+    @pytest.mark.parametrize("client_id", ["", "k" * 65])
+    async def test_a_client_id_must_have_1_to_64_characters(self, world: World, client_id: str) -> None:
+        alice = await user(world, "alice")
+
+        with pytest.raises(InvalidInput):
+            await record(world, alice, client_id=client_id)
+
+    async def test_nothing_is_acknowledged_when_the_database_is_down(self, world: World) -> None:
+        alice = await user(world, "alice")
+        world.db.available = False
+
+        with pytest.raises(StorageUnavailable):
+            await record(world, alice)
+        assert world.db.messages == {}
+
+
+async def test_a_disconnect_row_names_the_user(world: World) -> None:
+    alice = await user(world, "Alice")
+
+    row = await RecordDisconnect(world.log(), world.ids, world.clock)(alice)
+
+    assert (row.kind, row.message, row.user_id) == (MessageKind.DISCONNECT, "Alice has disconnected", alice.id)
+    assert world.db.messages[row.id] == row
+
+
+class TestListMessages:
+    async def test_only_the_callers_rows_newest_first(self, world: World) -> None:
+        alice, bob = await user(world, "alice"), await user(world, "bob")
+        for text in ("a1", "a2", "a3"):
+            await record(world, alice, text)
+            await record(world, bob, "b-" + text)
+            world.clock.advance(timedelta(seconds=1))
+
+        assert await listing(world, user_id=alice.id) == ["a3", "a2", "a1"]
+        assert await listing(world, user_id=alice.id, ascending=True) == ["a1", "a2", "a3"]
+
+    async def test_ties_on_timestamp_are_broken_by_id_in_the_same_direction(self, world: World) -> None:
+        alice = await user(world, "alice")
+        for text in ("first", "second", "third"):
+            await record(world, alice, text)  # the clock stands still: equal timestamps
+
+        assert await listing(world, user_id=alice.id) == ["third", "second", "first"]
+        assert await listing(world, user_id=alice.id, ascending=True) == ["first", "second", "third"]
+
+    async def test_pages_and_totals(self, world: World) -> None:
+        alice = await user(world, "alice")
+        for n in range(5):
+            await record(world, alice, f"m{n}")
+            world.clock.advance(timedelta(seconds=1))
+        list_messages = ListMessages(world.uow(), world.policy)
+
+        last = await list_messages(MessageQuery(user_id=alice.id, page=3, page_size=2, ascending=True))
+        past_the_end = await list_messages(MessageQuery(user_id=alice.id, page=4, page_size=2))
+
+        assert ([m.message for m in last.items], last.total, last.page_count) == (["m4"], 5, 3)
+        assert (past_the_end.items, past_the_end.total, past_the_end.page_count) == ([], 5, 3)
+
+    async def test_an_empty_listing_has_no_pages(self, world: World) -> None:
+        alice = await user(world, "alice")
+
+        empty = await ListMessages(world.uow(), world.policy)(MessageQuery(user_id=alice.id))
+
+        assert (empty.items, empty.total, empty.page_count) == ([], 0, 0)
+
+    async def test_page_size_is_clamped_to_100(self, world: World) -> None:
+        alice = await user(world, "alice")
+        for _ in range(101):
+            await record(world, alice)
+
+        page = await ListMessages(world.uow(), world.policy)(MessageQuery(user_id=alice.id, page_size=1000))
+
+        assert (len(page.items), page.page_size, page.page_count) == (100, 100, 2)
+
+    @pytest.mark.parametrize(("page", "page_size"), [(0, 25), (1, 0), (-1, 25), (1, -5)])
+    async def test_page_and_page_size_must_be_positive(self, world: World, page: int, page_size: int) -> None:
+        with pytest.raises(InvalidInput):
+            await ListMessages(world.uow(), world.policy)(MessageQuery(user_id=1, page=page, page_size=page_size))
+
+    async def test_time_filters_are_strict_and_kind_filters(self, world: World) -> None:
+        alice = await user(world, "alice")
+        start = world.clock.now()
+        for n in range(3):
+            await record(world, alice, f"m{n}")
+            world.clock.advance(timedelta(seconds=1))
+        await RecordDisconnect(world.log(), world.ids, world.clock)(alice)
+        one, two = start + timedelta(seconds=1), start + timedelta(seconds=2)
+
+        assert await listing(world, user_id=alice.id, after=one, ascending=True) == ["m2", "alice has disconnected"]
+        assert await listing(world, user_id=alice.id, before=one) == ["m0"]
+        assert await listing(world, user_id=alice.id, after=start, before=two) == ["m1"]
+        assert await listing(world, user_id=alice.id, kind=MessageKind.MESSAGE) == ["m2", "m1", "m0"]
+
+
+class TestGetAndDelete:
+    async def test_own_row_is_found_and_anothers_is_not(self, world: World) -> None:
+        alice, bob = await user(world, "alice"), await user(world, "bob")
+        row = await record(world, alice)
+
+        assert await GetMessage(world.uow())(row.document_id, alice.id) == row
+        with pytest.raises(NotFound):
+            await GetMessage(world.uow())(row.document_id, bob.id)
+        with pytest.raises(NotFound):
+            await GetMessage(world.uow())("unknown", alice.id)
+
+    async def test_deleting_ones_own_row_removes_it(self, world: World) -> None:
+        alice = await user(world, "alice")
+        row = await record(world, alice)
+        uow = world.uow()
+
+        assert await DeleteMessage(uow)(row.document_id, alice.id) == row
+
+        assert uow.committed == 1
+        assert row.id not in world.db.messages
+        with pytest.raises(NotFound):
+            await GetMessage(world.uow())(row.document_id, alice.id)
+
+    async def test_anothers_row_cannot_be_deleted(self, world: World) -> None:
+        alice, bob = await user(world, "alice"), await user(world, "bob")
+        row = await record(world, alice)
+
+        with pytest.raises(NotFound):
+            await DeleteMessage(world.uow())(row.document_id, bob.id)
+        with pytest.raises(NotFound):
+            await DeleteMessage(world.uow())("unknown", bob.id)
+        assert world.db.messages[row.id] == row
