@@ -1,0 +1,183 @@
+"""The two databases a run can use, with direct access for what the API cannot do fast:
+bulk preloading of chat rows, and counting stored rows behind the server's back.
+
+Both assume the table `chat_sessions` of SPEC section 6, created by chatapp's migrations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import sqlite3
+from collections.abc import Awaitable, Callable
+from contextlib import closing
+from pathlib import Path
+from typing import Protocol, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+# Columns the preload fills; any other required column without a default stops it with a clear error.
+PRELOAD_COLUMNS = (
+    "document_id",
+    "user_id",
+    "message",
+    "kind",
+    "timestamp",
+    "created_at",
+    "updated_at",
+    "published_at",
+)
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", None)  # None: a Unix socket
+T = TypeVar("T")
+
+
+class Database(Protocol):
+    name: str
+    url: str  # DATABASE_URL for chatapp
+
+    def reset(self) -> None:
+        """An empty database (chatapp's migrations create the tables)."""
+
+    def version(self) -> str: ...
+
+    def preload(self, user_ids: list[int], rows: int) -> None:
+        """`rows` message rows for each user, timestamped a day ago, 1 ms apart."""
+
+    def count_messages(self, user_ids: list[int]) -> int:
+        """Stored rows of kind 'message' authored by these users."""
+
+
+def _unknown_required(columns: dict[str, bool]) -> list[str]:
+    """NOT NULL columns without a default that the preload does not fill (`columns`: name → required)."""
+    return [name for name, required in columns.items() if required and name not in (*PRELOAD_COLUMNS, "id")]
+
+
+SQLITE_PRELOAD = f"""
+    WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < :rows)
+    INSERT INTO chat_sessions ({", ".join(PRELOAD_COLUMNS)})
+    SELECT lower(hex(randomblob(12))), :user, 'preloaded message ' || n, 'message', ts, ts, ts, ts
+    FROM (SELECT n, strftime('%Y-%m-%d %H:%M:%f', julianday('now', '-1 day') + n / 86400000.0) || '000' AS ts
+          FROM seq)
+"""
+
+
+class SqliteDatabase:
+    """A file in the run's temporary directory; timestamps stored the way SQLAlchemy stores them."""
+
+    name = "sqlite"
+
+    def __init__(self, directory: Path) -> None:
+        self.path = directory / "chatapp.db"
+        self.url = f"sqlite+aiosqlite:///{self.path}"
+
+    def reset(self) -> None:
+        for path in self.path.parent.glob(self.path.name + "*"):
+            path.unlink()
+
+    def version(self) -> str:
+        return sqlite3.sqlite_version
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=30, isolation_level=None)
+
+    def preload(self, user_ids: list[int], rows: int) -> None:
+        with closing(self._connect()) as connection:
+            info = connection.execute("PRAGMA table_info(chat_sessions)").fetchall()
+            required = {
+                name: bool(notnull) and default is None and not pk
+                for _, name, _, notnull, default, pk in info
+            }
+            if missing := _unknown_required(required):
+                raise RuntimeError(f"cannot preload chat_sessions: required columns {missing}")
+            for user_id in user_ids:
+                connection.execute(SQLITE_PRELOAD, {"rows": rows, "user": user_id})
+            connection.execute("ANALYZE chat_sessions")
+
+    def count_messages(self, user_ids: list[int]) -> int:
+        marks = ", ".join("?" * len(user_ids))
+        with closing(self._connect()) as connection:
+            query = f"SELECT count(*) FROM chat_sessions WHERE kind = 'message' AND user_id IN ({marks})"
+            return connection.execute(query, user_ids).fetchone()[0]
+
+
+class PostgresDatabase:
+    """A database of its own (`chatapp_bench` by default) on a local server, dropped and re-created."""
+
+    name = "postgres"
+
+    def __init__(self, admin_dsn: str, database: str = "chatapp_bench") -> None:
+        parts = urlsplit(admin_dsn)
+        if parts.hostname not in LOCAL_HOSTS:
+            raise ValueError(f"the benchmark only talks to a local PostgreSQL, not {parts.hostname}")
+        self.admin_dsn = admin_dsn
+        self.database = database
+        self.dsn = urlunsplit(parts._replace(path=f"/{database}"))
+        self.url = urlunsplit(parts._replace(scheme="postgresql+asyncpg", path=f"/{database}"))
+
+    def _run(self, dsn: str, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+        async def session() -> T:
+            connection = await asyncpg.connect(dsn)
+            try:
+                return await work(connection)
+            finally:
+                await connection.close()
+
+        return asyncio.run(session())
+
+    def reset(self) -> None:
+        async def recreate(connection: asyncpg.Connection) -> None:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+            await connection.execute(f'CREATE DATABASE "{self.database}"')
+
+        self._run(self.admin_dsn, recreate)
+
+    def version(self) -> str:
+        async def ask(connection: asyncpg.Connection) -> str:
+            return await connection.fetchval("SHOW server_version")
+
+        return self._run(self.dsn, ask)
+
+    def preload(self, user_ids: list[int], rows: int) -> None:
+        """One INSERT … SELECT FROM generate_series per user, then VACUUM ANALYZE as autovacuum would."""
+
+        async def insert(connection: asyncpg.Connection) -> None:
+            info = await connection.fetch(
+                "SELECT column_name,"
+                " is_nullable = 'NO' AND column_default IS NULL AND is_identity = 'NO' AS required"
+                " FROM information_schema.columns WHERE table_name = 'chat_sessions'"
+            )
+            required = {row["column_name"]: row["required"] for row in info}
+            if missing := _unknown_required(required):
+                raise RuntimeError(f"cannot preload chat_sessions: required columns {missing}")
+            # advanced-alchemy's BigIntPrimaryKey draws ids from a sequence client-side: no column default
+            id_column, id_value = (
+                (", id", ", nextval('chat_sessions_id_seq')") if required.get("id") else ("", "")
+            )
+            salt = secrets.token_hex(8)
+            for user_id in user_ids:
+                await connection.execute(
+                    f"""
+                    INSERT INTO chat_sessions ({", ".join(PRELOAD_COLUMNS)}{id_column})
+                    SELECT substr(md5($3 || '-' || g), 1, 24), $1, 'preloaded message ' || g, 'message',
+                           ts, ts, ts, ts{id_value}
+                    FROM generate_series(1, $2) AS g,
+                         LATERAL (SELECT date_trunc('milliseconds', now()) - interval '1 day'
+                                         + g * interval '1 millisecond') AS t(ts)
+                    """,
+                    user_id,
+                    rows,
+                    f"{salt}-{user_id}",
+                )
+            await connection.execute("VACUUM ANALYZE chat_sessions")
+
+        self._run(self.dsn, insert)
+
+    def count_messages(self, user_ids: list[int]) -> int:
+        async def count(connection: asyncpg.Connection) -> int:
+            return await connection.fetchval(
+                "SELECT count(*) FROM chat_sessions WHERE kind = 'message' AND user_id = ANY($1::bigint[])",
+                user_ids,
+            )
+
+        return self._run(self.dsn, count)

@@ -1,0 +1,323 @@
+"""The load generator: one process, pinned by the caller (`taskset`), one job per run.
+
+    taskset -c 1 python -m bench.loadgen < job.json > result.json
+
+A job is a JSON object whose `kind` names one of the functions in `JOBS`; the result is
+one JSON object. Every loop is bounded by a count and by a deadline; every socket goes to
+127.0.0.1. CPU shares of the server, the database and this process are sampled over each
+measured window, so a result also shows whether the load generator was the bottleneck.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import resource
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from time import perf_counter, perf_counter_ns
+from typing import Any
+
+import msgspec
+
+from bench.httpclient import HttpClient, encode_request
+from bench.measure import CpuMeter, latency_summary, rss_bytes
+from bench.wsclient import WebSocketClosed, WsClient
+
+CONNECT_CONCURRENCY = 100
+REPLY_TIMEOUT = 10.0
+CLOSE_TIMEOUT = 5.0
+
+
+class Reply(msgspec.Struct):
+    action: str = ""
+    code: str | None = None
+
+
+decode_reply = msgspec.json.Decoder(Reply).decode
+
+
+@dataclass(slots=True)
+class Window:
+    """The measured interval; work before it is warm-up, work after it is draining."""
+
+    start_ns: int
+    end_ns: int
+
+    @classmethod
+    def after(cls, warmup: float, duration: float) -> Window:
+        start = perf_counter_ns() + int(warmup * 1e9)
+        return cls(start, start + int(duration * 1e9))
+
+    @property
+    def seconds(self) -> float:
+        return (self.end_ns - self.start_ns) / 1e9
+
+    def __contains__(self, moment_ns: int) -> bool:
+        return self.start_ns <= moment_ns < self.end_ns
+
+
+@dataclass(slots=True)
+class Tally:
+    acked: int = 0  # all acknowledgements, warm-up and drain included: compare with stored rows
+    acked_in_window: int = 0
+    latencies_ns: list[int] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)
+
+    def figures(self, window: Window) -> dict[str, Any]:
+        return {
+            "throughput_per_s": round(self.acked_in_window / window.seconds, 1),
+            "latency": latency_summary(self.latencies_ns),
+            "acked": self.acked,
+            "errors": dict(self.errors),
+        }
+
+
+# ---------------------------------------------------------------- WebSocket
+
+
+def ws_target(path: str, token: str | None) -> str:
+    return f"{path}?token={token}" if token else path
+
+
+async def open_ws(port: int, path: str, tokens: list[str | None], count: int) -> list[WsClient]:
+    """`count` connections, tokens used round-robin, each past its welcome frame."""
+    gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
+
+    async def one(index: int) -> WsClient:
+        async with gate:
+            client = await WsClient.connect(port, ws_target(path, tokens[index % len(tokens)]))
+            _, payload = await asyncio.wait_for(client.recv(), REPLY_TIMEOUT)
+            if decode_reply(payload).action != "welcome":
+                raise RuntimeError(f"expected a welcome frame, got {payload[:200]!r}")
+            return client
+
+    return list(await asyncio.gather(*(one(i) for i in range(count))))
+
+
+async def close_ws(clients: list[WsClient]) -> None:
+    await asyncio.gather(*(client.close(CLOSE_TIMEOUT) for client in clients))
+
+
+async def send_messages(
+    client: WsClient, label: str, window: Window, tally: Tally, limit: int, rate: float | None, content: str
+) -> None:
+    """Closed loop (send, wait for the ack, repeat), or paced at `rate` messages/s.
+
+    Paced latency runs from the *scheduled* send time, so a stalled server is not hidden by
+    the sender politely waiting for it (no coordinated omission).
+    """
+    interval = int(1e9 / rate) if rate else 0
+    scheduled = perf_counter_ns() + random.randrange(interval or 1)
+    prefix = f'{{"action":"message","content":"{content}","clientId":"{label}-'
+    try:
+        async with asyncio.timeout(_deadline(window)):
+            for number in range(limit):
+                now = perf_counter_ns()
+                if now >= window.end_ns:
+                    return
+                if interval and scheduled > now:
+                    await asyncio.sleep((scheduled - now) / 1e9)
+                elif not interval:
+                    scheduled = now
+                client.send_text(f'{prefix}{number}"}}'.encode())
+                arrived, payload = await client.recv()
+                reply = decode_reply(payload)
+                if reply.action != "message":
+                    tally.errors[reply.code or reply.action] += 1
+                    continue
+                tally.acked += 1
+                tally.acked_in_window += arrived in window
+                if scheduled in window:
+                    tally.latencies_ns.append(arrived - scheduled)
+                scheduled += interval
+    except (WebSocketClosed, TimeoutError) as error:
+        tally.errors[type(error).__name__] += 1
+
+
+def _deadline(window: Window) -> float:
+    """Event-loop time by which a sender must be done: one timer per sender, not per reply."""
+    remaining = (window.end_ns - perf_counter_ns()) / 1e9
+    return asyncio.get_running_loop().time() + max(0.0, remaining) + REPLY_TIMEOUT
+
+
+async def ws_messages(job: dict[str, Any]) -> dict[str, Any]:
+    """N connections sending chat messages; figures over the window after the warm-up."""
+    connections = job["connections"]
+    clients = await open_ws(job["port"], job["path"], job["tokens"], connections)
+    window = Window.after(job["warmup"], job["duration"])
+    tally = Tally()
+    limit = max(1, job["max_messages"] // connections)
+    meter = CpuMeter(job["server_pid"])
+    await asyncio.gather(
+        *(
+            send_messages(
+                client, f"{job['label']}-{i}", window, tally, limit, job.get("rate"), job["content"]
+            )
+            for i, client in enumerate(clients)
+        )
+    )
+    cpu = meter.stop()
+    await close_ws(clients)
+    return {"connections": connections, **tally.figures(window), "cpu": cpu}
+
+
+async def ws_idle(job: dict[str, Any]) -> dict[str, Any]:
+    """Server RSS with increasing numbers of authenticated, silent connections."""
+    clients: list[WsClient] = []
+    levels = []
+    for level in job["levels"]:
+        clients += await open_ws(job["port"], job["path"], job["tokens"], level - len(clients))
+        await asyncio.sleep(job["settle"])
+        levels.append({"connections": level, "rss_bytes": rss_bytes(job["server_pid"])})
+    await close_ws(clients)
+    base, top = levels[0], levels[-1]
+    per_connection = (top["rss_bytes"] - base["rss_bytes"]) / max(1, top["connections"] - base["connections"])
+    return {"levels": levels, "bytes_per_connection": round(per_connection)}
+
+
+# ---------------------------------------------------------------- HTTP
+
+
+async def send_requests(
+    port: int, raw: bytes, window: Window, tally: Tally, limit: int, expect: int, bodies: dict[str, bytes]
+) -> None:
+    client = await HttpClient.connect(port)
+    try:
+        async with asyncio.timeout(_deadline(window)):
+            for _ in range(limit):
+                sent = perf_counter_ns()
+                if sent >= window.end_ns:
+                    return
+                response = await client.request(raw)
+                if response.status != expect:
+                    tally.errors[str(response.status)] += 1
+                    bodies.setdefault(str(response.status), response.body[:500])
+                    continue
+                tally.acked += 1
+                tally.acked_in_window += response.arrived_ns in window
+                if sent in window:
+                    tally.latencies_ns.append(response.arrived_ns - sent)
+                bodies.setdefault(str(response.status), response.body)
+    except (ConnectionError, TimeoutError) as error:
+        tally.errors[type(error).__name__] += 1
+    finally:
+        client.close()
+
+
+async def http_requests(job: dict[str, Any]) -> dict[str, Any]:
+    """One keep-alive connection per request spec, each in a closed loop.
+
+    With `probe`, one WebSocket connection sends paced chat messages at the same time and
+    its latency is reported beside the HTTP figures.
+    """
+    port, specs = job["port"], job["requests"]
+    raws = [encode_request(s["method"], port, s["path"], s.get("token"), s.get("body")) for s in specs]
+    probe = job.get("probe")
+    probe_clients = await open_ws(port, probe["path"], [probe["token"]], 1) if probe else []
+    window = Window.after(job["warmup"], job["duration"])
+    tally, probe_tally, bodies = Tally(), Tally(), {}
+    limit = max(1, job["max_requests"] // len(raws))
+    meter = CpuMeter(job["server_pid"])
+    work = [send_requests(port, raw, window, tally, limit, job["expect"], bodies) for raw in raws]
+    if probe:
+        work.append(
+            send_messages(probe_clients[0], "probe", window, probe_tally, 10**6, probe["rate"], "probe")
+        )
+    await asyncio.gather(*work)
+    cpu = meter.stop()
+    await close_ws(probe_clients)
+    result = {"concurrency": len(raws), **tally.figures(window), "cpu": cpu, "bodies": _decoded(bodies)}
+    if probe:
+        result["probe"] = {"rate_per_s": probe["rate"], **probe_tally.figures(window)}
+    return result
+
+
+def _decoded(bodies: dict[str, bytes]) -> dict[str, Any]:
+    """The first response body of each status, as JSON when it is JSON."""
+    decoded = {}
+    for status, body in bodies.items():
+        try:
+            decoded[status] = json.loads(body)
+        except ValueError:
+            decoded[status] = body.decode(errors="replace")
+    return decoded
+
+
+async def register_users(job: dict[str, Any]) -> dict[str, Any]:
+    """Accounts through the public API; returns their ids and tokens."""
+    port, prefix, password = job["port"], job["prefix"], job["password"]
+    pending = list(range(job["count"]))
+    users: dict[int, dict[str, Any]] = {}
+
+    async def worker() -> None:
+        client = await HttpClient.connect(port)
+        try:
+            while pending:
+                index = pending.pop()
+                name = f"{prefix}{index}"
+                body = {"username": name, "email": f"{name}@bench.example", "password": password}
+                response = await client.request(
+                    encode_request("POST", port, "/api/auth/local/register", body=body)
+                )
+                if response.status != 200:
+                    raise RuntimeError(f"register {name}: {response.status} {response.body[:300]!r}")
+                answer = response.json()
+                users[index] = {"id": answer["user"]["id"], "username": name, "jwt": answer["jwt"]}
+        finally:
+            client.close()
+
+    await asyncio.gather(*(worker() for _ in range(job["concurrency"])))
+    return {"users": [users[i] for i in range(job["count"])]}
+
+
+# ---------------------------------------------------------------- bcrypt
+
+
+def bcrypt_ceiling(job: dict[str, Any]) -> dict[str, Any]:
+    """`checkpw` calls per second on this (pinned) process's one core, at the server's cost."""
+    import bcrypt
+
+    password = job["password"].encode()
+    hashed = bcrypt.hashpw(password, bcrypt.gensalt(rounds=job["rounds"]))
+    count, started = 0, perf_counter()
+    while count < job["max_ops"] and perf_counter() - started < job["duration"]:
+        bcrypt.checkpw(password, hashed)
+        count += 1
+    return {
+        "rounds": job["rounds"],
+        "checks_per_s": round(count / (perf_counter() - started), 2),
+        "checks": count,
+    }
+
+
+JOBS = {
+    "ws_messages": ws_messages,
+    "ws_idle": ws_idle,
+    "http_requests": http_requests,
+    "register_users": register_users,
+    "bcrypt_ceiling": bcrypt_ceiling,
+}
+
+
+def main() -> None:
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    job = json.load(sys.stdin)
+    run = JOBS[job["kind"]]
+    if asyncio.iscoroutinefunction(run):
+        try:
+            import uvloop
+        except ImportError:
+            result = asyncio.run(run(job))
+        else:
+            result = uvloop.run(run(job))
+    else:
+        result = run(job)
+    json.dump(result, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""What a run measures, and how long it may take. The defaults are issue #7's figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+
+@dataclass(frozen=True, kw_only=True)
+class Plan:
+    ws_connections: tuple[int, ...] = (1, 50, 500)
+    reference_connections: int = 50  # the run compared with echo, at half load and on a full table
+    preload_rows: int = 100_000  # per sender for the full-table run, and for the listed user
+    idle_levels: tuple[int, ...] = (0, 1_000, 5_000)
+    accounts: int = 500  # registered users; connections beyond this many reuse their tokens round-robin
+    post_concurrency: int = 32
+    login_concurrency: int = 8
+    probe_rate: float = 50.0  # messages/s of the WebSocket client that runs beside the logins
+    bcrypt_rounds: int = 10
+    warmup: float = 1.0  # seconds of load before each measured window
+    duration: float = 10.0  # seconds of each measured window
+    repeats: int = 3  # runs per figure; the median one is reported
+    settle: float = 2.0  # seconds between opening idle connections and reading RSS
+    max_rate: int = 200_000  # messages or requests per second: bounds the count of every load loop
+
+    @property
+    def max_count(self) -> int:
+        return int(self.max_rate * (self.warmup + self.duration))
+
+
+FULL = Plan()
+QUICK = replace(
+    FULL,
+    preload_rows=2_000,
+    idle_levels=(0, 500, 2_000),
+    accounts=60,
+    warmup=0.5,
+    duration=2.0,
+    repeats=1,
+    settle=1.0,
+)

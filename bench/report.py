@@ -1,0 +1,218 @@
+"""Turning a run's figures into verdicts, a results file and a table."""
+
+from __future__ import annotations
+
+import json
+import operator
+import os
+import platform
+import subprocess
+from datetime import date
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+PACKAGES = (
+    "chatapp",
+    "litestar",
+    "uvicorn",
+    "websockets",
+    "uvloop",
+    "httptools",
+    "sqlalchemy",
+    "asyncpg",
+    "aiosqlite",
+    "bcrypt",
+    "msgspec",
+)
+OPERATORS = {">=": operator.ge, "<=": operator.le, "<": operator.lt, "==": operator.eq}
+KIB = 1024
+
+
+# ---------------------------------------------------------------- targets (issue #7, stated for PostgreSQL)
+
+
+def targets(figures: dict[str, Any]) -> list[dict[str, Any]]:
+    checks: list[dict[str, Any]] = []
+
+    def check(name: str, value: Any, op: str, limit: Any) -> None:
+        passed = None if value is None else OPERATORS[op](value, limit)
+        checks.append({"target": name, "value": value, "limit": f"{op} {limit}", "pass": passed})
+
+    if ws := figures.get("ws_messages"):
+        half, full = ws["half_load"], ws["full_table"]
+        reference = next(r for r in ws["closed_loop"] if r["connections"] == half["connections"])
+        rate = reference["chatapp"]["throughput_per_s"]
+        check(f"durable msgs/s at {half['connections']} connections / echo", reference["vs_echo"], ">=", 0.6)
+        check("p99 ms at half that load", half["chatapp"]["latency"].get("p99_ms"), "<", 20)
+        check(
+            "acknowledged == stored (every WebSocket run)",
+            all(r["acked"] == r["stored"] for r in [*ws["closed_loop"], half, full]),
+            "==",
+            True,
+        )
+        check(
+            f"msgs/s with {full['table']} / empty table",
+            round(full["chatapp"]["throughput_per_s"] / rate, 3) if rate else None,
+            ">=",
+            0.9,
+        )
+    if idle := figures.get("ws_idle"):
+        top = idle["chatapp"]["levels"][-1]["connections"]
+        check(
+            f"server bytes per idle connection at {top}",
+            idle["chatapp"]["bytes_per_connection"],
+            "<=",
+            40 * KIB,
+        )
+    if rest := figures.get("rest"):
+        login, post = rest["login"], rest["post_chat_sessions"]
+        check("login/s / bcrypt checks/s", login["vs_bcrypt"], ">=", 0.85)
+        check("WebSocket p99 ms during logins", login["probe"]["latency"].get("p99_ms"), "<", 50)
+        check("REST POST acknowledged == stored", post["acked"] == post["stored"], "==", True)
+    return checks
+
+
+# ---------------------------------------------------------------- results file
+
+
+def git_revision() -> dict[str, Any]:
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], capture_output=True, text=True, cwd=RESULTS.parent
+        ).stdout.strip()
+
+    # the code under test: uncommitted or untracked changes in src/ or bench/ make a run "dirty"
+    changes = git("status", "--porcelain", "--", "src", "bench", ":!bench/results")
+    return {"sha": git("rev-parse", "--short", "HEAD"), "dirty": bool(changes)}
+
+
+def machine() -> dict[str, Any]:
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    versions = {}
+    for package in PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "packages": versions,
+    }
+
+
+def results_path(revision: dict[str, Any], quick: bool) -> Path:
+    name = f"{date.today().isoformat()}-{revision['sha']}{'-dirty' if revision['dirty'] else ''}"
+    return RESULTS / f"{name}{'-quick' if quick else ''}.json"
+
+
+def write(path: Path, document: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2) + "\n")
+
+
+# ---------------------------------------------------------------- table
+
+COLUMNS = f"{'scenario':<44}{'per s':>10}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'vs echo':>9}  notes"
+
+
+def _row(name: str, run: dict[str, Any], vs: float | None = None, *notes: str) -> str:
+    latency = run.get("latency", {})
+    cells = "".join(f"{latency.get(key, float('nan')):>9.2f}" for key in ("p50_ms", "p90_ms", "p99_ms"))
+    ratio = f"{vs:>9.2f}" if vs is not None else " " * 9
+    remarks = "; ".join(filter(None, [*notes, _health(run)]))
+    return f"{name:<44}{run['throughput_per_s']:>10.1f}{cells}{ratio}  {remarks}".rstrip()
+
+
+def _health(run: dict[str, Any]) -> str:
+    """Errors, spread and suspicious CPU shares, so a bad figure explains itself."""
+    notes = []
+    if run.get("errors"):
+        notes.append(f"errors {run['errors']}")
+    cpu = run.get("cpu", {})
+    if cpu.get("loadgen_cores", 0) > 0.9:
+        notes.append(f"load generator busy {cpu['loadgen_cores']:.2f}")
+    if cpu.get("other_cores", 0) > 0.15:
+        notes.append(f"other load {cpu['other_cores']:.2f} cores")
+    if len(run.get("runs", [])) > 1:
+        notes.append("runs " + "/".join(f"{value:.0f}" for value in run["runs"]))
+    return "; ".join(notes)
+
+
+def _stored(acked: int, stored: int) -> str:
+    return f"acked {acked} {'=' if acked == stored else '!='} stored {stored}"
+
+
+def _ws_rows(ws: dict[str, Any]) -> list[str]:
+    lines = []
+    for run in [*ws["closed_loop"], ws["half_load"], ws["full_table"]]:
+        paced = f", {run['rate_per_connection']}/s each" if run["rate_per_connection"] else ""
+        name = f"ws {run['connections']} conn ({run['table']}{paced})"
+        lines.append(_row(name, run["chatapp"], run["vs_echo"], _stored(run["acked"], run["stored"])))
+        lines.append(_row("  echo", run["echo"]))
+    return lines
+
+
+def _idle_rows(idle: dict[str, Any]) -> list[str]:
+    chat, echo = idle["chatapp"], idle["echo"]
+    levels = ", ".join(
+        f"{level['connections']}: {level['rss_bytes'] / 2**20:.0f} MiB" for level in chat["levels"]
+    )
+    return [
+        f"{'ws idle, server RSS':<44}{levels}",
+        f"{'  bytes per idle connection':<44}{chat['bytes_per_connection'] / KIB:.1f} KiB"
+        f" (echo {echo['bytes_per_connection'] / KIB:.1f} KiB, x{idle['vs_echo']})",
+    ]
+
+
+def _rest_rows(rest: dict[str, Any]) -> list[str]:
+    post, get, login = rest["post_chat_sessions"], rest["get_chat_sessions"], rest["login"]
+    bcrypt = f"{login['vs_bcrypt']:.2f} of bcrypt {login['bcrypt_checks_per_s']}/s"
+    return [
+        _row(
+            f"POST /api/chat-sessions x{post['concurrency']}",
+            post,
+            None,
+            _stored(post["acked"], post["stored"]),
+        ),
+        _row(f"GET /api/chat-sessions page of {get['listed_rows']}/{get['listed_total']}", get),
+        _row(f"POST /api/auth/local x{login['concurrency']}", login, None, bcrypt),
+        _row("  ws probe during logins", login["probe"]),
+    ]
+
+
+def _target_rows(db: str, checks: list[dict[str, Any]]) -> list[str]:
+    lines = ["targets (stated for PostgreSQL):" if db == "postgres" else "targets (informative on SQLite):"]
+    for check in checks:
+        verdict = {True: "PASS", False: "FAIL", None: "n/a "}[check["pass"]]
+        lines.append(f"  {verdict}  {check['target']}: {check['value']} (target {check['limit']})")
+    return lines
+
+
+def table(document: dict[str, Any]) -> str:
+    settings = document["settings"]
+    lines = []
+    for db, figures in document["databases"].items():
+        lines += [
+            "",
+            f"== {db}: servers on CPU {settings['server_cpus']}, load on CPU {settings['client_cpus']}",
+        ]
+        if "error" in figures:
+            lines.append(f"FAILED: {figures['error'].strip().splitlines()[-1]}")
+        lines.append(COLUMNS)
+        for key, rows in (("ws_messages", _ws_rows), ("ws_idle", _idle_rows), ("rest", _rest_rows)):
+            if key in figures:
+                lines += rows(figures[key])
+        lines += _target_rows(db, figures["targets"])
+    return "\n".join(lines)

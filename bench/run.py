@@ -1,0 +1,234 @@
+"""Benchmark a running chatapp (issue #7): `python -m bench.run [--quick] [--db sqlite|postgres|both]`.
+
+Starts the echo ceiling and a `chatapp serve` per database on the server cores, drives them
+from load-generator processes on the client cores, writes bench/results/<date>-<sha>.json
+and prints a table. See bench/README.md for how to read it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+import tempfile
+import traceback
+from dataclasses import asdict, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import report
+from bench.databases import Database, PostgresDatabase, SqliteDatabase
+from bench.plan import FULL, QUICK, Plan
+from bench.processes import REPO, Server, attach_profiler, free_port, start_server, stop_server
+from bench.scenarios import Bench, Session, echo_idle, rest, ws_idle, ws_messages
+
+SCENARIOS = ("ws-messages", "ws-idle", "rest")
+WS_MAX_FRAME_BYTES, WS_PING_INTERVAL = 65536, 20  # chatapp's defaults, given to the echo server too
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="short windows, one repeat, small preloads (~2 min)"
+    )
+    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument(
+        "--scenarios", default=",".join(SCENARIOS), help=f"comma-separated subset of {SCENARIOS}"
+    )
+    parser.add_argument("--duration", type=float, help="seconds per measured window")
+    parser.add_argument("--warmup", type=float, help="seconds of load before each window")
+    parser.add_argument("--repeats", type=int, help="runs per figure (the median is reported)")
+    parser.add_argument("--preload-rows", type=int, help="rows per sender for the full-table run")
+    parser.add_argument("--bcrypt-rounds", type=int, help="BCRYPT_ROUNDS of the server (default 10)")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (all on --server-cpus)")
+    parser.add_argument("--server-cpus", default="0", help="taskset CPU list for the servers")
+    parser.add_argument("--client-cpus", default="1", help="taskset CPU list for the load generator")
+    parser.add_argument(
+        "--postgres-dsn",
+        default=os.environ.get("BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"),
+        help="a local PostgreSQL to create the database chatapp_bench in",
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="record a py-spy flame graph of each chatapp server"
+    )
+    args = parser.parse_args(argv)
+    unknown = set(args.scenarios.split(",")) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"unknown scenarios {sorted(unknown)}; choose from {SCENARIOS}")
+    return args
+
+
+def plan_from(args: argparse.Namespace) -> Plan:
+    overrides = {
+        "duration": args.duration,
+        "warmup": args.warmup,
+        "repeats": args.repeats,
+        "preload_rows": args.preload_rows,
+        "bcrypt_rounds": args.bcrypt_rounds,
+    }
+    return replace(QUICK if args.quick else FULL, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def workers_flag(workers: int) -> list[str]:
+    return ["--workers", str(workers)] if workers > 1 else []
+
+
+def echo_argv(port: int, workers: int) -> list[str]:
+    """uvicorn as chatapp runs it: ws/loop/http "auto" (websockets-sansio, uvloop, httptools)."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bench.echo_app:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--ws-max-size",
+        str(WS_MAX_FRAME_BYTES),
+        "--ws-ping-interval",
+        str(WS_PING_INTERVAL),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        *workers_flag(workers),
+    ]
+
+
+def chatapp_env(database_url: str, plan: Plan) -> dict[str, str]:
+    """Nothing inherited but PATH/HOME, so a developer's exports or .env cannot skew a run."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "LANG": "C.UTF-8",
+        "DATABASE_URL": database_url,
+        "JWT_SECRET": secrets.token_urlsafe(48),
+        "BCRYPT_ROUNDS": str(plan.bcrypt_rounds),
+        "AUTH_RATE_LIMIT": "0",
+        "WS_RATE_LIMIT": "0",
+        "LOG_LEVEL": "warning",
+        "APP_ENV": "production",
+    }
+
+
+def run_database(
+    bench: Bench,
+    db: Database,
+    scenarios: set[str],
+    echo_idle_figures: dict | None,
+    workdir: Path,
+    profile_svg: Path | None,
+    workers: int,
+) -> dict[str, Any]:
+    db.reset()
+    port = free_port()
+    argv = [
+        str(Path(sys.executable).with_name("chatapp")),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *workers_flag(workers),
+    ]
+    server = start_server(
+        f"chatapp ({db.name})",
+        argv,
+        port=port,
+        cpus=bench.server_cpus,
+        env=chatapp_env(db.url, bench.plan),
+        cwd=workdir,
+        log_path=workdir / f"chatapp-{db.name}.log",
+    )
+    if profile_svg:
+        attach_profiler(server, profile_svg, bench.client_cpus)
+    figures: dict[str, Any] = {"database_version": db.version()}
+    try:
+        session = Session(bench, db, server)
+        session.register()
+        if "ws-idle" in scenarios:
+            figures["ws_idle"] = ws_idle(session, echo_idle_figures)
+        if "ws-messages" in scenarios:
+            figures["ws_messages"] = ws_messages(session)
+        if "rest" in scenarios:
+            figures["rest"] = rest(session)
+    except Exception:
+        figures["error"] = traceback.format_exc()
+        figures["server_log_tail"] = server.log_tail()
+        print(f"{db.name}: failed, see 'error' in the results\n{figures['error']}", file=sys.stderr)
+    finally:
+        stop_server(server)
+    figures["targets"] = report.targets(figures)
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    plan, scenarios = plan_from(args), set(args.scenarios.split(","))
+    revision = report.git_revision()
+    path = report.results_path(revision, args.quick)
+    started = datetime.now(UTC)
+    with tempfile.TemporaryDirectory(prefix="chatapp-bench-") as tmp:
+        workdir = Path(tmp)
+        databases: list[Database] = []
+        if args.db in ("sqlite", "both"):
+            databases.append(SqliteDatabase(workdir))
+        if args.db in ("postgres", "both"):
+            databases.append(PostgresDatabase(args.postgres_dsn))
+        echo_port = free_port()
+        echo: Server = start_server(
+            "echo",
+            echo_argv(echo_port, args.workers),
+            port=echo_port,
+            cpus=args.server_cpus,
+            env=dict(os.environ),
+            cwd=REPO,
+            log_path=workdir / "echo.log",
+        )
+        try:
+            bench = Bench(plan, args.server_cpus, args.client_cpus, echo)
+            echo_idle_figures = echo_idle(bench) if "ws-idle" in scenarios else None
+            figures = {
+                db.name: run_database(
+                    bench,
+                    db,
+                    scenarios,
+                    echo_idle_figures,
+                    workdir,
+                    path.with_name(f"{path.stem}-{db.name}.svg") if args.profile else None,
+                    args.workers,
+                )
+                for db in databases
+            }
+        finally:
+            stop_server(echo)
+    document = {
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "git": revision,
+        "machine": report.machine(),
+        "settings": {
+            "quick": args.quick,
+            "scenarios": sorted(scenarios),
+            "plan": asdict(plan),
+            "workers": args.workers,
+            "server_cpus": args.server_cpus,
+            "client_cpus": args.client_cpus,
+            "profiled": args.profile,
+            "chatapp_env": {
+                k: v for k, v in chatapp_env("", plan).items() if k not in ("JWT_SECRET", "DATABASE_URL")
+            },
+            "echo_argv": echo_argv(0, args.workers)[2:],
+        },
+        "databases": figures,
+    }
+    report.write(path, document)
+    print(report.table(document))
+    print(f"\nresults: {path.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
