@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import msgspec
 import pytest
 from litestar import Litestar
@@ -13,6 +16,7 @@ from litestar.testing import TestClient
 
 from chatapp.adapters.memory.database import InMemoryDatabase
 from chatapp.adapters.sql.migrate import upgrade_database
+from chatapp.application.set_user_blocked import SetUserBlocked
 from chatapp.entrypoints.app import create_app
 from chatapp.entrypoints.ioc.persistence import MemoryPersistenceProvider
 from chatapp.entrypoints.settings import Settings
@@ -94,3 +98,60 @@ def alice(client: TestClient[Litestar]) -> Account:
 @pytest.fixture
 def bob(client: TestClient[Litestar]) -> Account:
     return register(client, "bob")
+
+
+USER_FIELDS = {
+    "id", "documentId", "username", "email", "provider", "confirmed", "blocked", "createdAt", "updatedAt", "publishedAt",
+}
+CHAT_SESSION_FIELDS = {
+    "id", "documentId", "message", "kind", "timestamp", "user", "createdAt", "updatedAt", "publishedAt",
+}
+
+
+def assert_error(response: Any, status: int, name: str, message: str | None = None) -> dict[str, Any]:
+    """The Strapi v5 error envelope, with this status, name and (if given) message; returns `error`."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"data", "error"} and body["data"] is None, body
+    error = body["error"]
+    assert set(error) == {"status", "name", "message", "details"}, error
+    assert (error["status"], error["name"]) == (status, name), error
+    assert isinstance(error["message"], str) and isinstance(error["details"], dict), error
+    if message is not None:
+        assert error["message"] == message, error
+    return dict(error)
+
+
+def set_blocked(client: TestClient[Litestar], username: str, blocked: bool = True) -> None:
+    """What `chatapp block-user` does, through the app's own container (works on every backend)."""
+    async def run() -> None:
+        async with client.app.state.dishka_container() as request:
+            await (await request.get(SetUserBlocked))(username, blocked)
+
+    client.blocking_portal.call(run)
+
+
+@asynccontextmanager
+async def running(app: Litestar) -> AsyncIterator[None]:
+    """Run the app's lifespan in this event loop, for concurrent requests through `asgi_client`."""
+    to_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    from_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
+    task = asyncio.create_task(app(scope, to_app.get, from_app.put))  # type: ignore[arg-type]
+    await to_app.put({"type": "lifespan.startup"})
+    assert (await from_app.get())["type"] == "lifespan.startup.complete"
+    try:
+        yield
+    finally:
+        await to_app.put({"type": "lifespan.shutdown"})
+        assert (await from_app.get())["type"] == "lifespan.shutdown.complete"
+        await task
+
+
+def asgi_client(app: Litestar, address: str = "127.0.0.1") -> httpx.AsyncClient:
+    """An httpx client calling the app in this event loop, so requests really overlap.
+
+    (Litestar's AsyncTestClient runs each request to completion in a portal thread.)
+    """
+    transport = httpx.ASGITransport(app=app, client=(address, 50000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver.local")
