@@ -83,6 +83,14 @@ class TestRecordMessage:
             await record(world, alice, on_behalf_of=claimed)
         assert len(world.db.messages) == 3
 
+    async def test_every_user_named_must_be_the_author(self, world: World) -> None:
+        alice, bob = await user(world, "alice"), await user(world, "bob")
+
+        await record(world, alice, on_behalf_of=[alice.id, alice.document_id])
+        with pytest.raises(Forbidden):
+            await record(world, alice, on_behalf_of=[alice.id, bob.id])
+        assert len(world.db.messages) == 1
+
     async def test_the_same_client_id_returns_the_original_row(self, world: World) -> None:
         alice = await user(world, "alice")
         bob = await user(world, "bob")

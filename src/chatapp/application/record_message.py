@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chatapp.application.policy import Policy
@@ -16,7 +17,7 @@ class RecordMessageCommand:
     author: User
     content: str
     client_id: str | None = None
-    on_behalf_of: int | str | None = None  # a user named by the client; must be the author
+    on_behalf_of: int | str | Sequence[int | str] | None = None  # user(s) named by the client: must be the author
 
 
 def names_author(claimed: int | str, author: User) -> bool:
@@ -42,7 +43,9 @@ class RecordMessage:
 
     async def __call__(self, command: RecordMessageCommand) -> ChatMessage:
         author = command.author
-        if command.on_behalf_of is not None and not names_author(command.on_behalf_of, author):
+        claims = command.on_behalf_of
+        named = () if claims is None else (claims,) if isinstance(claims, int | str) else claims
+        if not all(names_author(claimed, author) for claimed in named):
             raise Forbidden("You may only send messages as yourself")
         content = check_message_content(command.content, self._max_chars)
         client_id = command.client_id

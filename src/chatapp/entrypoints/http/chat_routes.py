@@ -28,16 +28,16 @@ from chatapp.entrypoints.wire import ChatSessionOut
 AnyRequest = Request[Any, Any, Any]
 
 
-def claimed_user(user: Any) -> Any:
-    """`data.user` may be an id, a documentId, or a relation like `{connect: [{id}]}`."""
-    if isinstance(user, dict):
-        for key in ("connect", "set", "id", "documentId"):
-            if key in user:
-                return claimed_user(user[key])
-        return None
-    if isinstance(user, list):
-        return claimed_user(user[0]) if user else None
-    return user
+def named_users(value: Any) -> list[Any]:
+    """Every user a body names: ids, documentIds, or relations like `{connect: [{id}, ...]}`."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [named for item in value for named in named_users(item)]
+    if isinstance(value, dict):
+        keys = ("connect", "set", "id", "documentId")
+        return [named for key in keys if key in value for named in named_users(value[key])]
+    return [value]
 
 
 @post("/api/chat-sessions", status_code=201, tags=["chat-sessions"])
@@ -53,7 +53,7 @@ async def create_chat_session(
     content = data.data.message if data.data is not None else data.message
     if content is None:
         raise InvalidInput("message is required")
-    claimed = claimed_user(data.data.user) if data.data is not None else data.user_id
+    claimed = named_users(data.user_id) + named_users(data.user) + named_users(data.data and data.data.user)
     command = RecordMessageCommand(author=author, content=content, client_id=data.client_id, on_behalf_of=claimed)
     return ChatSessionEnvelope(data=ChatSessionOut.of(await record(command)), meta={})
 

@@ -49,7 +49,7 @@ class NewChatSessionData(msgspec.Struct):
     """Strapi v5 `data` object. A client `timestamp` is accepted and ignored: the server's clock rules."""
 
     message: str
-    timestamp: str | None = None
+    timestamp: Any = None  # any type: it is ignored
     user: Any = None  # id, documentId or {connect: ...}: only the caller may be named
 
 
@@ -59,6 +59,7 @@ class NewChatSessionBody(msgspec.Struct, rename="camel"):
     data: NewChatSessionData | None = None
     message: str | None = None
     user_id: int | str | None = None
+    user: Any = None  # like `data.user`: only the caller may be named
     client_id: str | None = None
 
 

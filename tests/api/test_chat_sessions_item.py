@@ -1,0 +1,70 @@
+"""GET and DELETE /api/chat-sessions/{documentId}: one's own rows only; anyone else's do not exist."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from tests.api.conftest import CHAT_SESSION_FIELDS, Account, assert_error
+
+
+def post(client: TestClient[Litestar], account: Account, message: str = "hello") -> dict[str, Any]:
+    response = client.post("/api/chat-sessions", json={"data": {"message": message}}, headers=account.headers)
+    assert response.status_code == 201, response.text
+    return dict(response.json()["data"])
+
+
+def url(row: dict[str, Any]) -> str:
+    return f"/api/chat-sessions/{row['documentId']}"
+
+
+def test_ones_own_row_is_found(client: TestClient[Litestar], alice: Account) -> None:
+    row = post(client, alice)
+
+    response = client.get(url(row), headers=alice.headers)
+
+    assert response.status_code == 200, response.text
+    assert response.json() == {"data": row, "meta": {}}
+    assert set(response.json()["data"]) == CHAT_SESSION_FIELDS
+
+
+def test_anothers_row_is_not_found(client: TestClient[Litestar], alice: Account, bob: Account) -> None:
+    row = post(client, alice)
+
+    assert_error(client.get(url(row), headers=bob.headers), 404, "NotFoundError")
+
+
+def test_an_unknown_row_is_not_found(client: TestClient[Litestar], alice: Account) -> None:
+    post(client, alice)
+
+    assert_error(client.get("/api/chat-sessions/abcdefghijklmnopqrstuvwx", headers=alice.headers), 404, "NotFoundError")
+
+
+def test_reading_a_row_needs_a_token(client: TestClient[Litestar], alice: Account) -> None:
+    assert_error(client.get(url(post(client, alice))), 401, "UnauthorizedError")
+
+
+def test_deleting_ones_own_row_answers_it_and_removes_it(client: TestClient[Litestar], alice: Account) -> None:
+    row = post(client, alice)
+    kept = post(client, alice, "kept")
+
+    response = client.delete(url(row), headers=alice.headers)
+
+    assert response.status_code == 200, response.text
+    assert response.json() == {"data": row, "meta": {}}
+    assert_error(client.get(url(row), headers=alice.headers), 404, "NotFoundError")
+    assert_error(client.delete(url(row), headers=alice.headers), 404, "NotFoundError")
+    listed = client.get("/api/chat-sessions", headers=alice.headers).json()
+    assert [r["documentId"] for r in listed["data"]] == [kept["documentId"]]
+
+
+def test_anothers_row_cannot_be_deleted_and_stays(client: TestClient[Litestar], alice: Account, bob: Account) -> None:
+    row = post(client, alice)
+
+    assert_error(client.delete(url(row), headers=bob.headers), 404, "NotFoundError")
+    assert_error(client.delete("/api/chat-sessions/abcdefghijklmnopqrstuvwx", headers=bob.headers), 404, "NotFoundError")
+    assert_error(client.delete(url(row)), 401, "UnauthorizedError")
+
+    assert client.get(url(row), headers=alice.headers).json()["data"] == row
