@@ -1,0 +1,130 @@
+"""Every 4xx/5xx, ours or the framework's, is Strapi's envelope; a bug never leaks its internals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Any
+
+import pytest
+from dishka import Provider, Scope, provide
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from chatapp.adapters.memory.database import InMemoryDatabase
+from chatapp.application.ports.persistence import UnitOfWork
+from chatapp.entrypoints.app import create_app
+from chatapp.entrypoints.ioc.persistence import MemoryPersistenceProvider
+from tests.api.conftest import PASSWORD, Account, assert_error, make_settings
+
+MEMORY_ONLY = pytest.mark.parametrize("database_url", [None], ids=["memory"])  # the fake can be switched off
+
+
+class TestFrameworkErrors:
+    @pytest.mark.parametrize("path", ["/api/nope", "/api/chat-sessions/a/b", "/api"])
+    def test_an_unknown_route_is_not_found(self, client: TestClient[Litestar], path: str) -> None:
+        assert_error(client.get(path), 404, "NotFoundError")
+
+    @pytest.mark.parametrize(
+        ("method", "path"),
+        [("PUT", "/api/chat-sessions"), ("PATCH", "/api/chat-sessions/abc"), ("GET", "/api/auth/local"),
+         ("DELETE", "/api/users/me")],
+    )
+    def test_a_wrong_method_is_method_not_allowed(self, client: TestClient[Litestar], method: str, path: str) -> None:
+        assert_error(client.request(method, path), 405, "MethodNotAllowedError")
+
+    @pytest.mark.parametrize("path", ["/api/auth/local", "/api/auth/local/register", "/api/auth/forgot-password"])
+    @pytest.mark.parametrize("content_type", ["application/json", "text/plain", "application/x-www-form-urlencoded"])
+    def test_a_body_that_is_not_json_is_a_validation_error(
+        self, client: TestClient[Litestar], path: str, content_type: str
+    ) -> None:
+        response = client.post(path, content=b"identifier=alice&password=x", headers={"Content-Type": content_type})
+
+        assert_error(response, 400, "ValidationError")
+
+    def test_a_field_error_names_the_field(self, client: TestClient[Litestar]) -> None:
+        response = client.post("/api/auth/local/register", json={"username": "carol", "email": "c@example.com"})
+
+        error = assert_error(response, 400, "ValidationError")
+        assert "password" in error["message"]
+
+
+class TestHealth:
+    def test_health_reports_the_database(self, client: TestClient[Litestar]) -> None:
+        response = client.get("/_health")
+
+        assert response.status_code == 200
+        assert response.json() == {"status": "ok", "database": "ok"}
+
+    @MEMORY_ONLY
+    def test_health_is_503_while_the_database_is_down(
+        self, client: TestClient[Litestar], memory_db: InMemoryDatabase
+    ) -> None:
+        memory_db.available = False
+
+        assert_error(client.get("/_health"), 503, "ServiceUnavailableError")
+
+        memory_db.available = True
+        assert client.get("/_health").status_code == 200
+
+
+@MEMORY_ONLY
+class TestDatabaseDown:
+    def test_routes_answer_503_and_recover(
+        self, client: TestClient[Litestar], memory_db: InMemoryDatabase, alice: Account
+    ) -> None:
+        memory_db.available = False
+
+        assert_error(client.post("/api/auth/local", json={"identifier": "alice", "password": PASSWORD}), 503,
+                     "ServiceUnavailableError")
+        assert_error(client.get("/api/users/me", headers=alice.headers), 503, "ServiceUnavailableError")
+        assert_error(client.get("/api/chat-sessions", headers=alice.headers), 503, "ServiceUnavailableError")
+
+        memory_db.available = True
+        assert client.get("/api/users/me", headers=alice.headers).status_code == 200
+
+
+class ExplodingUnitOfWork(UnitOfWork):
+    """A bug deep inside: the kind of message that must never reach a client."""
+
+    async def __aenter__(self) -> ExplodingUnitOfWork:
+        raise RuntimeError('boom: SELECT password FROM up_users WHERE "secret"')
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        return None
+
+    async def commit(self) -> None:
+        raise AssertionError("unreachable")
+
+
+class ExplodingPersistence(Provider):
+    @provide(scope=Scope.REQUEST)
+    def unit_of_work(self) -> UnitOfWork:
+        return ExplodingUnitOfWork()
+
+
+@pytest.fixture
+def broken_client() -> Iterator[TestClient[Litestar]]:
+    app = create_app(make_settings(), MemoryPersistenceProvider(InMemoryDatabase()), ExplodingPersistence())
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [("POST", "/api/auth/local", {"identifier": "alice", "password": PASSWORD}),
+     ("POST", "/api/auth/local/register", {"username": "alice", "email": "a@example.com", "password": PASSWORD})],
+)
+def test_an_unexpected_error_is_a_500_without_internals(
+    broken_client: TestClient[Litestar], caplog: pytest.LogCaptureFixture, method: str, path: str, body: Any
+) -> None:
+    with caplog.at_level("ERROR"):
+        response = broken_client.request(method, path, json=body)
+
+    error = assert_error(response, 500, "InternalServerError", "Internal Server Error")
+    assert error["details"] == {}
+    for leak in ("boom", "SELECT", "secret", "Traceback", "RuntimeError", ".py"):
+        assert leak not in response.text
+    assert "boom" in caplog.text  # ...but the operator sees it in the log
