@@ -16,6 +16,7 @@ from chatapp.entrypoints.ioc.core import SecurityProvider, SettingsProvider, Sys
 from chatapp.entrypoints.ioc.persistence import SqlPersistenceProvider
 from chatapp.entrypoints.ioc.use_cases import MessageLogUseCaseProvider, UseCaseProvider
 from chatapp.entrypoints.settings import Settings, ensure_jwt_secret, load_settings
+from chatapp.entrypoints.ws.draining import drain_websockets
 from chatapp.entrypoints.ws.routes import WS_ROUTES
 
 
@@ -41,7 +42,8 @@ def create_app(settings: Settings | None = None, *providers: Provider) -> Litest
         cors_config=cors(settings),
         middleware=[prometheus_config.middleware],
         request_max_body_size=settings.http_max_body_bytes,
-        on_shutdown=[container.close],
+        # Hooks run last-first: WebSocket sessions finish recording their disconnects, then the container closes.
+        on_shutdown=[container.close, drain_websockets],
     )
     app.state.settings = settings
     setup_dishka(container, app)

@@ -65,7 +65,9 @@ class ActionProtocol:
                 await self._connect(frame)
 
     def error_frame(self, refusal: errors.Refusal) -> str:
-        return server_frames.encode(ErrorFrame(code=refusal.code or "error", content=refusal.message)).decode()
+        return server_frames.encode(
+            ErrorFrame(code=refusal.code or "error", content=refusal.message)
+        ).decode()
 
     async def _connect(self, frame: Connect) -> None:
         session, signed_in = self._session, self._session.user
@@ -80,7 +82,9 @@ class ActionProtocol:
         elif frame.user_id is not None and self._legacy:
             user = await session.legacy_user(frame.user_id)
         else:
-            raise Unauthenticated("A valid token is required: connect with ?token=, a Bearer header or a token field")
+            raise Unauthenticated(
+                "A valid token is required: connect with ?token=, a Bearer header or a token field"
+            )
         await self._welcome(user)
 
     async def _welcome(self, user: User) -> None:

@@ -17,7 +17,7 @@ UserRef = int | str  # the seed sends integer ids; numeric strings and documentI
 
 
 # Unknown fields are ignored, not refused: the seed's client may send more than we read.
-class ClientFrame(msgspec.Struct, tag_field="action", rename="camel", frozen=True):
+class ClientFrame(msgspec.Struct, tag_field="action", rename="camel"):
     """Base of the `/ws` client frames, told apart by their `action`."""
 
 
@@ -46,7 +46,7 @@ client_frames = msgspec.json.Decoder(Connect | SendMessage | Ping)
 any_action = msgspec.json.Decoder(AnyAction)
 
 
-class ServerFrame(msgspec.Struct, tag_field="action", rename="camel", frozen=True):
+class ServerFrame(msgspec.Struct, tag_field="action", rename="camel"):
     """Base of the `/ws` server frames."""
 
 
@@ -85,7 +85,7 @@ class Pong(ServerFrame, tag="pong"):
 server_frames = msgspec.json.Encoder()
 
 
-class TextFrame(msgspec.Struct, rename="camel", frozen=True):
+class TextFrame(msgspec.Struct, rename="camel"):
     """A frame of the seed README's `/` protocol: `{"userId": 5, "content": "hi"}`."""
 
     content: str | None = None

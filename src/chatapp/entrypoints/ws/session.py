@@ -25,6 +25,7 @@ from chatapp.domain.user import User
 from chatapp.entrypoints.http.bearer import bearer_token
 from chatapp.entrypoints.settings import Settings
 from chatapp.entrypoints.ws import errors
+from chatapp.entrypoints.ws.draining import open_sessions
 from chatapp.entrypoints.ws.rate_limit import TokenBucket
 
 logger = logging.getLogger("chatapp.ws")
@@ -71,6 +72,10 @@ class Session:
         self._bucket = TokenBucket(rate, settings.ws_rate_burst) if rate else None
 
     async def run(self, protocol: WireProtocol) -> None:
+        with open_sessions(self.socket.app).track():
+            await self._run(protocol)
+
+    async def _run(self, protocol: WireProtocol) -> None:
         close_code: int | None = None
         try:
             await self._accept()
@@ -105,7 +110,12 @@ class Session:
         allowed = [o.rstrip("/").lower() for o in Settings.split(self.settings.ws_allowed_origins)]
         origin = self.socket.headers.get("origin")
         # Browsers always send Origin; a client without one is not a browser that could be hijacked.
-        if allowed and "*" not in allowed and origin is not None and origin.rstrip("/").lower() not in allowed:
+        if (
+            allowed
+            and "*" not in allowed
+            and origin is not None
+            and origin.rstrip("/").lower() not in allowed
+        ):
             raise errors.origin_not_allowed()
 
     async def _close(self, protocol: WireProtocol, refusal: errors.Refusal) -> None:
@@ -129,12 +139,16 @@ class Session:
 
     def _frame(self, event: Any) -> str | bytes:
         if event["type"] == "websocket.disconnect":
-            raise WebSocketDisconnect(detail="client closed", code=event.get("code", WS_1005_NO_STATUS_RECEIVED))
+            raise WebSocketDisconnect(
+                detail="client closed", code=event.get("code", WS_1005_NO_STATUS_RECEIVED)
+            )
         # The ASGI server may enforce the size limit itself (uvicorn's ws_max_size); not every server does.
         text: str | None = event.get("text")
         if text is not None:
             size = len(text)
-            if size * 4 > self._max_bytes and (size > self._max_bytes or len(text.encode()) > self._max_bytes):
+            if size * 4 > self._max_bytes and (
+                size > self._max_bytes or len(text.encode()) > self._max_bytes
+            ):
                 raise errors.frame_too_large()
             return text
         data: bytes = event.get("bytes") or b""
@@ -183,7 +197,9 @@ class Session:
 
     # --- storage ------------------------------------------------------------------------------
 
-    async def record(self, content: str | None, client_id: str | None, on_behalf_of: int | str | None) -> ChatMessage:
+    async def record(
+        self, content: str | None, client_id: str | None, on_behalf_of: int | str | None
+    ) -> ChatMessage:
         if self.user is None:
             raise errors.not_signed_in()
         command = RecordMessageCommand(
@@ -197,12 +213,19 @@ class Session:
             return
         seconds = monotonic() - self._since
         stored = False
-        # Shielded: a server shutting down cancels this task, and the row must still be written.
+        # A server shutting down may cancel this task. Shielded against cancel scopes (which re-cancel
+        # every await); asyncio's one-shot task.cancel() has already fired; drain_websockets keeps the
+        # loop and the container alive until this finishes.
         with anyio.move_on_after(DISCONNECT_GRACE_SECONDS, shield=True):
             stored = await self._record_disconnect(user)
         logger.info(
             "websocket closed: user_id=%d username=%s path=%s code=%s duration=%.3fs disconnect_stored=%s",
-            user.id, user.username, self.socket.url.path, close_code, seconds, stored,
+            user.id,
+            user.username,
+            self.socket.url.path,
+            close_code,
+            seconds,
+            stored,
         )
 
     async def _record_disconnect(self, user: User) -> bool:
