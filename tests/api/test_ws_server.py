@@ -1,0 +1,164 @@
+"""The gateway under a real uvicorn server and a real `websockets` client: TCP drops and shutdown."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+import uvicorn
+from dishka import Provider, Scope, provide
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from chatapp.adapters.memory.database import InMemoryDatabase
+from chatapp.adapters.memory.message_log import InMemoryMessageLog
+from chatapp.application.ports.persistence import MessageLog
+from chatapp.domain.chat_message import ChatMessage, MessageKind, NewChatMessage
+from chatapp.entrypoints.app import create_app
+from chatapp.entrypoints.ioc.persistence import MemoryPersistenceProvider
+from tests.api.conftest import PASSWORD, make_settings
+from tests.api.ws_support import WELCOME, eventually
+
+
+@dataclass
+class Server:
+    db: InMemoryDatabase
+    port: int
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def ws_url(self, path: str, token: str) -> str:
+        return f"ws://127.0.0.1:{self.port}{path}?token={token}"
+
+    def register(self, username: str) -> dict[str, Any]:
+        body = {"username": username, "email": f"{username}@example.com", "password": PASSWORD}
+        response = httpx.post(f"http://127.0.0.1:{self.port}/api/auth/local/register", json=body, timeout=10)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def disconnects(self) -> list[ChatMessage]:
+        return [m for m in list(self.db.messages.values()) if m.kind == MessageKind.DISCONNECT]
+
+    def stop(self) -> None:
+        """What SIGTERM does to `chatapp serve`, without signals (they belong to the main thread)."""
+        self.server.should_exit = True
+
+
+@contextmanager
+def serving(*providers: Provider, graceful_shutdown: int = 5) -> Iterator[Server]:
+    db = InMemoryDatabase()
+    app = create_app(make_settings(), MemoryPersistenceProvider(db), *providers)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()  # clients queue in the backlog until uvicorn accepts: no need to wait for startup
+    config = uvicorn.Config(app, log_config=None, lifespan="on", timeout_graceful_shutdown=graceful_shutdown)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    try:
+        yield Server(db=db, port=listener.getsockname()[1], server=server, thread=thread)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+async def welcomed(ws: ClientConnection, user_id: int) -> None:
+    assert json.loads(await ws.recv()) == {"action": "welcome", "content": WELCOME, "userId": user_id}
+
+
+async def close_code(ws: ClientConnection) -> int | None:
+    with pytest.raises(ConnectionClosed) as closed:
+        with anyio.fail_after(10):
+            await ws.recv()
+    return closed.value.rcvd.code if closed.value.rcvd else None
+
+
+async def test_both_protocols_over_a_real_socket() -> None:
+    with serving() as server:
+        alice = server.register("alice")
+        async with connect(server.ws_url("/ws", alice["jwt"])) as ws:
+            await welcomed(ws, alice["user"]["id"])
+            await ws.send(json.dumps({"action": "message", "content": "hi", "clientId": "c-1"}))
+            ack = json.loads(await ws.recv())
+            assert (ack["action"], ack["content"], ack["clientId"]) == ("message", "hi", "c-1")
+        async with connect(server.ws_url("/", alice["jwt"])) as ws:
+            assert await ws.recv() == WELCOME
+            await ws.send(json.dumps({"userId": alice["user"]["id"], "content": "hi"}))
+            assert await ws.recv() == "Server received: hi"
+
+        assert len(eventually(server.disconnects)) == 2
+
+
+async def test_an_abrupt_tcp_drop_stores_one_disconnect_row() -> None:
+    with serving() as server:
+        alice = server.register("alice")
+        async with connect(server.ws_url("/ws", alice["jwt"])) as ws:
+            await welcomed(ws, alice["user"]["id"])
+            ws.transport.abort()  # no close frame: the peer just vanishes
+
+        [row] = eventually(server.disconnects)
+        assert (row.user_id, row.message) == (alice["user"]["id"], "alice has disconnected")
+
+
+async def test_shutdown_closes_sockets_with_1012_and_records_their_disconnects() -> None:
+    with serving() as server:
+        alice, bob = server.register("alice"), server.register("bob")
+        async with (
+            connect(server.ws_url("/ws", alice["jwt"])) as on_ws,
+            connect(server.ws_url("/", bob["jwt"])) as on_text,
+        ):
+            await welcomed(on_ws, alice["user"]["id"])
+            assert await on_text.recv() == WELCOME
+            server.stop()
+            assert await close_code(on_ws) == 1012
+            assert await close_code(on_text) == 1012
+
+        server.thread.join(10)
+        assert not server.thread.is_alive()
+        assert sorted(row.username for row in server.disconnects()) == ["alice", "bob"]
+
+
+class StallingMessageLog(MessageLog):
+    """Never finishes storing a chat message (a hung database), while disconnect rows go through."""
+
+    def __init__(self, db: InMemoryDatabase, stalled: threading.Event) -> None:
+        self._log = InMemoryMessageLog(db)
+        self._stalled = stalled
+
+    async def append(self, draft: NewChatMessage) -> ChatMessage:
+        if draft.kind == MessageKind.MESSAGE:
+            self._stalled.set()
+            await anyio.sleep_forever()
+        await anyio.sleep(0.1)  # a database round trip: the cancelled handler must survive it
+        return await self._log.append(draft)
+
+
+async def test_a_handler_cancelled_at_shutdown_still_records_the_disconnect() -> None:
+    stalled = threading.Event()
+
+    class Stalling(Provider):
+        @provide(scope=Scope.APP)
+        def message_log(self, db: InMemoryDatabase) -> MessageLog:
+            return StallingMessageLog(db, stalled)
+
+    with serving(Stalling(), graceful_shutdown=1) as server:
+        alice = server.register("alice")
+        async with connect(server.ws_url("/ws", alice["jwt"])) as ws:
+            await welcomed(ws, alice["user"]["id"])
+            await ws.send(json.dumps({"action": "message", "content": "never stored"}))
+            assert await anyio.to_thread.run_sync(stalled.wait, 10)
+            server.stop()  # the handler is stuck in append, not in receive: uvicorn must cancel it
+            assert await close_code(ws) == 1012
+
+        server.thread.join(10)
+        assert not server.thread.is_alive()
+        [row] = server.disconnects()
+        assert row.message == "alice has disconnected"
