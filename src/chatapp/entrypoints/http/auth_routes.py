@@ -6,6 +6,7 @@ from typing import Any
 
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Request, get, post
+from litestar.params import JSONBody
 
 from chatapp.application.authenticate import Authenticate, Credentials
 from chatapp.application.change_password import ChangePassword, ChangePasswordCommand
@@ -14,7 +15,8 @@ from chatapp.application.get_current_user import GetCurrentUser
 from chatapp.application.register_user import RegisterUser, RegisterUserCommand
 from chatapp.application.reset_password import ResetPassword, ResetPasswordCommand
 from chatapp.application.results import SignedIn
-from chatapp.entrypoints.http.bearer import bearer_token
+from chatapp.entrypoints.http.bearer import BEARER, bearer_token
+from chatapp.entrypoints.http.errors import documented_errors
 from chatapp.entrypoints.http.schemas import (
     ChangePasswordBody,
     ForgotPasswordBody,
@@ -31,33 +33,39 @@ def signed_in(result: SignedIn) -> SignedInOut:
     return SignedInOut(jwt=result.jwt, user=UserOut.of(result.user))
 
 
-@post("/api/auth/local/register", status_code=200, tags=["auth"])
+@post("/api/auth/local/register", status_code=200, tags=["auth"], responses=documented_errors(400, 429))
 @inject
-async def register(data: RegisterBody, register_user: FromDishka[RegisterUser]) -> SignedInOut:
+async def register(data: JSONBody[RegisterBody], register_user: FromDishka[RegisterUser]) -> SignedInOut:
     """Create an account; answers a token and the user."""
     command = RegisterUserCommand(username=data.username, email=data.email, password=data.password)
     return signed_in(await register_user(command))
 
 
-@post("/api/auth/local", status_code=200, tags=["auth"])
+@post("/api/auth/local", status_code=200, tags=["auth"], responses=documented_errors(400, 429))
 @inject
-async def login(data: LoginBody, authenticate: FromDishka[Authenticate]) -> SignedInOut:
+async def login(data: JSONBody[LoginBody], authenticate: FromDishka[Authenticate]) -> SignedInOut:
     """Sign in with an email or username and a password."""
     return signed_in(await authenticate(Credentials(identifier=data.identifier, password=data.password)))
 
 
-@get("/api/users/me", tags=["users"])
+@get("/api/users/me", tags=["users"], security=BEARER, responses=documented_errors(401))
 @inject
 async def me(request: Request[Any, Any, Any], current_user: FromDishka[GetCurrentUser]) -> UserOut:
     """The user of the bearer token."""
     return UserOut.of(await current_user(bearer_token(request)))
 
 
-@post("/api/auth/change-password", status_code=200, tags=["auth"])
+@post(
+    "/api/auth/change-password",
+    status_code=200,
+    tags=["auth"],
+    security=BEARER,
+    responses=documented_errors(400, 401),
+)
 @inject
 async def change_password(
     request: Request[Any, Any, Any],
-    data: ChangePasswordBody,
+    data: JSONBody[ChangePasswordBody],
     current_user: FromDishka[GetCurrentUser],
     change: FromDishka[ChangePassword],
 ) -> SignedInOut:
@@ -72,17 +80,17 @@ async def change_password(
     return signed_in(await change(command))
 
 
-@post("/api/auth/forgot-password", status_code=200, tags=["auth"])
+@post("/api/auth/forgot-password", status_code=200, tags=["auth"], responses=documented_errors(400, 429))
 @inject
-async def forgot_password(data: ForgotPasswordBody, forgot: FromDishka[ForgotPassword]) -> OkOut:
+async def forgot_password(data: JSONBody[ForgotPasswordBody], forgot: FromDishka[ForgotPassword]) -> OkOut:
     """Email a reset code; the answer never tells whether the address is known."""
     await forgot(data.email)
     return OkOut(ok=True)
 
 
-@post("/api/auth/reset-password", status_code=200, tags=["auth"])
+@post("/api/auth/reset-password", status_code=200, tags=["auth"], responses=documented_errors(400, 429))
 @inject
-async def reset_password(data: ResetPasswordBody, reset: FromDishka[ResetPassword]) -> SignedInOut:
+async def reset_password(data: JSONBody[ResetPasswordBody], reset: FromDishka[ResetPassword]) -> SignedInOut:
     """Set a new password with a code from forgot-password."""
     command = ResetPasswordCommand(
         code=data.code, password=data.password, password_confirmation=data.password_confirmation

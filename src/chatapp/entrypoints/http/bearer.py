@@ -3,6 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from litestar.connection import ASGIConnection
+from litestar.openapi.spec import SecurityRequirement, SecurityScheme
+
+BEARER_SCHEME = "BearerToken"
+BEARER_SECURITY_SCHEME = SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+BEARER: list[SecurityRequirement] = [{BEARER_SCHEME: []}]  # a route's OpenAPI `security`
 
 
 def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:

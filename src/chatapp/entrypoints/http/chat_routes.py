@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Request, delete, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from chatapp.application.delete_message import DeleteMessage
 from chatapp.application.get_current_user import GetCurrentUser
@@ -14,8 +14,9 @@ from chatapp.application.get_message import GetMessage
 from chatapp.application.list_messages import ListMessages
 from chatapp.application.record_message import RecordMessage, RecordMessageCommand
 from chatapp.domain.errors import InvalidInput
-from chatapp.entrypoints.http.bearer import bearer_token
+from chatapp.entrypoints.http.bearer import BEARER, bearer_token
 from chatapp.entrypoints.http.chat_query import build_query, check_filter_names
+from chatapp.entrypoints.http.errors import documented_errors
 from chatapp.entrypoints.http.schemas import (
     ChatSessionEnvelope,
     ChatSessionList,
@@ -26,6 +27,7 @@ from chatapp.entrypoints.http.schemas import (
 from chatapp.entrypoints.wire import ChatSessionOut
 
 AnyRequest = Request[Any, Any, Any]
+ITEM_ERRORS = documented_errors(401, 404)
 
 
 def named_users(value: Any) -> list[Any]:
@@ -40,11 +42,17 @@ def named_users(value: Any) -> list[Any]:
     return [value]
 
 
-@post("/api/chat-sessions", status_code=201, tags=["chat-sessions"])
+@post(
+    "/api/chat-sessions",
+    status_code=201,
+    tags=["chat-sessions"],
+    security=BEARER,
+    responses=documented_errors(400, 401, 403, 413),
+)
 @inject
 async def create_chat_session(
     request: AnyRequest,
-    data: NewChatSessionBody,
+    data: JSONBody[NewChatSessionBody],
     current_user: FromDishka[GetCurrentUser],
     record: FromDishka[RecordMessage],
 ) -> ChatSessionEnvelope:
@@ -58,18 +66,18 @@ async def create_chat_session(
     return ChatSessionEnvelope(data=ChatSessionOut.of(await record(command)), meta={})
 
 
-@get("/api/chat-sessions", tags=["chat-sessions"])
+@get("/api/chat-sessions", tags=["chat-sessions"], security=BEARER, responses=documented_errors(400, 401))
 @inject
 async def list_chat_sessions(
     request: AnyRequest,
     current_user: FromDishka[GetCurrentUser],
     list_messages: FromDishka[ListMessages],
-    page: Annotated[int, Parameter(query="pagination[page]")] = 1,
-    page_size: Annotated[int, Parameter(query="pagination[pageSize]")] = 25,
-    sort: Annotated[str | None, Parameter(query="sort", description="timestamp|createdAt|id, :asc or :desc")] = None,
-    after: Annotated[str | None, Parameter(query="filters[timestamp][$gt]")] = None,
-    before: Annotated[str | None, Parameter(query="filters[timestamp][$lt]")] = None,
-    kind: Annotated[str | None, Parameter(query="filters[kind][$eq]")] = None,
+    page: Annotated[int, QueryParameter(name="pagination[page]")] = 1,
+    page_size: Annotated[int, QueryParameter(name="pagination[pageSize]")] = 25,
+    sort: Annotated[str | None, QueryParameter(name="sort", description="timestamp|createdAt|id, :asc or :desc")] = None,
+    after: Annotated[str | None, QueryParameter(name="filters[timestamp][$gt]")] = None,
+    before: Annotated[str | None, QueryParameter(name="filters[timestamp][$lt]")] = None,
+    kind: Annotated[str | None, QueryParameter(name="filters[kind][$eq]")] = None,
 ) -> ChatSessionList:
     """The caller's own messages, newest first by default."""
     user = await current_user(bearer_token(request))
@@ -84,21 +92,27 @@ async def list_chat_sessions(
     return ChatSessionList(data=[ChatSessionOut.of(m) for m in listing.items], meta=ListMeta(pagination=pagination))
 
 
-@get("/api/chat-sessions/{document_id:str}", tags=["chat-sessions"])
+@get("/api/chat-sessions/{document_id:str}", tags=["chat-sessions"], security=BEARER, responses=ITEM_ERRORS)
 @inject
 async def get_chat_session(
-    request: AnyRequest, document_id: str, current_user: FromDishka[GetCurrentUser], get_message: FromDishka[GetMessage]
+    request: AnyRequest, document_id: FromPath[str], current_user: FromDishka[GetCurrentUser], get_message: FromDishka[GetMessage]
 ) -> ChatSessionEnvelope:
     """One of the caller's messages; anyone else's is 404."""
     user = await current_user(bearer_token(request))
     return ChatSessionEnvelope(data=ChatSessionOut.of(await get_message(document_id, user.id)), meta={})
 
 
-@delete("/api/chat-sessions/{document_id:str}", status_code=200, tags=["chat-sessions"])
+@delete(
+    "/api/chat-sessions/{document_id:str}",
+    status_code=200,
+    tags=["chat-sessions"],
+    security=BEARER,
+    responses=ITEM_ERRORS,
+)
 @inject
 async def delete_chat_session(
     request: AnyRequest,
-    document_id: str,
+    document_id: FromPath[str],
     current_user: FromDishka[GetCurrentUser],
     delete_message: FromDishka[DeleteMessage],
 ) -> ChatSessionEnvelope:

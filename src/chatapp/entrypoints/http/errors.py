@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 
 from chatapp.domain import errors
 
@@ -46,6 +47,14 @@ class ErrorBody(msgspec.Struct):
 class ErrorEnvelope(msgspec.Struct):
     data: None
     error: ErrorBody
+
+
+def documented_errors(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI `responses` for a route: these statuses, each in the Strapi error envelope."""
+    return {
+        status: ResponseSpec(ErrorEnvelope, generate_examples=False, description=STATUS_NAMES[status])
+        for status in statuses
+    }
 
 
 def envelope(status: int, name: str, message: str, details: dict[str, Any] | None = None,

@@ -9,8 +9,10 @@ from litestar.config.cors import CORSConfig
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components
 from litestar.plugins.prometheus import PrometheusConfig
 
+from chatapp.entrypoints.http.bearer import BEARER_SCHEME, BEARER_SECURITY_SCHEME
 from chatapp.entrypoints.settings import Settings
 
 openapi_config = OpenAPIConfig(
@@ -19,6 +21,7 @@ openapi_config = OpenAPIConfig(
     description="A chat backend speaking the Strapi chat app's REST (v5 shapes) and WebSocket protocols.",
     path="/schema",
     render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
+    components=Components(security_schemes={BEARER_SCHEME: BEARER_SECURITY_SCHEME}),
 )
 
 prometheus_config = PrometheusConfig(app_name="chatapp", group_path=True, exclude=["/metrics"])
