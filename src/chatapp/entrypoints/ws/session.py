@@ -34,6 +34,7 @@ logger = logging.getLogger("chatapp.ws")
 DISCONNECT_GRACE_SECONDS = 5.0
 DISCONNECT_RETRY_SECONDS = 0.25
 MAX_USER_ID = 2**63 - 1
+MAX_CLOSE_REASON_BYTES = 123  # RFC 6455: a close frame's payload is at most 125 bytes
 
 
 @dataclass(slots=True, frozen=True)
@@ -122,7 +123,8 @@ class Session:
         with contextlib.suppress(WebSocketDisconnect, OSError):
             if refusal.code is not None:
                 await self.socket.send_text(protocol.error_frame(refusal))
-            await self.socket.close(refusal.close or WS_1011_INTERNAL_ERROR, refusal.message[:120])
+            reason = refusal.message.encode()[:MAX_CLOSE_REASON_BYTES].decode(errors="ignore")
+            await self.socket.close(refusal.close or WS_1011_INTERNAL_ERROR, reason)
 
     # --- frames -------------------------------------------------------------------------------
 
