@@ -1,0 +1,86 @@
+"""Engine construction for the two supported databases: PostgreSQL (asyncpg) and SQLite (aiosqlite)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+POSTGRES = "postgresql+asyncpg"
+SQLITE = "sqlite+aiosqlite"
+
+# synchronous=FULL: a commit that returned survives a power cut (NORMAL in WAL mode may lose it).
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=5000",
+)
+
+
+def _parse(url: str) -> URL:
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername=POSTGRES)
+        if "sslmode" in parsed.query:  # libpq spelling; asyncpg calls it `ssl`
+            parsed = parsed.update_query_dict({"ssl": parsed.query["sslmode"]}).difference_update_query(
+                ["sslmode"]
+            )
+        return parsed
+    if backend == "sqlite":
+        return parsed.set(drivername=SQLITE)
+    raise ValueError(f"Unsupported database URL {mask_url(url)!r}: use postgresql:// or sqlite://")
+
+
+def async_url(url: str) -> str:
+    """The same database, addressed through the async driver we ship (asyncpg or aiosqlite)."""
+    return _parse(url).render_as_string(hide_password=False)
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password replaced by ***, safe to log."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "***"
+
+
+def make_engine(url: str) -> AsyncEngine:
+    parsed = _parse(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed)
+    return create_async_engine(
+        parsed,
+        pool_size=10,
+        max_overflow=20,
+        pool_timeout=10,
+        pool_pre_ping=True,  # a connection killed by a PostgreSQL restart is replaced, not handed out
+        pool_recycle=1800,
+        connect_args={"timeout": 5, "server_settings": {"application_name": "chatapp"}},
+    )
+
+
+def _sqlite_engine(url: URL) -> AsyncEngine:
+    options: dict[str, Any] = {}
+    if url.database in (None, "", ":memory:"):
+        options["poolclass"] = StaticPool  # one connection, or every session would see its own empty database
+    engine = create_async_engine(url, **options)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+        cursor.close()
+
+    return engine
+
+
+def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions whose loaded rows stay readable after commit (we map them to domain objects)."""
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)

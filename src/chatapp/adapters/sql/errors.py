@@ -1,0 +1,51 @@
+"""Translation of driver and SQLAlchemy failures into the domain's errors, in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+
+from chatapp.domain.errors import AlreadyTaken, StorageUnavailable
+
+TAKEN = "Email or Username are already taken"
+UNAVAILABLE = "The database is unavailable"
+
+# SQLSTATE classes meaning "the server cannot serve us right now": connection exception,
+# insufficient resources (too many connections, disk full), operator intervention (shutdown, restart).
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
+
+
+def _sqlstate(exc: DBAPIError) -> str:
+    return getattr(exc.orig, "sqlstate", None) or ""
+
+
+def is_unique_violation(exc: IntegrityError) -> bool:
+    return (
+        _sqlstate(exc) == "23505" or getattr(exc.orig, "sqlite_errorname", "") == "SQLITE_CONSTRAINT_UNIQUE"
+    )
+
+
+def is_connection_failure(exc: BaseException) -> bool:
+    """OSError covers refused connections and timeouts, which asyncpg raises unwrapped while connecting."""
+    if isinstance(exc, (OSError, OperationalError, InterfaceError)):
+        return True
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or _sqlstate(exc).startswith(_UNAVAILABLE_SQLSTATES)
+    return False
+
+
+@contextmanager
+def domain_errors() -> Iterator[None]:
+    """Unique violations become AlreadyTaken, an unreachable database StorageUnavailable."""
+    try:
+        yield
+    except IntegrityError as exc:
+        if is_unique_violation(exc):
+            raise AlreadyTaken(TAKEN) from exc
+        raise
+    except Exception as exc:
+        if is_connection_failure(exc):
+            raise StorageUnavailable(UNAVAILABLE) from exc
+        raise

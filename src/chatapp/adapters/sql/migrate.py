@@ -1,0 +1,75 @@
+"""Schema migrations (Alembic), run programmatically.
+
+upgrade_database/downgrade_database are synchronous and use asyncio.run: call them before the
+event loop starts (CLI, tests' sync fixtures), or from a worker thread. Inside a running loop,
+await upgrade_schema(engine) instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from chatapp.adapters.sql.database import make_engine
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+# Any constant: serialises `chatapp serve` processes that start together on one PostgreSQL.
+_MIGRATION_LOCK_ID = 7_311_245_901
+
+
+def _alembic_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _lock(connection: Connection) -> None:
+    """Hold the database's migration lock until this transaction ends."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
+    else:
+        # Also makes SQLite's DDL transactional: the driver would otherwise run it in autocommit.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+async def _migrate(engine: AsyncEngine, action: str, revision: str) -> None:
+    def run(connection: Connection) -> None:
+        _lock(connection)
+        getattr(command, action)(_alembic_config(connection), revision)
+
+    async with engine.connect() as connection:
+        await connection.run_sync(run)
+        await connection.commit()
+
+
+async def upgrade_schema(engine: AsyncEngine, revision: str = "head") -> None:
+    await _migrate(engine, "upgrade", revision)
+
+
+async def downgrade_schema(engine: AsyncEngine, revision: str = "base") -> None:
+    await _migrate(engine, "downgrade", revision)
+
+
+async def _on_fresh_engine(url: str, action: str, revision: str) -> None:
+    engine = make_engine(url)
+    try:
+        await _migrate(engine, action, revision)
+    finally:
+        await engine.dispose()
+
+
+def upgrade_database(url: str) -> None:
+    """Apply every pending migration. Not from inside a running event loop (see module doc)."""
+    asyncio.run(_on_fresh_engine(url, "upgrade", "head"))
+
+
+def downgrade_database(url: str, revision: str = "base") -> None:
+    """Revert to `revision` (everything by default). Not from inside a running event loop."""
+    asyncio.run(_on_fresh_engine(url, "downgrade", revision))

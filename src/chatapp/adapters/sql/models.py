@@ -1,0 +1,65 @@
+"""Table definitions (Strapi's names). Only the SQL adapters see these rows; the domain never does."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from advanced_alchemy.base import IdentityAuditBase
+from advanced_alchemy.types import DateTimeUTC
+from advanced_alchemy.types.identity import BigIntIdentity
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+# IdentityAuditBase gives `id` (BIGINT identity; INTEGER rowid on SQLite), `created_at`, `updated_at`.
+# sqlite_autoincrement keeps SQLite from reusing the ids of deleted rows, as PostgreSQL never does.
+
+
+class UserRow(IdentityAuditBase):
+    __tablename__ = "up_users"
+    __table_args__ = (
+        Index("uq_up_users_username_lower", func.lower(text("username")), unique=True),
+        {"sqlite_autoincrement": True},
+    )
+
+    document_id: Mapped[str] = mapped_column(String(255), unique=True)
+    username: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str] = mapped_column(String(255), unique=True)  # lower-case, see domain.rules
+    provider: Mapped[str] = mapped_column(String(255), default="local")
+    password: Mapped[str] = mapped_column(String(255))  # bcrypt hash
+    reset_password_token: Mapped[str | None] = mapped_column(String(255), index=True)  # sha256 of the code
+    reset_password_expires_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=True)
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    published_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class ChatMessageRow(IdentityAuditBase):
+    __tablename__ = "chat_sessions"
+    __table_args__ = (
+        UniqueConstraint("user_id", "client_id", name="uq_chat_sessions_user_id_client_id"),
+        CheckConstraint("kind IN ('message', 'disconnect')", name="kind"),
+        # One user's page in timestamp order is an index range scan, whatever the table size.
+        Index("ix_chat_sessions_user_id_timestamp_id", "user_id", "timestamp", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    document_id: Mapped[str] = mapped_column(String(255), unique=True)
+    user_id: Mapped[int] = mapped_column(BigIntIdentity, ForeignKey("up_users.id", ondelete="CASCADE"))
+    message: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16), default="message")
+    client_id: Mapped[str | None] = mapped_column(String(64))
+    timestamp: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    published_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))

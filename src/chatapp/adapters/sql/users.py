@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chatapp.adapters.sql.errors import domain_errors
+from chatapp.adapters.sql.models import UserRow
+from chatapp.application.ports.persistence import UserRepository
+from chatapp.domain.user import NewUser, User
+
+
+def to_user(row: UserRow) -> User:
+    return User(
+        id=row.id,
+        document_id=row.document_id,
+        username=row.username,
+        email=row.email,
+        password_hash=row.password,
+        provider=row.provider,
+        confirmed=row.confirmed,
+        blocked=row.blocked,
+        token_version=row.token_version,
+        reset_code_hash=row.reset_password_token,
+        reset_code_expires_at=row.reset_password_expires_at,
+        password_changed_at=row.password_changed_at,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        published_at=row.published_at,
+    )
+
+
+def _same_username(username: str) -> ColumnElement[bool]:
+    # lower() on both sides: the database folds both the same way, and lower(username) is indexed.
+    return func.lower(UserRow.username) == func.lower(username)
+
+
+class SqlUserRepository(UserRepository):
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def _find(self, condition: ColumnElement[bool]) -> User | None:
+        with domain_errors():
+            row = await self._session.scalar(select(UserRow).where(condition))
+        return None if row is None else to_user(row)
+
+    async def add(self, user: NewUser) -> User:
+        row = UserRow(
+            document_id=user.document_id,
+            username=user.username,
+            email=user.email,
+            provider="local",
+            password=user.password_hash,
+            confirmed=user.confirmed,
+            blocked=False,
+            token_version=0,
+            created_at=user.created_at,
+            updated_at=user.created_at,
+            published_at=user.created_at,
+        )
+        self._session.add(row)
+        with domain_errors():
+            await self._session.flush([row])
+        return to_user(row)
+
+    async def get(self, user_id: int) -> User | None:
+        return await self._find(UserRow.id == user_id)
+
+    async def find_by_identifier(self, identifier: str) -> User | None:
+        return await self._find(or_(UserRow.email == identifier.lower(), _same_username(identifier)))
+
+    async def find_by_username(self, username: str) -> User | None:
+        return await self._find(_same_username(username))
+
+    async def find_by_email(self, email: str) -> User | None:
+        return await self._find(UserRow.email == email)
+
+    async def find_by_reset_code_hash(self, code_hash: str) -> User | None:
+        return await self._find(UserRow.reset_password_token == code_hash)
+
+    async def save(self, user: User) -> None:
+        with domain_errors():
+            row = await self._session.get_one(UserRow, user.id)
+            row.username = user.username
+            row.email = user.email
+            row.password = user.password_hash
+            row.confirmed = user.confirmed
+            row.blocked = user.blocked
+            row.token_version = user.token_version
+            row.reset_password_token = user.reset_code_hash
+            row.reset_password_expires_at = user.reset_code_expires_at
+            row.password_changed_at = user.password_changed_at
+            await self._session.flush([row])
