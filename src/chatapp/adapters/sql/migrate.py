@@ -65,9 +65,9 @@ async def _on_fresh_engine(url: str, action: str, revision: str) -> None:
         await engine.dispose()
 
 
-def upgrade_database(url: str) -> None:
-    """Apply every pending migration. Not from inside a running event loop (see module doc)."""
-    asyncio.run(_on_fresh_engine(url, "upgrade", "head"))
+def upgrade_database(url: str, revision: str = "head") -> None:
+    """Apply every pending migration up to `revision`. Not from inside a running event loop."""
+    asyncio.run(_on_fresh_engine(url, "upgrade", revision))
 
 
 def downgrade_database(url: str, revision: str = "base") -> None:

@@ -59,7 +59,7 @@ class SqlUserRepository(UserRepository):
         )
         self._session.add(row)
         with domain_errors():
-            await self._session.flush([row])
+            await self._session.flush()
         return to_user(row)
 
     async def get(self, user_id: int) -> User | None:
@@ -89,4 +89,4 @@ class SqlUserRepository(UserRepository):
             row.reset_password_token = user.reset_code_hash
             row.reset_password_expires_at = user.reset_code_expires_at
             row.password_changed_at = user.password_changed_at
-            await self._session.flush([row])
+            await self._session.flush()

@@ -1,0 +1,76 @@
+"""The contract suite's backends: every test here runs on memory, SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+
+from chatapp.adapters.memory.database import InMemoryDatabase
+from chatapp.adapters.memory.message_log import InMemoryMessageLog
+from chatapp.adapters.memory.unit_of_work import InMemoryUnitOfWork
+from chatapp.adapters.sql.database import make_engine, make_session_factory
+from chatapp.adapters.sql.message_log import SqlMessageLog
+from chatapp.adapters.sql.unit_of_work import SqlUnitOfWork
+from chatapp.application.ports.persistence import MessageLog, UnitOfWork
+from chatapp.domain.chat_message import ChatMessage
+from chatapp.domain.user import User
+from tests.adapters.factories import T0, draft, new_user
+
+
+@dataclass(slots=True)
+class Backend:
+    name: str
+    uow: Callable[[], UnitOfWork]  # a new unit of work
+    log: MessageLog
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, sqlite_url: Callable[[], str]) -> str | None:
+    """None stands for the in-memory adapters."""
+    if request.param == "memory":
+        return None
+    if request.param == "sqlite":
+        return sqlite_url()
+    return str(request.getfixturevalue("clean_postgres_url"))
+
+
+@pytest.fixture
+async def backend(database_url: str | None) -> AsyncIterator[Backend]:
+    if database_url is None:
+        db = InMemoryDatabase()
+        yield Backend("memory", lambda: InMemoryUnitOfWork(db), InMemoryMessageLog(db))
+        return
+    engine = make_engine(database_url)  # in this test's event loop
+    sessions = make_session_factory(engine)
+    log = SqlMessageLog(engine)
+    yield Backend(engine.dialect.name, lambda: SqlUnitOfWork(sessions), log)
+    await log.aclose()
+    await engine.dispose()
+
+
+@pytest.fixture
+def add_user(backend: Backend) -> Callable[..., Awaitable[User]]:
+    """Register and commit a user: `await add_user("alice")`."""
+
+    async def add(username: str, email: str | None = None) -> User:
+        async with backend.uow() as uow:
+            user = await uow.users.add(new_user(username, email))
+            await uow.commit()
+        return user
+
+    return add
+
+
+@pytest.fixture
+def post(backend: Backend) -> Callable[..., Awaitable[ChatMessage]]:
+    """Append a message through the log: `await post(alice, "hi", seconds=3)` (T0 + 3 s)."""
+
+    async def append(
+        author: User, message: str = "hello", *, seconds: float = 0, **fields: object
+    ) -> ChatMessage:
+        return await backend.log.append(draft(author, message, at=T0 + timedelta(seconds=seconds), **fields))
+
+    return append

@@ -1,0 +1,55 @@
+"""Test data for the contract suite."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from chatapp.adapters.system import RandomIdGenerator
+from chatapp.domain.chat_message import MessageKind, NewChatMessage
+from chatapp.domain.user import NewUser, User
+
+T0 = datetime(2025, 3, 4, 5, 6, 7, 890_000, tzinfo=UTC)
+ids = RandomIdGenerator()
+
+
+def new_user(username: str, email: str | None = None) -> NewUser:
+    return NewUser(
+        document_id=ids.document_id(),
+        username=username,
+        email=email or f"{username.lower()}@example.com",
+        password_hash="$2b$04$" + "x" * 53,
+        created_at=T0,
+    )
+
+
+def unsaved_user(user_id: int = 999_999) -> User:
+    """A user the database has never seen."""
+    return User(
+        id=user_id,
+        document_id=ids.document_id(),
+        username=f"ghost{user_id}",
+        email=f"ghost{user_id}@example.com",
+        password_hash="x",
+        created_at=T0,
+        updated_at=T0,
+    )
+
+
+def draft(
+    author: User,
+    message: str = "hello",
+    *,
+    client_id: str | None = None,
+    at: datetime = T0,
+    kind: MessageKind = MessageKind.MESSAGE,
+) -> NewChatMessage:
+    return NewChatMessage(
+        document_id=ids.document_id(),
+        user_id=author.id,
+        username=author.username,
+        user_document_id=author.document_id,
+        message=message,
+        kind=kind,
+        client_id=client_id,
+        timestamp=at,
+    )

@@ -1,0 +1,109 @@
+"""MessageLog contract (durable, idempotent append), on every backend."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from chatapp.application.ports.persistence import MessageQuery
+from chatapp.domain.chat_message import MessageKind
+from tests.adapters.conftest import Backend
+from tests.adapters.factories import T0, draft
+
+
+async def test_append_returns_the_stored_row(backend: Backend, add_user) -> None:
+    alice = await add_user("alice")
+    new = draft(alice, "hi there", client_id="c-1")
+
+    stored = await backend.log.append(new)
+
+    assert isinstance(stored.id, int)
+    assert (stored.document_id, stored.user_id, stored.message, stored.kind, stored.client_id) == (
+        new.document_id,
+        alice.id,
+        "hi there",
+        MessageKind.MESSAGE,
+        "c-1",
+    )
+    assert (stored.username, stored.user_document_id) == (alice.username, alice.document_id)
+    assert stored.timestamp == stored.created_at == stored.updated_at == stored.published_at == T0
+    async with backend.uow() as uow:
+        assert await uow.messages.get(stored.document_id, alice.id) == stored
+
+
+async def test_timestamps_keep_utc_and_milliseconds(backend: Backend, add_user) -> None:
+    alice = await add_user("alice")
+    moment = T0.replace(microsecond=123_000)
+
+    stored = await backend.log.append(draft(alice, at=moment))
+    async with backend.uow() as uow:
+        read = await uow.messages.get(stored.document_id, alice.id)
+
+    assert read is not None and read.timestamp == moment
+    assert all(t.utcoffset() == timedelta(0) for t in (read.timestamp, read.created_at, read.published_at))
+
+
+async def test_a_known_client_id_returns_the_original_row(backend: Backend, add_user) -> None:
+    alice = await add_user("alice")
+    first = await backend.log.append(draft(alice, "first", client_id="retry-me"))
+
+    again = await backend.log.append(
+        draft(alice, "second", client_id="retry-me", at=T0 + timedelta(seconds=9))
+    )
+
+    assert again == first
+    async with backend.uow() as uow:
+        assert (await uow.messages.list(MessageQuery(user_id=alice.id))).total == 1
+
+
+async def test_client_ids_are_scoped_per_user(backend: Backend, add_user) -> None:
+    alice, bob = await add_user("alice"), await add_user("bob")
+
+    mine = await backend.log.append(draft(alice, client_id="same"))
+    theirs = await backend.log.append(draft(bob, client_id="same"))
+
+    assert mine.id != theirs.id and theirs.user_id == bob.id
+
+
+async def test_concurrent_retries_of_one_client_id_store_one_row(backend: Backend, add_user) -> None:
+    alice = await add_user("alice")
+
+    results = await asyncio.gather(
+        *(backend.log.append(draft(alice, f"try {i}", client_id="x")) for i in range(5))
+    )
+
+    assert len({message.id for message in results}) == 1
+    assert len({message.message for message in results}) == 1
+    async with backend.uow() as uow:
+        assert (await uow.messages.list(MessageQuery(user_id=alice.id))).total == 1
+
+
+async def test_messages_without_client_id_are_never_merged(backend: Backend, add_user, post) -> None:
+    alice = await add_user("alice")
+
+    first, second = await post(alice, "same"), await post(alice, "same")
+
+    assert first.id != second.id
+
+
+async def test_many_concurrent_appends_from_many_users_are_all_stored(backend: Backend, add_user) -> None:
+    users = [await add_user(f"user{n}") for n in range(8)]
+
+    stored = await asyncio.gather(
+        *(backend.log.append(draft(user, f"{user.username} #{i}")) for i in range(40) for user in users)
+    )
+
+    assert len({message.id for message in stored}) == 320
+    assert all(message.message.startswith(message.username) for message in stored)
+    async with backend.uow() as uow:
+        for user in users:
+            assert (await uow.messages.list(MessageQuery(user_id=user.id))).total == 40
+
+
+async def test_disconnect_rows_are_stored_with_their_kind(backend: Backend, add_user) -> None:
+    alice = await add_user("alice")
+
+    stored = await backend.log.append(draft(alice, "alice has disconnected", kind=MessageKind.DISCONNECT))
+
+    async with backend.uow() as uow:
+        assert (await uow.messages.get(stored.document_id, alice.id)).kind is MessageKind.DISCONNECT

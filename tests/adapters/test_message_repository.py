@@ -1,0 +1,136 @@
+"""ChatMessageRepository contract (reading and deleting one user's messages), on every backend."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from chatapp.application.ports.persistence import MessageQuery
+from chatapp.domain.chat_message import ChatMessage, MessageKind
+from tests.adapters.conftest import Backend
+from tests.adapters.factories import T0
+
+
+def at(seconds: float):
+    return T0 + timedelta(seconds=seconds)
+
+
+async def page(backend: Backend, **query) -> tuple[list[str], int]:
+    async with backend.uow() as uow:
+        result = await uow.messages.list(MessageQuery(**query))
+    return [message.message for message in result.items], result.total
+
+
+@pytest.fixture
+async def alice(add_user):
+    return await add_user("alice")
+
+
+@pytest.fixture
+async def five(alice, post) -> list[ChatMessage]:
+    """m0..m4, one second apart."""
+    return [await post(alice, f"m{i}", seconds=i) for i in range(5)]
+
+
+async def test_newest_first_by_default(backend: Backend, alice, five) -> None:
+    assert await page(backend, user_id=alice.id) == (["m4", "m3", "m2", "m1", "m0"], 5)
+
+
+async def test_ascending(backend: Backend, alice, five) -> None:
+    assert await page(backend, user_id=alice.id, ascending=True) == (["m0", "m1", "m2", "m3", "m4"], 5)
+
+
+@pytest.mark.parametrize(
+    ("number", "ascending", "expected"),
+    [
+        (1, False, ["m4", "m3"]),
+        (2, False, ["m2", "m1"]),
+        (3, False, ["m0"]),
+        (4, False, []),
+        (2, True, ["m2", "m3"]),
+    ],
+)
+async def test_pages(backend: Backend, alice, five, number, ascending, expected) -> None:
+    query = {"user_id": alice.id, "page": number, "page_size": 2, "ascending": ascending}
+
+    assert await page(backend, **query) == (expected, 5)
+
+
+async def test_equal_timestamps_are_ordered_by_id_in_the_same_direction(
+    backend: Backend, alice, post
+) -> None:
+    for name in ("a", "b", "c"):
+        await post(alice, name, seconds=1)
+    await post(alice, "earlier", seconds=0)
+
+    assert await page(backend, user_id=alice.id) == (["c", "b", "a", "earlier"], 4)
+    assert await page(backend, user_id=alice.id, ascending=True) == (["earlier", "a", "b", "c"], 4)
+
+
+@pytest.mark.parametrize("order_by", ["createdAt", "id"])
+async def test_other_sort_columns(backend: Backend, alice, five, order_by) -> None:
+    assert await page(backend, user_id=alice.id, order_by=order_by, ascending=True) == (
+        ["m0", "m1", "m2", "m3", "m4"],
+        5,
+    )
+
+
+async def test_time_filters_are_strict(backend: Backend, alice, five) -> None:
+    assert await page(backend, user_id=alice.id, after=at(1), ascending=True) == (["m2", "m3", "m4"], 3)
+    assert await page(backend, user_id=alice.id, before=at(3), ascending=True) == (["m0", "m1", "m2"], 3)
+    assert await page(backend, user_id=alice.id, after=at(1), before=at(3)) == (["m2"], 1)
+    assert await page(backend, user_id=alice.id, after=at(0.5), before=at(1.5)) == (["m1"], 1)
+
+
+async def test_kind_filter(backend: Backend, alice, post) -> None:
+    await post(alice, "hi", seconds=0)
+    await post(alice, "alice has disconnected", seconds=1, kind=MessageKind.DISCONNECT)
+
+    assert await page(backend, user_id=alice.id, kind=MessageKind.MESSAGE) == (["hi"], 1)
+    assert await page(backend, user_id=alice.id, kind=MessageKind.DISCONNECT) == (
+        ["alice has disconnected"],
+        1,
+    )
+    assert await page(backend, user_id=alice.id) == (["alice has disconnected", "hi"], 2)
+
+
+async def test_nobody_reads_or_deletes_another_users_messages(
+    backend: Backend, alice, add_user, post
+) -> None:
+    bob = await add_user("bob")
+    secret = await post(alice, "alice only")
+    await post(bob, "bob's")
+
+    async with backend.uow() as uow:
+        assert await uow.messages.get(secret.document_id, bob.id) is None
+        assert await uow.messages.delete(secret.document_id, bob.id) is None
+        await uow.commit()
+
+    assert await page(backend, user_id=bob.id) == (["bob's"], 1)
+    async with backend.uow() as uow:
+        assert await uow.messages.get(secret.document_id, alice.id) == secret
+
+
+async def test_unknown_document_id(backend: Backend, alice) -> None:
+    async with backend.uow() as uow:
+        assert await uow.messages.get("nope", alice.id) is None
+        assert await uow.messages.delete("nope", alice.id) is None
+
+
+async def test_delete_returns_the_row_and_removes_it(backend: Backend, alice, five) -> None:
+    async with backend.uow() as uow:
+        removed = await uow.messages.delete(five[2].document_id, alice.id)
+        await uow.commit()
+
+    assert removed == five[2]
+    assert await page(backend, user_id=alice.id) == (["m4", "m3", "m1", "m0"], 4)
+    async with backend.uow() as uow:
+        assert await uow.messages.get(five[2].document_id, alice.id) is None
+
+
+async def test_delete_without_commit_keeps_the_row(backend: Backend, alice, five) -> None:
+    async with backend.uow() as uow:
+        await uow.messages.delete(five[0].document_id, alice.id)
+
+    assert (await page(backend, user_id=alice.id))[1] == 5

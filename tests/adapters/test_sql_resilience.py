@@ -1,0 +1,154 @@
+"""What only the SQL adapters do: shutdown, unreachable databases, recovery, failure isolation."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from chatapp.adapters.sql.database import make_engine, make_session_factory
+from chatapp.adapters.sql.health import SqlHealthProbe
+from chatapp.adapters.sql.message_log import SqlMessageLog
+from chatapp.adapters.sql.migrate import upgrade_schema
+from chatapp.adapters.sql.unit_of_work import SqlUnitOfWork
+from chatapp.domain.errors import StorageUnavailable
+from chatapp.domain.user import User
+from tests.adapters.factories import draft, new_user, unsaved_user
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def url(request: pytest.FixtureRequest, sqlite_url: Callable[[], str]) -> str:
+    if request.param == "sqlite":
+        return sqlite_url()
+    return str(request.getfixturevalue("clean_postgres_url"))
+
+
+@pytest.fixture
+async def engine(url: str) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def alice(engine: AsyncEngine) -> User:
+    async with SqlUnitOfWork(make_session_factory(engine)) as uow:
+        user = await uow.users.add(new_user("alice"))
+        await uow.commit()
+    return user
+
+
+async def count_messages(engine: AsyncEngine) -> int:
+    async with engine.connect() as connection:
+        return (await connection.execute(text("SELECT count(*) FROM chat_sessions"))).scalar_one()
+
+
+async def test_close_stores_what_is_queued_then_refuses(engine: AsyncEngine, alice: User) -> None:
+    log = SqlMessageLog(engine)
+    pending = [asyncio.create_task(log.append(draft(alice, f"m{i}"))) for i in range(50)]
+    await asyncio.sleep(0)  # every append is queued
+
+    await log.aclose()
+
+    assert len({message.id for message in await asyncio.gather(*pending)}) == 50
+    with pytest.raises(StorageUnavailable):
+        await log.append(draft(alice))
+
+
+async def test_one_bad_message_does_not_fail_its_batch(engine: AsyncEngine, alice: User) -> None:
+    log = SqlMessageLog(engine)
+
+    results = await asyncio.gather(
+        log.append(draft(alice, "one")),
+        log.append(draft(unsaved_user(), "orphan")),
+        log.append(draft(alice, "two")),
+        return_exceptions=True,
+    )
+    await log.aclose()
+
+    assert [type(result).__name__ for result in results] == [
+        "ChatMessage",
+        "StorageUnavailable",
+        "ChatMessage",
+    ]
+    assert await count_messages(engine) == 2
+
+
+async def test_health_probe_answers_for_a_live_database(engine: AsyncEngine) -> None:
+    assert await SqlHealthProbe(engine).database_ok()
+
+
+async def terminate_other_connections(url: str) -> None:
+    """What a PostgreSQL restart does to the connections in our pool."""
+    admin = make_engine(url)
+    async with admin.connect() as connection:
+        await connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    await admin.dispose()
+
+
+UNREACHABLE = {
+    "sqlite": lambda tmp: f"sqlite+aiosqlite:///{tmp / 'missing-dir' / 'chat.db'}",
+    "postgres": lambda tmp: "postgresql://postgres@127.0.0.1:1/nothing-listens-here",
+}
+
+
+@pytest.mark.parametrize("kind", UNREACHABLE)
+async def test_an_unreachable_database_is_storage_unavailable(kind: str, tmp_path: Path) -> None:
+    engine = make_engine(UNREACHABLE[kind](tmp_path))
+    log = SqlMessageLog(engine)
+
+    with pytest.raises(StorageUnavailable):
+        async with SqlUnitOfWork(make_session_factory(engine)):
+            pass
+    with pytest.raises(StorageUnavailable):
+        await log.append(draft(unsaved_user()))
+    assert not await SqlHealthProbe(engine).database_ok()
+
+    await log.aclose()
+    await engine.dispose()
+
+
+async def test_the_log_recovers_when_the_database_comes_back(tmp_path: Path) -> None:
+    directory = tmp_path / "later"
+    engine = make_engine(f"sqlite+aiosqlite:///{directory / 'chat.db'}")
+    log = SqlMessageLog(engine)
+    with pytest.raises(StorageUnavailable):
+        await log.append(draft(unsaved_user()))
+
+    directory.mkdir()
+    await upgrade_schema(engine)
+    async with SqlUnitOfWork(make_session_factory(engine)) as uow:
+        alice = await uow.users.add(new_user("alice"))
+        await uow.commit()
+
+    assert (await log.append(draft(alice))).user_id == alice.id
+    await log.aclose()
+    await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_connections_killed_by_a_postgres_restart_are_replaced(clean_postgres_url: str) -> None:
+    engine = make_engine(clean_postgres_url)
+    sessions = make_session_factory(engine)
+    async with SqlUnitOfWork(sessions) as uow:
+        alice = await uow.users.add(new_user("alice"))
+        await uow.commit()
+    log = SqlMessageLog(engine)
+    await log.append(draft(alice))  # the pool now holds open connections
+
+    await terminate_other_connections(clean_postgres_url)
+
+    assert (await log.append(draft(alice))).user_id == alice.id
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.users.get(alice.id) == alice
+    await log.aclose()
+    await engine.dispose()
