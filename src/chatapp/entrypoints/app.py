@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None, *providers: Provider) -> Litest
         cors_config=cors(settings),
         middleware=[prometheus_config.middleware],
         request_max_body_size=settings.http_max_body_bytes,
+        logging_config=None,  # logging is ours (configure_logging): LOG_FORMAT=json must hold after startup
         # Hooks run last-first: WebSocket sessions finish recording their disconnects, then the container closes.
         on_shutdown=[container.close, drain_websockets],
     )
