@@ -106,8 +106,9 @@ async def send_messages(
 ) -> None:
     """Closed loop (send, wait for the ack, repeat), or paced at `rate` messages/s.
 
-    Paced latency runs from the *scheduled* send time, so a stalled server is not hidden by
-    the sender politely waiting for it (no coordinated omission).
+    Latency is sampled for messages sent in the window. Paced latency runs from the
+    *scheduled* send time: a sender that fell behind a stalled server does not hide the stall
+    by politely waiting for it (no coordinated omission).
     """
     interval = int(1e9 / rate) if rate else 0
     scheduled = perf_counter_ns() + random.randrange(interval or 1)
@@ -122,6 +123,7 @@ async def send_messages(
                     await asyncio.sleep((scheduled - now) / 1e9)
                 elif not interval:
                     scheduled = now
+                sent = perf_counter_ns()
                 client.send_text(f'{prefix}{number}"}}'.encode())
                 arrived, payload = await client.recv()
                 reply = decode_reply(payload)
@@ -130,7 +132,7 @@ async def send_messages(
                     continue
                 tally.acked += 1
                 tally.acked_in_window += arrived in window
-                if scheduled in window:
+                if sent in window:
                     tally.latencies_ns.append(arrived - scheduled)
                 scheduled += interval
     except (WebSocketClosed, TimeoutError) as error:
@@ -223,8 +225,11 @@ async def http_requests(job: dict[str, Any]) -> dict[str, Any]:
     meter = CpuMeter(job["server_pid"])
     work = [send_requests(port, raw, window, tally, limit, job["expect"], bodies) for raw in raws]
     if probe:
+        count = int(probe["rate"] * (job["warmup"] + job["duration"])) + 1
         work.append(
-            send_messages(probe_clients[0], "probe", window, probe_tally, 10**6, probe["rate"], "probe")
+            send_messages(
+                probe_clients[0], probe["label"], window, probe_tally, count, probe["rate"], probe["content"]
+            )
         )
     await asyncio.gather(*work)
     cpu = meter.stop()

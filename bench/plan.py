@@ -19,6 +19,8 @@ class Plan:
     warmup: float = 1.0  # seconds of load before each measured window
     duration: float = 10.0  # seconds of each measured window
     repeats: int = 3  # runs per figure; the median one is reported
+    max_other_cores: float = 0.25  # CPU taken by other processes that makes a window suspect...
+    retries: int = 2  # ...and how often such a window is run again
     settle: float = 2.0  # seconds between opening idle connections and reading RSS
     max_rate: int = 200_000  # messages or requests per second: bounds the count of every load loop
 
@@ -36,5 +38,6 @@ QUICK = replace(
     warmup=0.5,
     duration=2.0,
     repeats=1,
+    retries=0,
     settle=1.0,
 )

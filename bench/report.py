@@ -145,6 +145,8 @@ def _health(run: dict[str, Any]) -> str:
         notes.append(f"load generator busy {cpu['loadgen_cores']:.2f}")
     if cpu.get("other_cores", 0) > 0.15:
         notes.append(f"other load {cpu['other_cores']:.2f} cores")
+    if run.get("attempts", 1) > 1:
+        notes.append(f"{run['attempts']} attempts")
     if len(run.get("runs", [])) > 1:
         notes.append("runs " + "/".join(f"{value:.0f}" for value in run["runs"]))
     return "; ".join(notes)

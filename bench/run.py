@@ -13,9 +13,12 @@ import secrets
 import sys
 import tempfile
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from time import perf_counter
 from typing import Any
 
 from bench import report
@@ -113,6 +116,13 @@ def chatapp_env(database_url: str, plan: Plan) -> dict[str, str]:
     }
 
 
+@contextmanager
+def stopwatch(seconds: dict[str, float], name: str) -> Iterator[None]:
+    started = perf_counter()
+    yield
+    seconds[name] = round(perf_counter() - started, 1)
+
+
 def run_database(
     bench: Bench,
     db: Database,
@@ -144,16 +154,21 @@ def run_database(
     )
     if profile_svg:
         attach_profiler(server, profile_svg, bench.client_cpus)
-    figures: dict[str, Any] = {"database_version": db.version()}
+    seconds: dict[str, float] = {}
+    figures: dict[str, Any] = {"database_version": db.version(), "seconds": seconds}
     try:
         session = Session(bench, db, server)
-        session.register()
+        with stopwatch(seconds, "register"):
+            session.register()
         if "ws-idle" in scenarios:
-            figures["ws_idle"] = ws_idle(session, echo_idle_figures)
+            with stopwatch(seconds, "ws_idle"):
+                figures["ws_idle"] = ws_idle(session, echo_idle_figures)
         if "ws-messages" in scenarios:
-            figures["ws_messages"] = ws_messages(session)
+            with stopwatch(seconds, "ws_messages"):
+                figures["ws_messages"] = ws_messages(session)
         if "rest" in scenarios:
-            figures["rest"] = rest(session)
+            with stopwatch(seconds, "rest"):
+                figures["rest"] = rest(session)
     except Exception:
         figures["error"] = traceback.format_exc()
         figures["server_log_tail"] = server.log_tail()
