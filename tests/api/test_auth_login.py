@@ -40,6 +40,7 @@ def test_email_or_username_sign_in_case_insensitively(
         ("alice", ""),
         ("alice", PASSWORD + "x" * 100),  # over 72 bytes: bcrypt 5 raises on those; never a 500
         ("nobody", "é" * 100),
+        ("alice\x00", PASSWORD),  # PostgreSQL cannot even compare text holding NUL: must not be a 500
     ],
 )
 def test_unknown_user_and_wrong_password_get_the_same_answer(

@@ -105,7 +105,7 @@ class TestForgotPassword:
         assert "alice@example.com" in line
         assert request_code(client, caplog, "nobody@example.com") == []
 
-    @pytest.mark.parametrize("email", ["not-an-email", "", 42])
+    @pytest.mark.parametrize("email", ["not-an-email", "", 42, "alice\x00@example.com"])
     def test_a_malformed_email_is_a_validation_error(
         self, client: TestClient[Litestar], alice: Account, email: Any
     ) -> None:

@@ -39,6 +39,8 @@ def test_a_registered_user_can_sign_in(client: TestClient[Litestar]) -> None:
         {"password": "12345"},
         {"password": "x" * 73},
         {"password": "é" * 37},  # 74 bytes
+        {"username": "car\x00ol"},  # NUL: PostgreSQL text cannot hold it
+        {"email": "carol\x00@example.com"},
         {"username": 123},
         {"password": None},
     ],

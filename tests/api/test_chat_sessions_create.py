@@ -135,8 +135,8 @@ def test_content_of_1_to_4000_characters_is_stored_exactly_as_sent(
     assert stored_messages(client, alice) == [content]
 
 
-@pytest.mark.parametrize("content", ["x" * 4001, "", "   ", "\n\t"])
-def test_empty_or_too_long_content_is_a_validation_error(
+@pytest.mark.parametrize("content", ["x" * 4001, "", "   ", "\n\t", "nul \x00 inside"])
+def test_empty_too_long_or_unstorable_content_is_a_validation_error(
     client: TestClient[Litestar], alice: Account, content: str
 ) -> None:
     assert_error(create(client, alice, {"data": {"message": content}}), 400, "ValidationError")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
@@ -36,10 +37,12 @@ def test_anothers_row_is_not_found(client: TestClient[Litestar], alice: Account,
     assert_error(client.get(url(row), headers=bob.headers), 404, "NotFoundError")
 
 
-def test_an_unknown_row_is_not_found(client: TestClient[Litestar], alice: Account) -> None:
+@pytest.mark.parametrize("document_id", ["abcdefghijklmnopqrstuvwx", "x%00y", "%F0%9F%92%A9"])
+def test_an_unknown_row_is_not_found(client: TestClient[Litestar], alice: Account, document_id: str) -> None:
     post(client, alice)
 
-    assert_error(client.get("/api/chat-sessions/abcdefghijklmnopqrstuvwx", headers=alice.headers), 404, "NotFoundError")
+    assert_error(client.get(f"/api/chat-sessions/{document_id}", headers=alice.headers), 404, "NotFoundError")
+    assert_error(client.delete(f"/api/chat-sessions/{document_id}", headers=alice.headers), 404, "NotFoundError")
 
 
 def test_reading_a_row_needs_a_token(client: TestClient[Litestar], alice: Account) -> None:

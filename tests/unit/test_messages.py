@@ -58,6 +58,13 @@ class TestRecordMessage:
             await record(world, alice, content)
         assert world.db.messages == {}
 
+    async def test_content_with_a_nul_character_is_refused_on_every_backend(self, world: World) -> None:
+        alice = await user(world, "alice")
+
+        with pytest.raises(InvalidInput):
+            await record(world, alice, "nul \x00 inside")
+        assert world.db.messages == {}
+
     async def test_content_may_have_up_to_4000_characters_after_trimming(self, world: World) -> None:
         alice = await user(world, "alice")
 
@@ -204,8 +211,9 @@ class TestGetAndDelete:
         assert await GetMessage(world.uow())(row.document_id, alice.id) == row
         with pytest.raises(NotFound):
             await GetMessage(world.uow())(row.document_id, bob.id)
-        with pytest.raises(NotFound):
-            await GetMessage(world.uow())("unknown", alice.id)
+        for unknown in ("unknown", "x\x00y"):
+            with pytest.raises(NotFound):
+                await GetMessage(world.uow())(unknown, alice.id)
 
     async def test_deleting_ones_own_row_removes_it(self, world: World) -> None:
         alice = await user(world, "alice")
@@ -225,6 +233,7 @@ class TestGetAndDelete:
 
         with pytest.raises(NotFound):
             await DeleteMessage(world.uow())(row.document_id, bob.id)
-        with pytest.raises(NotFound):
-            await DeleteMessage(world.uow())("unknown", bob.id)
+        for unknown in ("unknown", "x\x00y"):
+            with pytest.raises(NotFound):
+                await DeleteMessage(world.uow())(unknown, bob.id)
         assert world.db.messages[row.id] == row

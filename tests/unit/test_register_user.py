@@ -64,6 +64,8 @@ async def test_two_concurrent_registrations_of_one_name_leave_one_account(world:
         ("alice", "alice@example.com", "12345"),  # under 6 bytes
         ("alice", "alice@example.com", "x" * 73),  # over bcrypt's 72 bytes: refused, never truncated
         ("alice", "alice@example.com", "é" * 37),  # 37 characters but 74 bytes
+        ("ali\x00ce", "alice@example.com", PASSWORD),  # NUL: PostgreSQL text cannot hold it
+        ("alice", "alice\x00@example.com", PASSWORD),
     ],
 )
 async def test_invalid_fields_are_refused_and_nothing_is_stored(

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from chatapp.application.ports.persistence import UnitOfWork
 from chatapp.application.ports.security import PasswordHasher, TokenIssuer
 from chatapp.application.results import SignedIn
+from chatapp.application.text import has_nul
 from chatapp.domain.errors import AccountBlocked, InvalidCredentials
 
 INVALID = "Invalid identifier or password"
@@ -30,8 +31,10 @@ class Authenticate:
         self._tokens = tokens
 
     async def __call__(self, credentials: Credentials) -> SignedIn:
-        async with self._uow as uow:
-            user = await uow.users.find_by_identifier(credentials.identifier.strip())
+        user = None
+        if not has_nul(credentials.identifier):  # no account has such a name
+            async with self._uow as uow:
+                user = await uow.users.find_by_identifier(credentials.identifier.strip())
         if user is None:
             await self._hasher.burn(credentials.password)
             raise InvalidCredentials(INVALID)

@@ -5,6 +5,8 @@ import hashlib
 from chatapp.application.policy import Policy
 from chatapp.application.ports.persistence import UnitOfWork
 from chatapp.application.ports.system import Clock, EmailSender, IdGenerator
+from chatapp.application.text import has_nul
+from chatapp.domain.errors import InvalidInput
 from chatapp.domain.rules import normalise_email
 
 
@@ -31,6 +33,8 @@ class ForgotPassword:
         self._policy = policy
 
     async def __call__(self, email: str) -> None:
+        if has_nul(email):
+            raise InvalidInput("email must be a valid email")
         email = normalise_email(email)
         code = self._ids.secret_code()
         async with self._uow as uow:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from chatapp.application.policy import Policy
 from chatapp.application.ports.persistence import MessageLog
 from chatapp.application.ports.system import Clock, IdGenerator
+from chatapp.application.text import has_nul
 from chatapp.domain.chat_message import ChatMessage, MessageKind, NewChatMessage
 from chatapp.domain.errors import Forbidden, InvalidInput
 from chatapp.domain.rules import CLIENT_ID_MAX_CHARS, check_message_content
@@ -28,7 +29,7 @@ def names_author(claimed: int | str, author: User) -> bool:
 class RecordMessage:
     """Store one chat message from an authenticated author; the only place that decides validity.
 
-    - content: 1..Policy.message_max_chars characters after trimming, stored exactly as sent;
+    - content: 1..Policy.message_max_chars characters after trimming, no NUL, stored exactly as sent;
     - a client naming any other user than the author is Forbidden and nothing is stored;
     - the timestamp is the server's clock, never the client's;
     - the same client_id from the same author returns the original row (idempotent retry);
@@ -48,6 +49,8 @@ class RecordMessage:
         if not all(names_author(claimed, author) for claimed in named):
             raise Forbidden("You may only send messages as yourself")
         content = check_message_content(command.content, self._max_chars)
+        if has_nul(content):
+            raise InvalidInput("Message content must not contain NUL characters")
         client_id = command.client_id
         if client_id is not None and not 1 <= len(client_id) <= CLIENT_ID_MAX_CHARS:
             raise InvalidInput(f"clientId must be 1..{CLIENT_ID_MAX_CHARS} characters")

@@ -6,7 +6,8 @@ from chatapp.application.ports.persistence import UnitOfWork
 from chatapp.application.ports.security import PasswordHasher, TokenIssuer
 from chatapp.application.ports.system import Clock, IdGenerator
 from chatapp.application.results import SignedIn
-from chatapp.domain.errors import AlreadyTaken
+from chatapp.application.text import has_nul
+from chatapp.domain.errors import AlreadyTaken, InvalidInput
 from chatapp.domain.rules import check_password, check_username, normalise_email
 from chatapp.domain.user import NewUser
 
@@ -38,6 +39,8 @@ class RegisterUser:
         self._clock = clock
 
     async def __call__(self, command: RegisterUserCommand) -> SignedIn:
+        if has_nul(command.username, command.email):
+            raise InvalidInput("username and email must not contain NUL characters")
         username = check_username(command.username)
         email = normalise_email(command.email)
         password = check_password(command.password)
