@@ -114,8 +114,11 @@ class SqlMessageLog(MessageLog):
         if self._closed:
             raise StorageUnavailable("The message log is shut down")
         loop = asyncio.get_running_loop()
-        if len(self._writers) < self._writer_count:
-            self._writers = [loop.create_task(self._write_forever()) for _ in range(self._writer_count)]
+        self._writers = [
+            writer for writer in self._writers if not writer.done()
+        ]  # e.g. cancelled at shutdown
+        while len(self._writers) < self._writer_count:
+            self._writers.append(loop.create_task(self._write_forever()))
         future: asyncio.Future[ChatMessage] = loop.create_future()
         self._queue.put_nowait(_Pending(draft, future))
         return await future
@@ -123,9 +126,10 @@ class SqlMessageLog(MessageLog):
     async def aclose(self) -> None:
         """Store everything already queued, then stop the writers; later appends fail."""
         self._closed = True
-        for _ in self._writers:
+        writers = [writer for writer in self._writers if not writer.done()]
+        for _ in writers:
             self._queue.put_nowait(None)  # one stop sign per writer, behind every pending draft
-        await asyncio.gather(*self._writers)
+        await asyncio.gather(*writers)
 
     async def _write_forever(self) -> None:
         while True:

@@ -1,0 +1,69 @@
+"""Engine construction: URL handling, SQLite settings, the in-memory SQLite database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from chatapp.adapters.sql.database import async_url, make_engine, make_session_factory, mask_url
+from chatapp.adapters.sql.message_log import SqlMessageLog
+from chatapp.adapters.sql.migrate import upgrade_schema
+from chatapp.adapters.sql.unit_of_work import SqlUnitOfWork
+from tests.adapters.factories import draft, new_user
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://u:pw@db:5432/chat", "postgresql+asyncpg://u:pw@db:5432/chat"),
+        ("postgresql://u:pw@db/chat", "postgresql+asyncpg://u:pw@db/chat"),
+        ("postgresql+asyncpg://u:pw@db/chat", "postgresql+asyncpg://u:pw@db/chat"),
+        ("postgresql://db/chat?sslmode=require", "postgresql+asyncpg://db/chat?ssl=require"),
+        ("sqlite:///./chatapp.db", "sqlite+aiosqlite:///./chatapp.db"),
+        ("sqlite+aiosqlite:////var/lib/chat.db", "sqlite+aiosqlite:////var/lib/chat.db"),
+    ],
+)
+def test_async_url_selects_our_drivers(given: str, expected: str) -> None:
+    assert async_url(given) == expected
+
+
+def test_async_url_refuses_other_databases() -> None:
+    with pytest.raises(ValueError, match="Unsupported database URL"):
+        async_url("mysql://root:secret@db/chat")
+
+
+def test_mask_url_hides_the_password() -> None:
+    assert mask_url("postgresql://chat:s3cr%40t@db/chat") == "postgresql://chat:***@db/chat"
+    assert mask_url("sqlite:///./chatapp.db") == "sqlite:///./chatapp.db"
+    assert "s3cret" not in mask_url("not a url s3cret")
+
+
+async def test_sqlite_connections_are_durable_and_enforce_foreign_keys(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'chat.db'}")
+    async with engine.connect() as connection:
+        settings = [
+            (await connection.execute(text(f"PRAGMA {name}"))).scalar_one()
+            for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
+        ]
+    await engine.dispose()
+
+    assert settings == ["wal", 2, 1, 5000]  # synchronous 2 = FULL
+
+
+async def test_an_in_memory_sqlite_database_is_shared_by_all_sessions() -> None:
+    engine = make_engine("sqlite+aiosqlite:///:memory:")
+    await upgrade_schema(engine)
+    sessions = make_session_factory(engine)
+    async with SqlUnitOfWork(sessions) as uow:
+        alice = await uow.users.add(new_user("alice"))
+        await uow.commit()
+    log = SqlMessageLog(engine)
+
+    stored = await log.append(draft(alice))
+
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.messages.get(stored.document_id, alice.id) == stored
+    await log.aclose()
+    await engine.dispose()
