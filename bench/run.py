@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import secrets
 import sys
 import tempfile
@@ -181,6 +182,8 @@ def run_database(
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)  # servers and load generators inherit it:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # 5,000 idle connections need the room
     plan, scenarios = plan_from(args), set(args.scenarios.split(","))
     revision = report.git_revision()
     path = report.results_path(revision, args.quick)

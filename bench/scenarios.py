@@ -23,6 +23,7 @@ from bench.processes import Server, run_job
 
 PASSWORD = "bench-password-1"
 CONTENT = "a benchmark message of fifty characters, roughly!"
+Run = dict[str, Any]  # one load-generator result (see bench/loadgen.py)
 
 
 @dataclass
@@ -34,7 +35,7 @@ class Bench:
     client_cpus: str
     echo: Server
 
-    def job(self, target: Server, **job: Any) -> dict[str, Any]:
+    def job(self, target: Server, **job: Any) -> Run:
         """A load-generator job against `target`, once that server has gone quiet."""
         wait_until_idle(target.pid)
         return run_job({"port": target.port, "server_pid": target.pid, **job}, self.client_cpus)
@@ -83,14 +84,11 @@ class Session:
         return self.users[-1]
 
 
-def echo_idle(bench: Bench) -> dict[str, Any]:
+def echo_idle(bench: Bench) -> Run:
     plan = bench.plan
     return bench.job(
         bench.echo, kind="ws_idle", path="/ws", tokens=[None], levels=plan.idle_levels, settle=plan.settle
     )
-
-
-Run = dict[str, Any]
 
 
 def _median(runs: list[Run], key: Callable[[Run], float]) -> Run:
