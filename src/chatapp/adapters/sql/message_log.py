@@ -114,9 +114,8 @@ class SqlMessageLog(MessageLog):
         if self._closed:
             raise StorageUnavailable("The message log is shut down")
         loop = asyncio.get_running_loop()
-        self._writers = [
-            writer for writer in self._writers if not writer.done()
-        ]  # e.g. cancelled at shutdown
+        # Started here, in the running loop; restarted if something cancelled them.
+        self._writers = [writer for writer in self._writers if not writer.done()]
         while len(self._writers) < self._writer_count:
             self._writers.append(loop.create_task(self._write_forever()))
         future: asyncio.Future[ChatMessage] = loop.create_future()
@@ -175,7 +174,7 @@ class SqlMessageLog(MessageLog):
         inserted = await connection.execute(self._insert, [_row_values(draft) for draft in drafts])
         new_ids = {row.document_id: row.id for row in inserted}
         retried = {(d.user_id, d.client_id) for d in drafts if d.document_id not in new_ids}
-        earlier = {}
+        earlier: dict[tuple[int, str | None], Any] = {}
         if retried:
             rows = await connection.execute(
                 select(_table).where(tuple_(_table.c.user_id, _table.c.client_id).in_(retried))
