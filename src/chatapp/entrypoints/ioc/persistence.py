@@ -9,7 +9,7 @@ from chatapp.adapters.memory.database import InMemoryDatabase
 from chatapp.adapters.memory.health import InMemoryHealthProbe
 from chatapp.adapters.memory.message_log import InMemoryMessageLog
 from chatapp.adapters.memory.unit_of_work import InMemoryUnitOfWork
-from chatapp.adapters.sql.database import make_engine
+from chatapp.adapters.sql.database import make_engine, make_session_factory
 from chatapp.adapters.sql.health import SqlHealthProbe
 from chatapp.adapters.sql.message_log import SqlMessageLog
 from chatapp.adapters.sql.unit_of_work import SqlUnitOfWork
@@ -29,7 +29,7 @@ class SqlPersistenceProvider(Provider):
 
     @provide(scope=Scope.APP)
     def session_factory(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-        return async_sessionmaker(engine, expire_on_commit=False)
+        return make_session_factory(engine)
 
     @provide(scope=Scope.APP)
     async def message_log(self, engine: AsyncEngine) -> AsyncIterator[MessageLog]:
