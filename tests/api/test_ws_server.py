@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import socket
 import threading
@@ -53,9 +55,9 @@ class Server:
 
 
 @contextmanager
-def serving(*providers: Provider, graceful_shutdown: int = 5) -> Iterator[Server]:
+def serving(*providers: Provider, graceful_shutdown: int = 5, **settings: Any) -> Iterator[Server]:
     db = InMemoryDatabase()
-    app = create_app(make_settings(), MemoryPersistenceProvider(db), *providers)
+    app = create_app(make_settings(**settings), MemoryPersistenceProvider(db), *providers)
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()  # clients queue in the backlog until uvicorn accepts: no need to wait for startup
@@ -75,9 +77,11 @@ async def welcomed(ws: ClientConnection, user_id: int) -> None:
 
 
 async def close_code(ws: ClientConnection) -> int | None:
+    """Read (and drop) frames until the server closes; its close code."""
     with pytest.raises(ConnectionClosed) as closed:
         with anyio.fail_after(10):
-            await ws.recv()
+            while True:
+                await ws.recv()
     return closed.value.rcvd.code if closed.value.rcvd else None
 
 
@@ -162,3 +166,34 @@ async def test_a_handler_cancelled_at_shutdown_still_records_the_disconnect() ->
         assert not server.thread.is_alive()
         [row] = server.disconnects()
         assert row.message == "alice has disconnected"
+
+
+async def test_a_client_that_stops_reading_is_closed_and_its_disconnect_recorded() -> None:
+    # WS_PING_INTERVAL bounds how long one frame may wait for the peer to read (uvicorn's own
+    # keepalive keeps its 20 s default here, so the close code is ours).
+    with serving(ws_ping_interval=2.0, ws_rate_limit="0") as server:
+        slow, fast = server.register("slow"), server.register("fast")
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", server.port))
+        stalled = await connect(server.ws_url("/ws", slow["jwt"]), sock=sock, max_queue=1, compression=None)
+        await welcomed(stalled, slow["user"]["id"])
+
+        async def flood() -> None:  # never reads the acks
+            with contextlib.suppress(ConnectionClosed):
+                for n in range(5000):
+                    await stalled.send(
+                        json.dumps({"action": "message", "content": "s" * 3000, "clientId": f"{n}"})
+                    )
+
+        flooding = asyncio.create_task(flood())
+        async with connect(server.ws_url("/ws", fast["jwt"])) as ws:
+            await welcomed(ws, fast["user"]["id"])
+            while not server.disconnects():
+                await ws.send(json.dumps({"action": "message", "content": "still served"}))
+                assert json.loads(await ws.recv())["action"] == "message"
+
+            assert [row.username for row in server.disconnects()] == ["slow"]
+            assert await close_code(stalled) == 1013
+        flooding.cancel()

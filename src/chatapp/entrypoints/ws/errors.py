@@ -84,3 +84,7 @@ def origin_not_allowed() -> Refusal:
 
 def frame_too_large() -> Refusal:
     return Refusal(None, "Frame too large", WS_1009_MESSAGE_TOO_BIG)
+
+
+def too_slow() -> Refusal:
+    return Refusal(None, "Too slow: frames were not read", WS_1013_TRY_AGAIN_LATER)

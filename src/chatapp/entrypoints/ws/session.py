@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable
@@ -13,7 +14,12 @@ import anyio
 from dishka import AsyncContainer
 from litestar import WebSocket
 from litestar.exceptions import WebSocketDisconnect
-from litestar.status_codes import WS_1005_NO_STATUS_RECEIVED, WS_1006_ABNORMAL_CLOSURE, WS_1011_INTERNAL_ERROR
+from litestar.status_codes import (
+    WS_1005_NO_STATUS_RECEIVED,
+    WS_1006_ABNORMAL_CLOSURE,
+    WS_1011_INTERNAL_ERROR,
+    WS_1013_TRY_AGAIN_LATER,
+)
 
 from chatapp.application.get_current_user import GetCurrentUser
 from chatapp.application.identify_legacy_user import IdentifyLegacyUser
@@ -34,6 +40,9 @@ logger = logging.getLogger("chatapp.ws")
 DISCONNECT_GRACE_SECONDS = 5.0
 DISCONNECT_RETRY_SECONDS = 0.25
 MAX_USER_ID = 2**63 - 1
+DEFAULT_PING_INTERVAL_SECONDS = 20.0  # for the send timeout when keepalive pings are off
+CLOSE_WAIT_SEND_TIMEOUTS = 4  # how long a close may wait for a stalled peer to read again
+GONE = (WebSocketDisconnect, OSError, RuntimeError)  # what sending to a closed connection raises
 MAX_CLOSE_REASON_BYTES = 123  # RFC 6455: a close frame's payload is at most 125 bytes
 
 
@@ -69,6 +78,11 @@ class Session:
         self._since = monotonic()
         self._auth_deadline: float | None = None
         self._max_bytes = settings.ws_max_frame_bytes
+        # A frame that waits half a ping interval is not being read. This usually fires before the
+        # server's keepalive drops the peer (a ping interval, then as long again for the pong), so the
+        # peer may still read our close code if it ever reads again.
+        self._send_timeout = (settings.ws_ping_interval or DEFAULT_PING_INTERVAL_SECONDS) / 2
+        self._sending_since: float | None = None
         rate = settings.ws_rate
         self._bucket = TokenBucket(rate, settings.ws_rate_burst) if rate else None
 
@@ -78,22 +92,48 @@ class Session:
 
     async def _run(self, protocol: WireProtocol) -> None:
         close_code: int | None = None
+        self._stalled = anyio.CancelScope()
+        self._watchdog = asyncio.get_running_loop().call_later(self._send_timeout / 2, self._check_sends)
+        try:
+            with self._stalled:
+                close_code = await self._converse(protocol)
+            if self._stalled.cancelled_caught:
+                # The peer stopped reading: it will not see an error frame, and maybe not the close either.
+                close_code = WS_1013_TRY_AGAIN_LATER
+                await self._end(close_code)
+                await self._close(protocol, errors.too_slow())
+        finally:
+            self._watchdog.cancel()
+            await self._end(close_code)
+
+    async def _converse(self, protocol: WireProtocol) -> int | None:
+        """Accept, then answer frames until the connection ends; returns its close code."""
         try:
             await self._accept()
             await self._answering(protocol, protocol.start())
             while True:
                 await self._answering(protocol, protocol.handle(await self.receive()))
         except errors.Refusal as refusal:
-            close_code = refusal.close
             await self._close(protocol, refusal)
+            return refusal.close
         except WebSocketDisconnect as gone:
-            close_code = gone.code
+            return gone.code
         except Exception:
             logger.exception("websocket handler failed on %s", self.socket.url.path)
-            close_code = WS_1011_INTERNAL_ERROR
             await self._close(protocol, errors.Refusal(None, "Internal error", WS_1011_INTERNAL_ERROR))
-        finally:
-            await self._end(close_code)
+            return WS_1011_INTERNAL_ERROR
+
+    def _check_sends(self) -> None:
+        """Timer callback: cancel the conversation when one send has waited a whole send timeout.
+
+        A send waits only while the server's write buffer is full, i.e. the peer is not reading;
+        timestamps keep the per-frame cost to two attribute writes.
+        """
+        since = self._sending_since
+        if since is not None and monotonic() - since >= self._send_timeout:
+            self._stalled.cancel()
+            return
+        self._watchdog = asyncio.get_running_loop().call_later(self._send_timeout / 2, self._check_sends)
 
     async def _answering(self, protocol: WireProtocol, step: Awaitable[None]) -> None:
         """Await one protocol step; a refusal that keeps the connection open becomes an error frame."""
@@ -120,7 +160,8 @@ class Session:
             raise errors.origin_not_allowed()
 
     async def _close(self, protocol: WireProtocol, refusal: errors.Refusal) -> None:
-        with contextlib.suppress(WebSocketDisconnect, OSError):
+        # Bounded: a close waits behind a full write buffer like any other frame.
+        with anyio.move_on_after(CLOSE_WAIT_SEND_TIMEOUTS * self._send_timeout), contextlib.suppress(*GONE):
             if refusal.code is not None:
                 await self.socket.send_text(protocol.error_frame(refusal))
             reason = refusal.message.encode()[:MAX_CLOSE_REASON_BYTES].decode(errors="ignore")
@@ -159,10 +200,15 @@ class Session:
         return data
 
     async def send_text(self, text: str) -> None:
+        self._sending_since = monotonic()
         try:
             await self.socket.send_text(text)
-        except OSError as error:  # the server saw the peer go (uvicorn's ClientDisconnected)
+        except (OSError, RuntimeError) as error:
+            # uvicorn: ClientDisconnected (an OSError) once the peer is gone, RuntimeError once it has
+            # closed the connection itself (keepalive timeout). Either way no frame can be sent.
             raise WebSocketDisconnect(detail="client gone", code=WS_1006_ABNORMAL_CLOSURE) from error
+        finally:
+            self._sending_since = None
 
     def spend(self) -> None:
         """Charge one message frame to the connection's rate budget."""
