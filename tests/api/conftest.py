@@ -100,12 +100,10 @@ def bob(client: TestClient[Litestar]) -> Account:
     return register(client, "bob")
 
 
-USER_FIELDS = {
-    "id", "documentId", "username", "email", "provider", "confirmed", "blocked", "createdAt", "updatedAt", "publishedAt",
-}
-CHAT_SESSION_FIELDS = {
-    "id", "documentId", "message", "kind", "timestamp", "user", "createdAt", "updatedAt", "publishedAt",
-}
+USER_FIELDS = set(
+    "id documentId username email provider confirmed blocked createdAt updatedAt publishedAt".split()
+)
+CHAT_SESSION_FIELDS = set("id documentId message kind timestamp user createdAt updatedAt publishedAt".split())
 
 
 def assert_error(response: Any, status: int, name: str, message: str | None = None) -> dict[str, Any]:
@@ -124,6 +122,7 @@ def assert_error(response: Any, status: int, name: str, message: str | None = No
 
 def set_blocked(client: TestClient[Litestar], username: str, blocked: bool = True) -> None:
     """What `chatapp block-user` does, through the app's own container (works on every backend)."""
+
     async def run() -> None:
         async with client.app.state.dishka_container() as request:
             await (await request.get(SetUserBlocked))(username, blocked)

@@ -57,7 +57,9 @@ async def test_logins_hash_off_the_event_loop_so_other_requests_are_served_meanw
             finished.append(label)
 
         logins = [
-            asyncio.create_task(call("login", "POST", "/api/auth/local", {"identifier": "alice", "password": PASSWORD}))
+            asyncio.create_task(
+                call("login", "POST", "/api/auth/local", {"identifier": "alice", "password": PASSWORD})
+            )
             for _ in range(20)
         ]
         health = asyncio.create_task(call("health", "GET", "/_health"))  # scheduled after all the logins

@@ -60,7 +60,9 @@ def test_missing_or_mistyped_fields_are_a_validation_error(
     assert_error(client.post("/api/auth/local", json=body), 400, "ValidationError")
 
 
-def test_a_blocked_user_is_told_only_with_the_right_password(client: TestClient[Litestar], alice: Account) -> None:
+def test_a_blocked_user_is_told_only_with_the_right_password(
+    client: TestClient[Litestar], alice: Account
+) -> None:
     set_blocked(client, "alice")
 
     assert_error(login(client, "alice", PASSWORD), 400, "ApplicationError", BLOCKED)

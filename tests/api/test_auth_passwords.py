@@ -43,12 +43,15 @@ def request_code(client: TestClient[Litestar], caplog: pytest.LogCaptureFixture,
 
 def reset(client: TestClient[Litestar], code: Any, password: str = NEW, confirmation: str = NEW) -> Any:
     return client.post(
-        "/api/auth/reset-password", json={"code": code, "password": password, "passwordConfirmation": confirmation}
+        "/api/auth/reset-password",
+        json={"code": code, "password": password, "passwordConfirmation": confirmation},
     )
 
 
 class TestChangePassword:
-    def test_the_new_password_works_and_the_old_one_does_not(self, client: TestClient[Litestar], alice: Account) -> None:
+    def test_the_new_password_works_and_the_old_one_does_not(
+        self, client: TestClient[Litestar], alice: Account
+    ) -> None:
         response = change(client, alice, PASSWORD, NEW, NEW)
 
         assert response.status_code == 200, response.text
@@ -70,11 +73,15 @@ class TestChangePassword:
         assert login(client, PASSWORD).status_code == 200
 
     @pytest.mark.parametrize("new", ["short", "x" * 73])
-    def test_an_invalid_new_password_is_refused(self, client: TestClient[Litestar], alice: Account, new: str) -> None:
+    def test_an_invalid_new_password_is_refused(
+        self, client: TestClient[Litestar], alice: Account, new: str
+    ) -> None:
         assert_error(change(client, alice, PASSWORD, new, new), 400, "ValidationError")
         assert login(client, PASSWORD).status_code == 200
 
-    def test_a_current_password_over_72_bytes_is_just_wrong(self, client: TestClient[Litestar], alice: Account) -> None:
+    def test_a_current_password_over_72_bytes_is_just_wrong(
+        self, client: TestClient[Litestar], alice: Account
+    ) -> None:
         response = change(client, alice, "x" * 100, NEW, NEW)
 
         assert_error(response, 400, "ValidationError", "The provided current password is invalid")
@@ -93,7 +100,9 @@ class TestForgotPassword:
         known = client.post("/api/auth/forgot-password", json={"email": "alice@example.com"})
         unknown = client.post("/api/auth/forgot-password", json={"email": "nobody@example.com"})
 
-        assert (known.status_code, known.json()) == (unknown.status_code, unknown.json()) == (200, {"ok": True})
+        assert (
+            (known.status_code, known.json()) == (unknown.status_code, unknown.json()) == (200, {"ok": True})
+        )
 
     def test_the_code_reaches_the_email_sender_for_the_account_only(
         self, client: TestClient[Litestar], alice: Account, caplog: pytest.LogCaptureFixture
@@ -124,7 +133,9 @@ class TestResetPassword:
         assert response.json()["user"]["id"] == alice.user["id"]
         assert me(client, response.json()["jwt"]).status_code == 200
         assert login(client, NEW).status_code == 200
-        assert_error(reset(client, code, "third password", "third password"), 400, "ValidationError", BAD_CODE)
+        assert_error(
+            reset(client, code, "third password", "third password"), 400, "ValidationError", BAD_CODE
+        )
         assert login(client, NEW).status_code == 200
 
     def test_tokens_issued_before_the_reset_stop_working_even_in_the_same_second(

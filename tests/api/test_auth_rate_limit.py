@@ -10,7 +10,9 @@ from litestar.testing import TestClient
 
 from tests.api.conftest import PASSWORD, asgi_client, assert_error, register, running
 
-pytestmark = pytest.mark.parametrize("database_url", [None], ids=["memory"])  # the limiter precedes any storage
+pytestmark = pytest.mark.parametrize(
+    "database_url", [None], ids=["memory"]
+)  # the limiter precedes any storage
 
 LIMITED_ROUTES = {
     "/api/auth/local": {"identifier": "alice", "password": "wrong password"},
@@ -38,7 +40,10 @@ def test_the_third_request_in_a_minute_is_rate_limited(client: TestClient[Litest
 def test_even_the_right_password_is_refused_once_limited(client: TestClient[Litestar]) -> None:
     alice = register(client, "alice")
     for _ in range(2):
-        assert client.post("/api/auth/local", json={"identifier": "alice", "password": "guess"}).status_code == 400
+        assert (
+            client.post("/api/auth/local", json={"identifier": "alice", "password": "guess"}).status_code
+            == 400
+        )
 
     response = client.post("/api/auth/local", json={"identifier": "alice", "password": PASSWORD})
 
@@ -49,7 +54,9 @@ def test_even_the_right_password_is_refused_once_limited(client: TestClient[Lite
 def test_limits_are_per_route(client: TestClient[Litestar]) -> None:
     for _ in range(3):
         client.post("/api/auth/local", json={"identifier": "alice", "password": "guess"})
-    assert_error(client.post("/api/auth/local", json={"identifier": "a", "password": "b"}), 429, "RateLimitError")
+    assert_error(
+        client.post("/api/auth/local", json={"identifier": "a", "password": "b"}), 429, "RateLimitError"
+    )
 
     alice = register(client, "alice")
     assert client.post("/api/auth/forgot-password", json={"email": "alice@example.com"}).status_code == 200
@@ -70,4 +77,7 @@ async def test_limits_are_per_client_address(app: Litestar) -> None:
 @pytest.mark.parametrize("settings_overrides", [{"auth_rate_limit": "0"}])
 def test_a_limit_of_0_switches_it_off(client: TestClient[Litestar]) -> None:
     for _ in range(15):
-        assert client.post("/api/auth/local", json={"identifier": "alice", "password": "guess"}).status_code == 400
+        assert (
+            client.post("/api/auth/local", json={"identifier": "alice", "password": "guess"}).status_code
+            == 400
+        )

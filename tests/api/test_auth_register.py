@@ -49,7 +49,9 @@ def test_a_registered_user_can_sign_in(client: TestClient[Litestar]) -> None:
 def test_invalid_fields_are_a_validation_error(client: TestClient[Litestar], fields: dict[str, Any]) -> None:
     assert_error(client.post("/api/auth/local/register", json=body(**fields)), 400, "ValidationError")
 
-    assert client.post("/api/auth/local", json={"identifier": "carol", "password": PASSWORD}).status_code == 400
+    assert (
+        client.post("/api/auth/local", json={"identifier": "carol", "password": PASSWORD}).status_code == 400
+    )
 
 
 @pytest.mark.parametrize("missing", ["username", "email", "password"])
@@ -63,13 +65,20 @@ def test_missing_fields_are_a_validation_error(client: TestClient[Litestar], mis
 def test_passwords_of_6_and_72_bytes_are_accepted_whole(client: TestClient[Litestar]) -> None:
     long_password = "p" * 71 + "1"
     assert client.post("/api/auth/local/register", json=body(password="123456")).status_code == 200
-    assert client.post(
-        "/api/auth/local/register", json=body(username="dave", email="dave@example.com", password=long_password)
-    ).status_code == 200
+    assert (
+        client.post(
+            "/api/auth/local/register",
+            json=body(username="dave", email="dave@example.com", password=long_password),
+        ).status_code
+        == 200
+    )
 
     truncated_guess = {"identifier": "dave", "password": "p" * 71 + "2"}
     assert_error(client.post("/api/auth/local", json=truncated_guess), 400, "ValidationError")
-    assert client.post("/api/auth/local", json={"identifier": "dave", "password": long_password}).status_code == 200
+    assert (
+        client.post("/api/auth/local", json={"identifier": "dave", "password": long_password}).status_code
+        == 200
+    )
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,9 @@ def me(client: TestClient[Litestar], token: str) -> Any:
     return client.get("/api/users/me", headers={"Authorization": f"Bearer {token}"})
 
 
-def test_a_hand_made_token_with_our_secret_and_all_claims_works(client: TestClient[Litestar], alice: Account) -> None:
+def test_a_hand_made_token_with_our_secret_and_all_claims_works(
+    client: TestClient[Litestar], alice: Account
+) -> None:
     """The control for the forgeries below."""
     assert me(client, forge({"alg": "HS256", "typ": "JWT"}, claims(alice.user["id"]))).status_code == 200
 
@@ -70,7 +72,11 @@ def test_forged_expired_or_foreign_tokens_are_unauthorized(
     token = BAD_TOKENS[kind](alice.user["id"])
 
     assert_error(me(client, token), 401, "UnauthorizedError")
-    assert_error(client.get("/api/chat-sessions", headers={"Authorization": f"Bearer {token}"}), 401, "UnauthorizedError")
+    assert_error(
+        client.get("/api/chat-sessions", headers={"Authorization": f"Bearer {token}"}),
+        401,
+        "UnauthorizedError",
+    )
 
 
 def test_a_tampered_signature_is_unauthorized(client: TestClient[Litestar], alice: Account) -> None:
@@ -80,14 +86,20 @@ def test_a_tampered_signature_is_unauthorized(client: TestClient[Litestar], alic
     assert_error(me(client, f"{head}.{body}.{flipped}"), 401, "UnauthorizedError")
 
 
-def test_a_tampered_payload_is_unauthorized(client: TestClient[Litestar], alice: Account, bob: Account) -> None:
+def test_a_tampered_payload_is_unauthorized(
+    client: TestClient[Litestar], alice: Account, bob: Account
+) -> None:
     head, _, signature = alice.jwt.split(".")
     bobs_claims = jwt.decode(bob.jwt, options={"verify_signature": False})
 
-    assert_error(me(client, f"{head}.{b64(json.dumps(bobs_claims).encode())}.{signature}"), 401, "UnauthorizedError")
+    assert_error(
+        me(client, f"{head}.{b64(json.dumps(bobs_claims).encode())}.{signature}"), 401, "UnauthorizedError"
+    )
 
 
-def test_a_blocked_users_tokens_stop_working_and_stay_revoked(client: TestClient[Litestar], alice: Account) -> None:
+def test_a_blocked_users_tokens_stop_working_and_stay_revoked(
+    client: TestClient[Litestar], alice: Account
+) -> None:
     set_blocked(client, "alice")
     assert_error(me(client, alice.jwt), 401, "UnauthorizedError")
 
@@ -97,12 +109,20 @@ def test_a_blocked_users_tokens_stop_working_and_stay_revoked(client: TestClient
     assert me(client, fresh).status_code == 200
 
 
-def test_a_password_change_revokes_tokens_issued_the_same_second(client: TestClient[Litestar], alice: Account) -> None:
-    other_device = client.post("/api/auth/local", json={"identifier": "alice", "password": PASSWORD}).json()["jwt"]
+def test_a_password_change_revokes_tokens_issued_the_same_second(
+    client: TestClient[Litestar], alice: Account
+) -> None:
+    other_device = client.post("/api/auth/local", json={"identifier": "alice", "password": PASSWORD}).json()[
+        "jwt"
+    ]
     changed = client.post(
         "/api/auth/change-password",
         headers=alice.headers,
-        json={"currentPassword": PASSWORD, "password": "new password", "passwordConfirmation": "new password"},
+        json={
+            "currentPassword": PASSWORD,
+            "password": "new password",
+            "passwordConfirmation": "new password",
+        },
     )
     assert changed.status_code == 200, changed.text
 

@@ -42,14 +42,18 @@ def test_an_unknown_row_is_not_found(client: TestClient[Litestar], alice: Accoun
     post(client, alice)
 
     assert_error(client.get(f"/api/chat-sessions/{document_id}", headers=alice.headers), 404, "NotFoundError")
-    assert_error(client.delete(f"/api/chat-sessions/{document_id}", headers=alice.headers), 404, "NotFoundError")
+    assert_error(
+        client.delete(f"/api/chat-sessions/{document_id}", headers=alice.headers), 404, "NotFoundError"
+    )
 
 
 def test_reading_a_row_needs_a_token(client: TestClient[Litestar], alice: Account) -> None:
     assert_error(client.get(url(post(client, alice))), 401, "UnauthorizedError")
 
 
-def test_deleting_ones_own_row_answers_it_and_removes_it(client: TestClient[Litestar], alice: Account) -> None:
+def test_deleting_ones_own_row_answers_it_and_removes_it(
+    client: TestClient[Litestar], alice: Account
+) -> None:
     row = post(client, alice)
     kept = post(client, alice, "kept")
 
@@ -63,11 +67,17 @@ def test_deleting_ones_own_row_answers_it_and_removes_it(client: TestClient[Lite
     assert [r["documentId"] for r in listed["data"]] == [kept["documentId"]]
 
 
-def test_anothers_row_cannot_be_deleted_and_stays(client: TestClient[Litestar], alice: Account, bob: Account) -> None:
+def test_anothers_row_cannot_be_deleted_and_stays(
+    client: TestClient[Litestar], alice: Account, bob: Account
+) -> None:
     row = post(client, alice)
 
     assert_error(client.delete(url(row), headers=bob.headers), 404, "NotFoundError")
-    assert_error(client.delete("/api/chat-sessions/abcdefghijklmnopqrstuvwx", headers=bob.headers), 404, "NotFoundError")
+    assert_error(
+        client.delete("/api/chat-sessions/abcdefghijklmnopqrstuvwx", headers=bob.headers),
+        404,
+        "NotFoundError",
+    )
     assert_error(client.delete(url(row)), 401, "UnauthorizedError")
 
     assert client.get(url(row), headers=alice.headers).json()["data"] == row

@@ -17,7 +17,9 @@ from tests.api.conftest import CHAT_SESSION_FIELDS, Account, assert_error
 def post(client: TestClient[Litestar], account: Account, *messages: str) -> list[dict[str, Any]]:
     rows = []
     for message in messages:
-        response = client.post("/api/chat-sessions", json={"data": {"message": message}}, headers=account.headers)
+        response = client.post(
+            "/api/chat-sessions", json={"data": {"message": message}}, headers=account.headers
+        )
         assert response.status_code == 201, response.text
         rows.append(response.json()["data"])
     return rows
@@ -72,7 +74,10 @@ class TestPagination:
     def test_an_empty_listing_has_no_pages(self, client: TestClient[Litestar], alice: Account) -> None:
         body = listing(client, alice)
 
-        assert body == {"data": [], "meta": {"pagination": {"page": 1, "pageSize": 25, "pageCount": 0, "total": 0}}}
+        assert body == {
+            "data": [],
+            "meta": {"pagination": {"page": 1, "pageSize": 25, "pageCount": 0, "total": 0}},
+        }
 
     @pytest.mark.parametrize(
         ("total", "page", "page_size", "expected"),
@@ -86,7 +91,13 @@ class TestPagination:
         ],
     )
     def test_page_arithmetic_at_the_edges(
-        self, client: TestClient[Litestar], alice: Account, total: int, page: int, page_size: int, expected: list[str]
+        self,
+        client: TestClient[Litestar],
+        alice: Account,
+        total: int,
+        page: int,
+        page_size: int,
+        expected: list[str],
     ) -> None:
         post(client, alice, *(f"m{n}" for n in range(total)))
 
@@ -95,7 +106,10 @@ class TestPagination:
         assert [row["message"] for row in body["data"]] == expected
         page_count = math.ceil(total / page_size)
         assert body["meta"]["pagination"] == {
-            "page": page, "pageSize": page_size, "pageCount": page_count, "total": total,
+            "page": page,
+            "pageSize": page_size,
+            "pageCount": page_count,
+            "total": total,
         }
 
     def test_page_size_over_100_is_clamped_to_100(self, client: TestClient[Litestar], alice: Account) -> None:
@@ -170,11 +184,19 @@ class TestFilters:
         assert later == [r["message"] for r in rows if r["timestamp"] > middle]
         assert earlier == [r["message"] for r in rows if r["timestamp"] < middle]
         assert "m3" not in later + earlier
-        assert messages(client, alice, **{"filters[timestamp][$gt]": middle, "filters[timestamp][$lt]": middle}) == []
+        assert (
+            messages(client, alice, **{"filters[timestamp][$gt]": middle, "filters[timestamp][$lt]": middle})
+            == []
+        )
 
-    def test_bounds_around_every_row_include_them_all(self, client: TestClient[Litestar], alice: Account) -> None:
+    def test_bounds_around_every_row_include_them_all(
+        self, client: TestClient[Litestar], alice: Account
+    ) -> None:
         post(client, alice, "a", "b")
-        params = {"filters[timestamp][$gt]": "2000-01-01T00:00:00.000Z", "filters[timestamp][$lt]": "2999-01-01"}
+        params = {
+            "filters[timestamp][$gt]": "2000-01-01T00:00:00.000Z",
+            "filters[timestamp][$lt]": "2999-01-01",
+        }
 
         assert messages(client, alice, **params) == ["b", "a"]
         assert messages(client, alice, **{"filters[timestamp][$gt]": "2999-01-01T00:00:00Z"}) == []
@@ -197,8 +219,12 @@ class TestFilters:
         assert messages(client, alice, **{"filters[kind][$eq]": "disconnect"}) == ["alice has disconnected"]
         assert listing(client, alice, **{"filters[kind][$eq]": "message"})["meta"]["pagination"]["total"] == 1
 
-    @pytest.mark.parametrize("params", [{"filters[kind][$eq]": "chat"}, {"filters[user][id][$eq]": "2"}], ids=repr)
+    @pytest.mark.parametrize(
+        "params", [{"filters[kind][$eq]": "chat"}, {"filters[user][id][$eq]": "2"}], ids=repr
+    )
     def test_an_unknown_filter_or_kind_is_a_validation_error(
         self, client: TestClient[Litestar], alice: Account, params: dict[str, str]
     ) -> None:
-        assert_error(client.get("/api/chat-sessions", params=params, headers=alice.headers), 400, "ValidationError")
+        assert_error(
+            client.get("/api/chat-sessions", params=params, headers=alice.headers), 400, "ValidationError"
+        )

@@ -3,7 +3,7 @@ one user's page stays an index range scan with 100,000 of their rows in chat_ses
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 import pytest
 from litestar import Litestar
@@ -22,7 +22,8 @@ ROWS = 100_000
 
 BULK_INSERT = text(
     """
-    INSERT INTO chat_sessions (document_id, user_id, message, kind, timestamp, created_at, updated_at, published_at)
+    INSERT INTO chat_sessions
+        (document_id, user_id, message, kind, timestamp, created_at, updated_at, published_at)
     SELECT lpad(to_hex(:offset + i), 24, '0'), :user_id, 'message ' || i,
            CASE WHEN i % 50 = 0 THEN 'disconnect' ELSE 'message' END,
            stamp, stamp, stamp, stamp
@@ -43,7 +44,7 @@ class PageQueries:
         self.engine = engine
         self.seen: list[tuple[str, Any]] = []
 
-    def __enter__(self) -> PageQueries:
+    def __enter__(self) -> Self:
         event.listen(self.engine.sync_engine, "before_cursor_execute", self._capture)
         return self
 
@@ -105,11 +106,15 @@ def test_a_page_of_one_users_100000_rows_is_an_index_scan(
             response = client.get("/api/chat-sessions", params=params, headers=alice.headers)
             assert response.status_code == 200, response.text
             assert {row["user"]["id"] for row in response.json()["data"]} == {alice.user["id"]}
-    assert response.json()["meta"]["pagination"]["total"] == ROWS - ROWS // 50  # the last one: disconnects hidden
+    assert (
+        response.json()["meta"]["pagination"]["total"] == ROWS - ROWS // 50
+    )  # the last one: disconnects hidden
 
     plans = run(client, queries.plans())
     assert len(plans) == len(PAGES)
     for name, plan in zip(PAGES, plans, strict=True):
-        on_chat_sessions = [node["Node Type"] for node in plan if node.get("Relation Name") == "chat_sessions"]
+        on_chat_sessions = [
+            node["Node Type"] for node in plan if node.get("Relation Name") == "chat_sessions"
+        ]
         assert on_chat_sessions and all("Index" in node for node in on_chat_sessions), (name, plan)
         assert "Sort" not in [node["Node Type"] for node in plan], (name, "the index must deliver the order")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import pytest
 from dishka import Provider, Scope, provide
@@ -27,23 +27,37 @@ class TestFrameworkErrors:
 
     @pytest.mark.parametrize(
         ("method", "path"),
-        [("PUT", "/api/chat-sessions"), ("PATCH", "/api/chat-sessions/abc"), ("GET", "/api/auth/local"),
-         ("DELETE", "/api/users/me")],
+        [
+            ("PUT", "/api/chat-sessions"),
+            ("PATCH", "/api/chat-sessions/abc"),
+            ("GET", "/api/auth/local"),
+            ("DELETE", "/api/users/me"),
+        ],
     )
-    def test_a_wrong_method_is_method_not_allowed(self, client: TestClient[Litestar], method: str, path: str) -> None:
+    def test_a_wrong_method_is_method_not_allowed(
+        self, client: TestClient[Litestar], method: str, path: str
+    ) -> None:
         assert_error(client.request(method, path), 405, "MethodNotAllowedError")
 
-    @pytest.mark.parametrize("path", ["/api/auth/local", "/api/auth/local/register", "/api/auth/forgot-password"])
-    @pytest.mark.parametrize("content_type", ["application/json", "text/plain", "application/x-www-form-urlencoded"])
+    @pytest.mark.parametrize(
+        "path", ["/api/auth/local", "/api/auth/local/register", "/api/auth/forgot-password"]
+    )
+    @pytest.mark.parametrize(
+        "content_type", ["application/json", "text/plain", "application/x-www-form-urlencoded"]
+    )
     def test_a_body_that_is_not_json_is_a_validation_error(
         self, client: TestClient[Litestar], path: str, content_type: str
     ) -> None:
-        response = client.post(path, content=b"identifier=alice&password=x", headers={"Content-Type": content_type})
+        response = client.post(
+            path, content=b"identifier=alice&password=x", headers={"Content-Type": content_type}
+        )
 
         assert_error(response, 400, "ValidationError")
 
     def test_a_field_error_names_the_field(self, client: TestClient[Litestar]) -> None:
-        response = client.post("/api/auth/local/register", json={"username": "carol", "email": "c@example.com"})
+        response = client.post(
+            "/api/auth/local/register", json={"username": "carol", "email": "c@example.com"}
+        )
 
         error = assert_error(response, 400, "ValidationError")
         assert "password" in error["message"]
@@ -75,8 +89,11 @@ class TestDatabaseDown:
     ) -> None:
         memory_db.available = False
 
-        assert_error(client.post("/api/auth/local", json={"identifier": "alice", "password": PASSWORD}), 503,
-                     "ServiceUnavailableError")
+        assert_error(
+            client.post("/api/auth/local", json={"identifier": "alice", "password": PASSWORD}),
+            503,
+            "ServiceUnavailableError",
+        )
         assert_error(client.get("/api/users/me", headers=alice.headers), 503, "ServiceUnavailableError")
         assert_error(client.get("/api/chat-sessions", headers=alice.headers), 503, "ServiceUnavailableError")
 
@@ -87,7 +104,7 @@ class TestDatabaseDown:
 class ExplodingUnitOfWork(UnitOfWork):
     """A bug deep inside: the kind of message that must never reach a client."""
 
-    async def __aenter__(self) -> ExplodingUnitOfWork:
+    async def __aenter__(self) -> Self:
         raise RuntimeError('boom: SELECT password FROM up_users WHERE "secret"')
 
     async def __aexit__(
@@ -114,8 +131,14 @@ def broken_client() -> Iterator[TestClient[Litestar]]:
 
 @pytest.mark.parametrize(
     ("method", "path", "body"),
-    [("POST", "/api/auth/local", {"identifier": "alice", "password": PASSWORD}),
-     ("POST", "/api/auth/local/register", {"username": "alice", "email": "a@example.com", "password": PASSWORD})],
+    [
+        ("POST", "/api/auth/local", {"identifier": "alice", "password": PASSWORD}),
+        (
+            "POST",
+            "/api/auth/local/register",
+            {"username": "alice", "email": "a@example.com", "password": PASSWORD},
+        ),
+    ],
 )
 def test_an_unexpected_error_is_a_500_without_internals(
     broken_client: TestClient[Litestar], caplog: pytest.LogCaptureFixture, method: str, path: str, body: Any

@@ -10,12 +10,19 @@ from litestar.testing import TestClient
 
 from tests.api.conftest import CHAT_SESSION_FIELDS, USER_FIELDS
 
-pytestmark = pytest.mark.parametrize("database_url", [None], ids=["memory"])  # the schema is backend-independent
+pytestmark = pytest.mark.parametrize(
+    "database_url", [None], ids=["memory"]
+)  # the schema is backend-independent
 
 AUTH_ROUTES = [
     ("post", "/api/auth/local/register", "RegisterBody", {"username", "email", "password"}),
     ("post", "/api/auth/local", "LoginBody", {"identifier", "password"}),
-    ("post", "/api/auth/change-password", "ChangePasswordBody", {"currentPassword", "password", "passwordConfirmation"}),
+    (
+        "post",
+        "/api/auth/change-password",
+        "ChangePasswordBody",
+        {"currentPassword", "password", "passwordConfirmation"},
+    ),
     ("post", "/api/auth/forgot-password", "ForgotPasswordBody", {"email"}),
     ("post", "/api/auth/reset-password", "ResetPasswordBody", {"code", "password", "passwordConfirmation"}),
 ]
@@ -85,7 +92,9 @@ def test_chat_session_routes_document_bodies_and_answers(spec: dict[str, Any]) -
     created = json_schema(spec, create["responses"]["201"])
     listed = json_schema(spec, spec["paths"]["/api/chat-sessions"]["get"]["responses"]["200"])
     one = json_schema(spec, spec["paths"]["/api/chat-sessions/{document_id}"]["get"]["responses"]["200"])
-    deleted = json_schema(spec, spec["paths"]["/api/chat-sessions/{document_id}"]["delete"]["responses"]["200"])
+    deleted = json_schema(
+        spec, spec["paths"]["/api/chat-sessions/{document_id}"]["delete"]["responses"]["200"]
+    )
 
     assert {"data", "message", "userId"} <= set(request["properties"])
     assert "message" in resolve(spec, request["properties"]["data"])["properties"]
@@ -102,7 +111,11 @@ def test_the_listing_documents_strapis_query_parameters(spec: dict[str, Any]) ->
     parameters = {p["name"]: p for p in spec["paths"]["/api/chat-sessions"]["get"]["parameters"]}
 
     assert {
-        "pagination[page]", "pagination[pageSize]", "sort", "filters[timestamp][$gt]", "filters[timestamp][$lt]",
+        "pagination[page]",
+        "pagination[pageSize]",
+        "sort",
+        "filters[timestamp][$gt]",
+        "filters[timestamp][$lt]",
         "filters[kind][$eq]",
     } <= set(parameters)
     assert all(parameters[name]["in"] == "query" for name in parameters)
@@ -123,11 +136,18 @@ def test_the_listing_documents_strapis_query_parameters(spec: dict[str, Any]) ->
         ("delete", "/api/chat-sessions/{document_id}", "404"),
     ],
 )
-def test_errors_are_documented_as_the_strapi_envelope(spec: dict[str, Any], method: str, path: str, status: str) -> None:
+def test_errors_are_documented_as_the_strapi_envelope(
+    spec: dict[str, Any], method: str, path: str, status: str
+) -> None:
     envelope = json_schema(spec, spec["paths"][path][method]["responses"][status])
 
     assert set(envelope["properties"]) == {"data", "error"}
-    assert set(resolve(spec, envelope["properties"]["error"])["properties"]) == {"status", "name", "message", "details"}
+    assert set(resolve(spec, envelope["properties"]["error"])["properties"]) == {
+        "status",
+        "name",
+        "message",
+        "details",
+    }
 
 
 @pytest.mark.parametrize(("method", "path"), PROTECTED)

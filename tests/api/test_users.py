@@ -17,7 +17,9 @@ SECRETS = ("password", "hash", "reset", "token", "code", "$2b$")
 
 def assert_public_user(user: dict[str, Any], username: str) -> None:
     assert set(user) == USER_FIELDS
-    assert not any(secret in key.lower() or secret in str(value) for key, value in user.items() for secret in SECRETS)
+    assert not any(
+        secret in key.lower() or secret in str(value) for key, value in user.items() for secret in SECRETS
+    )
     assert isinstance(user["id"], int) and not isinstance(user["id"], bool)
     assert re.fullmatch(r"[a-z0-9]{24}", user["documentId"])
     assert (user["username"], user["email"]) == (username, f"{username.lower()}@example.com")
@@ -45,7 +47,9 @@ def test_login_answers_the_public_user(client: TestClient[Litestar], alice: Acco
     assert response.json()["user"] == alice.user
 
 
-def test_me_answers_the_public_user_of_the_token(client: TestClient[Litestar], alice: Account, bob: Account) -> None:
+def test_me_answers_the_public_user_of_the_token(
+    client: TestClient[Litestar], alice: Account, bob: Account
+) -> None:
     response = client.get("/api/users/me", headers=bob.headers)
 
     assert response.status_code == 200, response.text
@@ -59,13 +63,19 @@ def test_change_and_reset_password_answer_the_public_user(
     changed = client.post(
         "/api/auth/change-password",
         headers=alice.headers,
-        json={"currentPassword": PASSWORD, "password": "new password", "passwordConfirmation": "new password"},
+        json={
+            "currentPassword": PASSWORD,
+            "password": "new password",
+            "passwordConfirmation": "new password",
+        },
     )
     assert changed.status_code == 200, changed.text
     assert_public_user(changed.json()["user"], "alice")
 
     with caplog.at_level("INFO"):
-        assert client.post("/api/auth/forgot-password", json={"email": "alice@example.com"}).json() == {"ok": True}
+        assert client.post("/api/auth/forgot-password", json={"email": "alice@example.com"}).json() == {
+            "ok": True
+        }
     [code] = re.findall(r"code=(\S+)", caplog.text)
     reset = client.post(
         "/api/auth/reset-password",
@@ -76,8 +86,12 @@ def test_change_and_reset_password_answer_the_public_user(
 
 
 def test_me_without_a_valid_token_is_unauthorized(client: TestClient[Litestar], alice: Account) -> None:
-    for headers in ({}, {"Authorization": "Bearer"}, {"Authorization": f"Token {alice.jwt}"},
-                    {"Authorization": "Bearer not-a-jwt"}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer"},
+        {"Authorization": f"Token {alice.jwt}"},
+        {"Authorization": "Bearer not-a-jwt"},
+    ):
         assert_error(client.get("/api/users/me", headers=headers), 401, "UnauthorizedError")
 
 

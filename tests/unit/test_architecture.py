@@ -9,7 +9,15 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "chatapp"
 FORBIDDEN = {
-    "litestar", "sqlalchemy", "advanced_alchemy", "dishka", "jwt", "bcrypt", "asyncpg", "aiosqlite", "uvicorn",
+    "litestar",
+    "sqlalchemy",
+    "advanced_alchemy",
+    "dishka",
+    "jwt",
+    "bcrypt",
+    "asyncpg",
+    "aiosqlite",
+    "uvicorn",
     "msgspec",
 }
 # Within chatapp: the domain imports nothing else from chatapp, the application only the domain.

@@ -14,7 +14,9 @@ def authenticate(world: World) -> Authenticate:
     return Authenticate(world.uow(), world.hasher, world.tokens)
 
 
-@pytest.mark.parametrize("identifier", ["alice", "ALICE", "Alice@Example.com", "alice@example.com", " alice "])
+@pytest.mark.parametrize(
+    "identifier", ["alice", "ALICE", "Alice@Example.com", "alice@example.com", " alice "]
+)
 async def test_email_or_username_signs_in_case_insensitively(world: World, identifier: str) -> None:
     registered = await world.register("Alice")
 
@@ -36,7 +38,9 @@ async def test_email_or_username_signs_in_case_insensitively(world: World, ident
         ("alice\x00", PASSWORD),
     ],
 )
-async def test_unknown_user_and_wrong_password_get_the_same_error(world: World, identifier: str, password: str) -> None:
+async def test_unknown_user_and_wrong_password_get_the_same_error(
+    world: World, identifier: str, password: str
+) -> None:
     await world.register("alice")
 
     with pytest.raises(InvalidCredentials, match=INVALID):

@@ -13,7 +13,14 @@ from chatapp.application.ports.persistence import MessageQuery
 from chatapp.application.record_disconnect import RecordDisconnect
 from chatapp.application.record_message import RecordMessage, RecordMessageCommand
 from chatapp.domain.chat_message import ChatMessage, MessageKind
-from chatapp.domain.errors import EmptyMessage, Forbidden, InvalidInput, MessageTooLong, NotFound, StorageUnavailable
+from chatapp.domain.errors import (
+    EmptyMessage,
+    Forbidden,
+    InvalidInput,
+    MessageTooLong,
+    NotFound,
+    StorageUnavailable,
+)
 from chatapp.domain.user import User
 from tests.unit.conftest import World
 
@@ -39,7 +46,11 @@ class TestRecordMessage:
         stored = await record(world, alice, "hello")
 
         assert world.db.messages[stored.id] == stored
-        assert (stored.user_id, stored.username, stored.user_document_id) == (alice.id, "alice", alice.document_id)
+        assert (stored.user_id, stored.username, stored.user_document_id) == (
+            alice.id,
+            "alice",
+            alice.document_id,
+        )
         assert stored.kind is MessageKind.MESSAGE
         assert stored.timestamp == world.clock.now()
 
@@ -75,7 +86,9 @@ class TestRecordMessage:
         assert len(world.db.messages) == 2
 
     @pytest.mark.parametrize("claimed", [2, "2", "someone-elses-document-id", 0, "1 "])
-    async def test_naming_another_user_is_forbidden_and_stores_nothing(self, world: World, claimed: object) -> None:
+    async def test_naming_another_user_is_forbidden_and_stores_nothing(
+        self, world: World, claimed: object
+    ) -> None:
         alice = await user(world, "alice")
         await user(world, "bob")  # id 2
 
@@ -131,7 +144,11 @@ async def test_a_disconnect_row_names_the_user(world: World) -> None:
 
     row = await RecordDisconnect(world.log(), world.ids, world.clock)(alice)
 
-    assert (row.kind, row.message, row.user_id) == (MessageKind.DISCONNECT, "Alice has disconnected", alice.id)
+    assert (row.kind, row.message, row.user_id) == (
+        MessageKind.DISCONNECT,
+        "Alice has disconnected",
+        alice.id,
+    )
     assert world.db.messages[row.id] == row
 
 
@@ -186,7 +203,9 @@ class TestListMessages:
     @pytest.mark.parametrize(("page", "page_size"), [(0, 25), (1, 0), (-1, 25), (1, -5)])
     async def test_page_and_page_size_must_be_positive(self, world: World, page: int, page_size: int) -> None:
         with pytest.raises(InvalidInput):
-            await ListMessages(world.uow(), world.policy)(MessageQuery(user_id=1, page=page, page_size=page_size))
+            await ListMessages(world.uow(), world.policy)(
+                MessageQuery(user_id=1, page=page, page_size=page_size)
+            )
 
     async def test_time_filters_are_strict_and_kind_filters(self, world: World) -> None:
         alice = await user(world, "alice")
@@ -197,7 +216,10 @@ class TestListMessages:
         await RecordDisconnect(world.log(), world.ids, world.clock)(alice)
         one, two = start + timedelta(seconds=1), start + timedelta(seconds=2)
 
-        assert await listing(world, user_id=alice.id, after=one, ascending=True) == ["m2", "alice has disconnected"]
+        assert await listing(world, user_id=alice.id, after=one, ascending=True) == [
+            "m2",
+            "alice has disconnected",
+        ]
         assert await listing(world, user_id=alice.id, before=one) == ["m0"]
         assert await listing(world, user_id=alice.id, after=start, before=two) == ["m1"]
         assert await listing(world, user_id=alice.id, kind=MessageKind.MESSAGE) == ["m2", "m1", "m0"]

@@ -45,7 +45,9 @@ async def forgot(world: World, email: str) -> None:
     await ForgotPassword(world.uow(), world.ids, world.clock, world.mailer, world.policy)(email)
 
 
-async def reset(world: World, code: str, password: str = NEW_PASSWORD, confirmation: str | None = None) -> SignedIn:
+async def reset(
+    world: World, code: str, password: str = NEW_PASSWORD, confirmation: str | None = None
+) -> SignedIn:
     command = ResetPasswordCommand(
         code=code, password=password, password_confirmation=password if confirmation is None else confirmation
     )
@@ -63,7 +65,9 @@ class TestChangePassword:
         with pytest.raises(InvalidCredentials):
             await sign_in(world, PASSWORD)
 
-    async def test_tokens_issued_before_the_change_stop_working_even_in_the_same_second(self, world: World) -> None:
+    async def test_tokens_issued_before_the_change_stop_working_even_in_the_same_second(
+        self, world: World
+    ) -> None:
         alice = await world.register("alice")
         other_device = await sign_in(world, PASSWORD)
 

@@ -32,7 +32,9 @@ async def test_the_password_is_stored_as_a_bcrypt_hash(world: World) -> None:
     ("username", "email"),
     [("ALICE", "other@example.com"), ("someone", "ALICE@example.com"), ("Alice", "alice@EXAMPLE.com")],
 )
-async def test_taken_username_or_email_is_refused_case_insensitively(world: World, username: str, email: str) -> None:
+async def test_taken_username_or_email_is_refused_case_insensitively(
+    world: World, username: str, email: str
+) -> None:
     await world.register("alice")
 
     with pytest.raises(AlreadyTaken, match="^Email or Username are already taken$"):
@@ -47,7 +49,9 @@ async def test_two_concurrent_registrations_of_one_name_leave_one_account(world:
         return use_case(RegisterUserCommand(username=username, email=email, password=PASSWORD))
 
     results = await asyncio.gather(
-        register("carol", "carol@example.com"), register("CAROL", "carol2@example.com"), return_exceptions=True
+        register("carol", "carol@example.com"),
+        register("CAROL", "carol2@example.com"),
+        return_exceptions=True,
     )
 
     assert sum(isinstance(r, AlreadyTaken) for r in results) == 1

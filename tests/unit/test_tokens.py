@@ -68,6 +68,7 @@ async def test_a_hand_made_hs256_token_with_all_claims_is_accepted(world: World)
 def bad_tokens(user_id: int) -> dict[str, str]:
     good = forge({"alg": "HS256", "typ": "JWT"}, claims(user_id))
     head, body, signature = good.split(".")
+    flipped = signature[:10] + ("B" if signature[10] == "A" else "A") + signature[11:]
     no_exp = claims(user_id)
     del no_exp["exp"]
     no_tv = claims(user_id)
@@ -80,9 +81,11 @@ def bad_tokens(user_id: int) -> dict[str, str]:
         "HS512": jwt.encode(claims(user_id), SECRET, algorithm="HS512"),
         "HS384": jwt.encode(claims(user_id), SECRET, algorithm="HS384"),
         "RS256 header, HMAC signature": forge({"alg": "RS256", "typ": "JWT"}, claims(user_id)),
-        "tampered signature": f"{head}.{body}.{signature[:-4]}{'AAAA' if signature[-4:] != 'AAAA' else 'BBBB'}",
+        "tampered signature": f"{head}.{body}.{flipped}",
         "tampered payload": f"{head}.{b64(json.dumps(claims(user_id + 1)).encode())}.{signature}",
-        "other secret": jwt.encode(claims(user_id), "another-secret-that-is-32-bytes-long!!", algorithm="HS256"),
+        "other secret": jwt.encode(
+            claims(user_id), "another-secret-that-is-32-bytes-long!!", algorithm="HS256"
+        ),
         "missing exp": jwt.encode(no_exp, SECRET, algorithm="HS256"),
         "missing iat": jwt.encode(no_iat, SECRET, algorithm="HS256"),
         "missing tv": jwt.encode(no_tv, SECRET, algorithm="HS256"),

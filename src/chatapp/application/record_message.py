@@ -18,7 +18,8 @@ class RecordMessageCommand:
     author: User
     content: str
     client_id: str | None = None
-    on_behalf_of: int | str | Sequence[int | str] | None = None  # user(s) named by the client: must be the author
+    # The user(s) the client named, by id or documentId: each must be the author.
+    on_behalf_of: int | str | Sequence[int | str] | None = None
 
 
 def names_author(claimed: int | str, author: User) -> bool:

@@ -62,7 +62,9 @@ async def create_chat_session(
     if content is None:
         raise InvalidInput("message is required")
     claimed = named_users(data.user_id) + named_users(data.user) + named_users(data.data and data.data.user)
-    command = RecordMessageCommand(author=author, content=content, client_id=data.client_id, on_behalf_of=claimed)
+    command = RecordMessageCommand(
+        author=author, content=content, client_id=data.client_id, on_behalf_of=claimed
+    )
     return ChatSessionEnvelope(data=ChatSessionOut.of(await record(command)), meta={})
 
 
@@ -74,7 +76,9 @@ async def list_chat_sessions(
     list_messages: FromDishka[ListMessages],
     page: Annotated[int, QueryParameter(name="pagination[page]")] = 1,
     page_size: Annotated[int, QueryParameter(name="pagination[pageSize]")] = 25,
-    sort: Annotated[str | None, QueryParameter(name="sort", description="timestamp|createdAt|id, :asc or :desc")] = None,
+    sort: Annotated[
+        str | None, QueryParameter(name="sort", description="timestamp|createdAt|id, :asc or :desc")
+    ] = None,
     after: Annotated[str | None, QueryParameter(name="filters[timestamp][$gt]")] = None,
     before: Annotated[str | None, QueryParameter(name="filters[timestamp][$lt]")] = None,
     kind: Annotated[str | None, QueryParameter(name="filters[kind][$eq]")] = None,
@@ -89,13 +93,18 @@ async def list_chat_sessions(
     pagination = Pagination(
         page=listing.page, page_size=listing.page_size, page_count=listing.page_count, total=listing.total
     )
-    return ChatSessionList(data=[ChatSessionOut.of(m) for m in listing.items], meta=ListMeta(pagination=pagination))
+    return ChatSessionList(
+        data=[ChatSessionOut.of(m) for m in listing.items], meta=ListMeta(pagination=pagination)
+    )
 
 
 @get("/api/chat-sessions/{document_id:str}", tags=["chat-sessions"], security=BEARER, responses=ITEM_ERRORS)
 @inject
 async def get_chat_session(
-    request: AnyRequest, document_id: FromPath[str], current_user: FromDishka[GetCurrentUser], get_message: FromDishka[GetMessage]
+    request: AnyRequest,
+    document_id: FromPath[str],
+    current_user: FromDishka[GetCurrentUser],
+    get_message: FromDishka[GetMessage],
 ) -> ChatSessionEnvelope:
     """One of the caller's messages; anyone else's is 404."""
     user = await current_user(bearer_token(request))

@@ -57,9 +57,16 @@ def documented_errors(*statuses: int) -> dict[int, ResponseSpec]:
     }
 
 
-def envelope(status: int, name: str, message: str, details: dict[str, Any] | None = None,
-             headers: dict[str, str] | None = None) -> Response[ErrorEnvelope]:
-    body = ErrorEnvelope(data=None, error=ErrorBody(status=status, name=name, message=message, details=details or {}))
+def envelope(
+    status: int,
+    name: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[ErrorEnvelope]:
+    body = ErrorEnvelope(
+        data=None, error=ErrorBody(status=status, name=name, message=message, details=details or {})
+    )
     return Response(body, status_code=status, headers=headers)
 
 
@@ -83,7 +90,9 @@ def http_exception_to_response(_: Request[Any, Any, Any], error: HTTPException) 
     return envelope(status, name, message, details, headers=error.headers)
 
 
-def unexpected_error_to_response(request: Request[Any, Any, Any], error: Exception) -> Response[ErrorEnvelope]:
+def unexpected_error_to_response(
+    request: Request[Any, Any, Any], error: Exception
+) -> Response[ErrorEnvelope]:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     return envelope(500, "InternalServerError", "Internal Server Error")
 
