@@ -60,7 +60,7 @@ class ActionProtocol:
                 message = await session.record(frame.content, frame.client_id, frame.user_id)
                 await self._send(MessageAck.of(message))
             case Ping():
-                await session.send_text(PONG)
+                await session.channel.send_text(PONG)
             case Connect():
                 await self._connect(frame)
 
@@ -92,7 +92,7 @@ class ActionProtocol:
         await self._send(Welcome(user_id=user.id))
 
     async def _send(self, frame: ServerFrame) -> None:
-        await self._session.send_text(server_frames.encode(frame).decode())
+        await self._session.channel.send_text(server_frames.encode(frame).decode())
 
 
 def malformed(data: str, error: msgspec.ValidationError) -> errors.Refusal:

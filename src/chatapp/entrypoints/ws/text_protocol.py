@@ -34,7 +34,7 @@ class TextProtocol:
                 raise errors.refusal_for(error).closing() from None
         elif not self._legacy:
             raise errors.Refusal("unauthenticated", NO_TOKEN, WS_1008_POLICY_VIOLATION)
-        await session.send_text(WELCOME)
+        await session.channel.send_text(WELCOME)
 
     async def handle(self, data: str | bytes) -> None:
         session = self._session
@@ -52,7 +52,7 @@ class TextProtocol:
                 raise errors.Refusal("unauthenticated", "Name your userId in the frame")
             session.sign_in(await session.legacy_user(frame.user_id))
         message = await session.record(frame.content, frame.client_id, frame.user_id)
-        await session.send_text(f"Server received: {message.message}")
+        await session.channel.send_text(f"Server received: {message.message}")
 
     def error_frame(self, refusal: errors.Refusal) -> str:
         return f"Error: {refusal.code}: {refusal.message}"
