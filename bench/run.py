@@ -101,19 +101,26 @@ def echo_argv(port: int, workers: int) -> list[str]:
     ]
 
 
+def server_settings(plan: Plan) -> dict[str, str]:
+    """chatapp's settings for a benchmark: no rate limits, production mode, quiet logs."""
+    return {
+        "BCRYPT_ROUNDS": str(plan.bcrypt_rounds),
+        "AUTH_RATE_LIMIT": "0",
+        "WS_RATE_LIMIT": "0",
+        "LOG_LEVEL": "warning",
+        "APP_ENV": "production",
+    }
+
+
 def chatapp_env(database_url: str, plan: Plan) -> dict[str, str]:
-    """Nothing inherited but PATH/HOME, so a developer's exports or .env cannot skew a run."""
+    """Nothing inherited but PATH and HOME, so a developer's exports or .env cannot skew a run."""
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", "/tmp"),
         "LANG": "C.UTF-8",
         "DATABASE_URL": database_url,
         "JWT_SECRET": secrets.token_urlsafe(48),
-        "BCRYPT_ROUNDS": str(plan.bcrypt_rounds),
-        "AUTH_RATE_LIMIT": "0",
-        "WS_RATE_LIMIT": "0",
-        "LOG_LEVEL": "warning",
-        "APP_ENV": "production",
+        **server_settings(plan),
     }
 
 
@@ -235,10 +242,8 @@ def main(argv: list[str] | None = None) -> int:
             "server_cpus": args.server_cpus,
             "client_cpus": args.client_cpus,
             "profiled": args.profile,
-            "chatapp_env": {
-                k: v for k, v in chatapp_env("", plan).items() if k not in ("JWT_SECRET", "DATABASE_URL")
-            },
-            "echo_argv": echo_argv(0, args.workers)[2:],
+            "chatapp_settings": server_settings(plan),
+            "echo_argv": echo_argv(echo_port, args.workers)[2:],
         },
         "databases": figures,
     }
