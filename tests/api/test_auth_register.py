@@ -54,6 +54,17 @@ def test_invalid_fields_are_a_validation_error(client: TestClient[Litestar], fie
     )
 
 
+def test_a_username_with_an_at_sign_is_refused_so_email_logins_stay_unambiguous(
+    client: TestClient[Litestar], alice: Account
+) -> None:
+    squatter = body(username="alice@example.com", email="mallory@example.com")
+
+    assert_error(client.post("/api/auth/local/register", json=squatter), 400, "ValidationError")
+    for _ in range(3):
+        login = client.post("/api/auth/local", json={"identifier": "alice@example.com", "password": PASSWORD})
+        assert login.json()["user"]["id"] == alice.user["id"]
+
+
 @pytest.mark.parametrize("missing", ["username", "email", "password"])
 def test_missing_fields_are_a_validation_error(client: TestClient[Litestar], missing: str) -> None:
     fields = body()

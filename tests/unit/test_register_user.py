@@ -80,6 +80,17 @@ async def test_invalid_fields_are_refused_and_nothing_is_stored(
     assert world.db.users == {}
 
 
+async def test_a_username_cannot_shadow_someones_email_login(world: World) -> None:
+    """Login takes an email or a username: a username with `@` could answer for someone's email."""
+    await world.register("alice")
+
+    with pytest.raises(InvalidInput):
+        await world.register("alice@example.com", email="mallory@example.com")
+    with pytest.raises(InvalidInput):
+        await world.register("mallory@", email="mallory@example.com")
+    assert [u.username for u in world.db.users.values()] == ["alice"]
+
+
 async def test_a_password_of_exactly_72_bytes_is_accepted_and_all_of_it_counts(world: World) -> None:
     password = "p" * 71 + "1"
     signed_in = await world.register("alice", password=password)

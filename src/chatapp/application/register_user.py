@@ -22,7 +22,8 @@ class RegisterUserCommand:
 class RegisterUser:
     """Create a local account and sign it in.
 
-    - username: at least 3 characters, kept in the case it was given;
+    - username: at least 3 characters, kept in the case it was given, without `@` (login takes an
+      email or a username: a username that looks like an email could answer for someone's address);
     - email: valid, stored lower-case;
     - password: 6 to 72 bytes (bcrypt's limit, never truncated);
     - username and email are unique case-insensitively; when two registrations race,
@@ -41,6 +42,8 @@ class RegisterUser:
     async def __call__(self, command: RegisterUserCommand) -> SignedIn:
         if has_nul(command.username, command.email):
             raise InvalidInput("username and email must not contain NUL characters")
+        if "@" in command.username:
+            raise InvalidInput("username must not contain @")
         username = check_username(command.username)
         email = normalise_email(command.email)
         password = check_password(command.password)
