@@ -1,0 +1,75 @@
+"""PostgreSQL restarted under load: `unavailable`/503 meanwhile, no crash, recovery by itself."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import asyncpg
+import httpx
+import pytest
+
+from tests.e2e.clients import ChatLoad, assert_strapi_error, register_many
+from tests.e2e.postgres import PrivateCluster
+from tests.e2e.server import ChatServer, ServerFactory
+from tests.e2e.store import assert_stored_exactly_once, message_rows
+
+pytestmark = pytest.mark.e2e
+
+CLIENTS_PER_SERVER = 10
+ACKS_BEFORE_OUTAGE = 5
+NOTICE_WITHIN_SECONDS = 10.0  # the outage shows in /_health and in answers
+RECOVER_WITHIN_SECONDS = 10.0  # PostgreSQL answers again -> the service does too, without a restart
+
+
+@pytest.fixture
+def outage(postgres_cluster: PrivateCluster) -> Iterator[PrivateCluster]:
+    """The session's cluster, started again at teardown if a failing test left it stopped."""
+    yield postgres_cluster
+    if not postgres_cluster.is_running():
+        postgres_cluster.start()
+
+
+async def assert_rest_unavailable(server: ChatServer, token: str) -> None:
+    async with httpx.AsyncClient(base_url=server.http_url, headers={"Authorization": f"Bearer {token}"}) as http:
+        answers = [
+            await http.get("/_health"),
+            await http.get("/api/users/me"),
+            await http.post("/api/chat-sessions", json={"data": {"message": "during the outage"}}),
+        ]
+    health, *api = answers
+    assert health.status_code == 503, health.text
+    for answer in api:
+        assert_strapi_error(answer, 503, "ServiceUnavailableError")
+
+
+@pytest.mark.parametrize("processes", [1, 2], ids=["one-process", "two-processes"])
+async def test_postgres_restart_answers_unavailable_then_recovers(
+    start_server: ServerFactory, database_url: str, outage: PrivateCluster, processes: int
+) -> None:
+    servers = [await start_server(WS_RATE_LIMIT="0") for _ in range(processes)]
+    accounts = await register_many(servers[0].http_url, "outage", CLIENTS_PER_SERVER * processes)
+    load = ChatLoad([s.ws_url for s in servers], accounts)
+    await load.start()
+    await load.wait_for_acks(ACKS_BEFORE_OUTAGE)
+
+    await asyncio.to_thread(outage.stop)
+    for server in servers:
+        await server.wait_health(503, NOTICE_WITHIN_SECONDS)
+        await assert_rest_unavailable(server, accounts[0].jwt)
+    await load.wait_for_errors("unavailable", timeout=NOTICE_WITHIN_SECONDS)
+    acked_before = {sender.account.id: len(sender.acked) for sender in load.senders}
+
+    await asyncio.to_thread(outage.start)
+    for server in servers:
+        await server.wait_health(200, RECOVER_WITHIN_SECONDS)
+        assert server.is_running()
+    # The very same connections are served again: the retried message and the ones after it.
+    await load.wait_for_acks(max(acked_before.values()) + 3, RECOVER_WITHIN_SECONDS)
+    await load.stop()
+
+    db = await asyncpg.connect(database_url)
+    try:
+        assert_stored_exactly_once(load.acked(), await message_rows(db))
+    finally:
+        await db.close()
