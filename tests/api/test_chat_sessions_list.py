@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -188,6 +189,18 @@ class TestFilters:
             messages(client, alice, **{"filters[timestamp][$gt]": middle, "filters[timestamp][$lt]": middle})
             == []
         )
+
+    def test_a_bound_with_another_utc_offset_means_the_same_instant(
+        self, client: TestClient[Litestar], alice: Account
+    ) -> None:
+        rows = post(client, alice, *(f"m{n}" for n in range(4)))
+        middle = datetime.fromisoformat(rows[2]["timestamp"])
+        elsewhere = middle.astimezone(timezone(timedelta(hours=-5, minutes=-30))).isoformat()
+
+        for bound in ("$gt", "$lt"):
+            in_utc = messages(client, alice, **{f"filters[timestamp][{bound}]": rows[2]["timestamp"]})
+            assert "m2" not in in_utc
+            assert messages(client, alice, **{f"filters[timestamp][{bound}]": elsewhere}) == in_utc
 
     def test_bounds_around_every_row_include_them_all(
         self, client: TestClient[Litestar], alice: Account
