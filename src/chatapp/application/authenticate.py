@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from chatapp.application.ports.persistence import UnitOfWork
 from chatapp.application.ports.security import PasswordHasher, TokenIssuer
 from chatapp.application.results import SignedIn
-from chatapp.application.text import has_nul
 from chatapp.domain.errors import AccountBlocked, InvalidCredentials
+from chatapp.domain.rules import has_nul
 
 INVALID = "Invalid identifier or password"
 

@@ -5,9 +5,8 @@ import hashlib
 from chatapp.application.policy import Policy
 from chatapp.application.ports.persistence import UnitOfWork
 from chatapp.application.ports.system import Clock, EmailSender, IdGenerator
-from chatapp.application.text import has_nul
 from chatapp.domain.errors import InvalidInput
-from chatapp.domain.rules import normalise_email
+from chatapp.domain.rules import has_nul, normalise_email
 
 
 def hash_reset_code(code: str) -> str:

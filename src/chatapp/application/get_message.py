@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from chatapp.application.ports.persistence import UnitOfWork
-from chatapp.application.text import has_nul
 from chatapp.domain.chat_message import ChatMessage
 from chatapp.domain.errors import NotFound
+from chatapp.domain.rules import has_nul
 
 
 class GetMessage:

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from chatapp.application.policy import Policy
 from chatapp.application.ports.persistence import MessageLog
 from chatapp.application.ports.system import Clock, IdGenerator
-from chatapp.application.text import has_nul
 from chatapp.domain.chat_message import ChatMessage, MessageKind, NewChatMessage
 from chatapp.domain.errors import Forbidden, InvalidInput
-from chatapp.domain.rules import CLIENT_ID_MAX_CHARS, check_message_content
+from chatapp.domain.rules import CLIENT_ID_MAX_CHARS, check_message_content, has_nul
 from chatapp.domain.user import User
 
 

@@ -6,9 +6,8 @@ from chatapp.application.ports.persistence import UnitOfWork
 from chatapp.application.ports.security import PasswordHasher, TokenIssuer
 from chatapp.application.ports.system import Clock, IdGenerator
 from chatapp.application.results import SignedIn
-from chatapp.application.text import has_nul
 from chatapp.domain.errors import AlreadyTaken, InvalidInput
-from chatapp.domain.rules import check_password, check_username, normalise_email
+from chatapp.domain.rules import check_password, check_username, has_nul, normalise_email
 from chatapp.domain.user import NewUser
 
 

@@ -10,7 +10,12 @@ USERNAME_MIN_CHARS = 3
 PASSWORD_MIN_BYTES = 6
 PASSWORD_MAX_BYTES = 72  # bcrypt cannot hash more; never truncate silently
 CLIENT_ID_MAX_CHARS = 64
+NUL = "\x00"  # PostgreSQL `text` cannot hold U+0000: refuse it the same way on every backend
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def has_nul(*values: str) -> bool:
+    return any(NUL in value for value in values)
 
 
 def check_message_content(content: str, max_chars: int) -> str:
