@@ -35,6 +35,7 @@ T = TypeVar("T")
 class Database(Protocol):
     name: str
     url: str  # DATABASE_URL for chatapp
+    postgres_database: str | None  # whose PostgreSQL backends count as database CPU; None: in-process
 
     def reset(self) -> None:
         """An empty database (chatapp's migrations create the tables)."""
@@ -66,6 +67,7 @@ class SqliteDatabase:
     """A file in the run's temporary directory; timestamps stored the way SQLAlchemy stores them."""
 
     name = "sqlite"
+    postgres_database = None
 
     def __init__(self, directory: Path) -> None:
         self.path = directory / "chatapp.db"
@@ -111,7 +113,7 @@ class PostgresDatabase:
         if parts.hostname not in LOCAL_HOSTS:
             raise ValueError(f"the benchmark only talks to a local PostgreSQL, not {parts.hostname}")
         self.admin_dsn = admin_dsn
-        self.database = database
+        self.postgres_database = database
         self.dsn = urlunsplit(parts._replace(path=f"/{database}"))
         self.url = urlunsplit(parts._replace(scheme="postgresql+asyncpg", path=f"/{database}"))
 
@@ -127,8 +129,8 @@ class PostgresDatabase:
 
     def reset(self) -> None:
         async def recreate(connection: asyncpg.Connection) -> None:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
-            await connection.execute(f'CREATE DATABASE "{self.database}"')
+            await connection.execute(f'DROP DATABASE IF EXISTS "{self.postgres_database}" WITH (FORCE)')
+            await connection.execute(f'CREATE DATABASE "{self.postgres_database}"')
 
         self._run(self.admin_dsn, recreate)
 

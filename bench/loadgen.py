@@ -152,7 +152,7 @@ async def ws_messages(job: dict[str, Any]) -> dict[str, Any]:
     window = Window.after(job["warmup"], job["duration"])
     tally = Tally()
     limit = max(1, job["max_messages"] // connections)
-    meter = CpuMeter(job["server_pid"])
+    meter = CpuMeter(job["server_pid"], job.get("postgres_database"))
     await asyncio.gather(
         *(
             send_messages(
@@ -222,7 +222,7 @@ async def http_requests(job: dict[str, Any]) -> dict[str, Any]:
     window = Window.after(job["warmup"], job["duration"])
     tally, probe_tally, bodies = Tally(), Tally(), {}
     limit = max(1, job["max_requests"] // len(raws))
-    meter = CpuMeter(job["server_pid"])
+    meter = CpuMeter(job["server_pid"], job.get("postgres_database"))
     work = [send_requests(port, raw, window, tally, limit, job["expect"], bodies) for raw in raws]
     if probe:
         count = int(probe["rate"] * (job["warmup"] + job["duration"])) + 1

@@ -54,15 +54,20 @@ def rss_bytes(pid: int) -> int:
     return total
 
 
-def postgres_pids() -> list[int]:
-    """Every local PostgreSQL process (postmaster and backends), to account for database CPU."""
+def postgres_pids(database: str) -> list[int]:
+    """PostgreSQL's shared processes (WAL writer, checkpointer...) and the backends serving
+    `database`; backends of other databases on the same server are someone else's load."""
     pids = []
     for comm in Path("/proc").glob("[0-9]*/comm"):
         try:
-            if comm.read_text().startswith("postgres"):
-                pids.append(int(comm.parent.name))
+            if not comm.read_text().startswith("postgres"):
+                continue
+            title = (comm.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
-            pass
+            continue
+        is_backend = "(" in title or "[local]" in title  # a client address: "… db 127.0.0.1(41234) idle"
+        if not is_backend or f" {database} " in title:
+            pids.append(int(comm.parent.name))
     return pids
 
 
@@ -89,12 +94,14 @@ def machine_busy_seconds() -> float:
 class CpuMeter:
     """Where CPU went over one measured window, in cores (1.0 = one core fully busy).
 
-    `other_cores` is everything not spent by the server, PostgreSQL or this load generator:
+    `database_cores` is PostgreSQL working for `postgres_database` (SQLite works inside the
+    server). `other_cores` is everything not spent by the server, PostgreSQL or this load generator:
     a busy machine shows up there, and makes that window's figures suspect.
     """
 
-    def __init__(self, server_pid: int | None) -> None:
+    def __init__(self, server_pid: int | None, postgres_database: str | None) -> None:
         self._server_pid = server_pid
+        self._postgres_database = postgres_database
         self._start = self._sample()
 
     def _sample(self) -> tuple[float, dict[int, float], dict[int, float], float, float]:
@@ -103,7 +110,7 @@ class CpuMeter:
         return (
             perf_counter(),
             server,
-            cpu_seconds(postgres_pids()),
+            cpu_seconds(postgres_pids(self._postgres_database)) if self._postgres_database else {},
             own.user + own.system,
             machine_busy_seconds(),
         )

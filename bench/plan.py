@@ -14,7 +14,7 @@ class Plan:
     accounts: int = 500  # registered users; connections beyond this many reuse their tokens round-robin
     post_concurrency: int = 32
     login_concurrency: int = 8
-    probe_rate: float = 50.0  # messages/s of the WebSocket client that runs beside the logins
+    probe_rate: float = 20.0  # messages/s of the client beside the logins: the default WS_RATE_LIMIT
     bcrypt_rounds: int = 10
     warmup: float = 1.0  # seconds of load before each measured window
     duration: float = 10.0  # seconds of each measured window

@@ -40,6 +40,9 @@ class Bench:
         wait_until_idle(target.pid)
         return run_job({"port": target.port, "server_pid": target.pid, **job}, self.client_cpus)
 
+    def echo_job(self, **job: Any) -> Run:
+        return self.job(self.echo, **job, tokens=[None])
+
 
 @dataclass
 class Session:
@@ -55,6 +58,9 @@ class Session:
     def plan(self) -> Plan:
         return self.bench.plan
 
+    def job(self, **job: Any) -> Run:
+        return self.bench.job(self.server, **job, postgres_database=self.db.postgres_database)
+
     def label(self) -> str:
         """A fresh clientId prefix: re-sent clientIds would be deduplicated, not stored."""
         return f"{self.db.name[:2]}{next(self._labels)}"
@@ -69,7 +75,7 @@ class Session:
             "password": PASSWORD,
             "concurrency": 4,
         }
-        self.users = self.bench.job(self.server, **job)["users"]
+        self.users = self.job(**job)["users"]
 
     @property
     def senders(self) -> list[dict[str, Any]]:
@@ -86,9 +92,7 @@ class Session:
 
 def echo_idle(bench: Bench) -> Run:
     plan = bench.plan
-    return bench.job(
-        bench.echo, kind="ws_idle", path="/ws", tokens=[None], levels=plan.idle_levels, settle=plan.settle
-    )
+    return bench.echo_job(kind="ws_idle", path="/ws", levels=plan.idle_levels, settle=plan.settle)
 
 
 def _median(runs: list[Run], key: Callable[[Run], float]) -> Run:
@@ -139,12 +143,10 @@ def ws_run(session: Session, connections: int, table: str, rate: float | None = 
     }
 
     def echo() -> Run:
-        return bench.job(bench.echo, **load, tokens=[None], label="echo")
+        return bench.echo_job(**load, label="echo")
 
     def chat() -> Run:
-        return _counted(
-            session, ids, lambda: bench.job(session.server, **load, tokens=tokens, label=session.label())
-        )
+        return _counted(session, ids, lambda: session.job(**load, tokens=tokens, label=session.label()))
 
     echo_runs, chat_runs, every_chat_run = [], [], []
     for _ in range(plan.repeats):
@@ -186,9 +188,7 @@ def ws_messages(session: Session) -> dict[str, Any]:
 def ws_idle(session: Session, echo: dict[str, Any]) -> dict[str, Any]:
     plan = session.plan
     tokens = [user["jwt"] for user in session.senders]
-    chat = session.bench.job(
-        session.server, kind="ws_idle", path="/ws", tokens=tokens, levels=plan.idle_levels, settle=plan.settle
-    )
+    chat = session.job(kind="ws_idle", path="/ws", tokens=tokens, levels=plan.idle_levels, settle=plan.settle)
     ratio = (
         chat["bytes_per_connection"] / echo["bytes_per_connection"] if echo["bytes_per_connection"] else None
     )
@@ -199,8 +199,7 @@ def _http(session: Session, requests: list[dict[str, Any]], expect: int, probe: 
     """Closed-loop requests, one keep-alive connection per request spec. The first body of each
     unexpected status is kept under `error_bodies`, the first expected one under `answer`."""
     plan = session.plan
-    run = session.bench.job(
-        session.server,
+    run = session.job(
         kind="http_requests",
         requests=requests,
         expect=expect,
