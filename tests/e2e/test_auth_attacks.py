@@ -17,6 +17,7 @@ from tests.e2e.clients import (
     PASSWORD,
     Account,
     assert_strapi_error,
+    exchange,
     frames_until_close,
     next_frame,
     open_chat,
@@ -250,3 +251,17 @@ async def test_auth_routes_are_rate_limited_per_route(start_server: ServerFactor
         other_route = await http.post("/api/auth/local/register",
                                       json={"username": "newbie", "email": "newbie@example.com", "password": PASSWORD})
         assert other_route.status_code == 200, other_route.text
+
+
+async def test_a_connection_that_never_authenticates_is_closed_after_the_auth_timeout(
+    start_server: ServerFactory,
+) -> None:
+    server = await start_server(WS_AUTH_TIMEOUT="3")
+    async with connect(f"{server.ws_url}/ws") as ws:
+        early = await exchange(ws, {"action": "message", "content": "let me in"})
+        assert (early["action"], early["code"]) == ("error", "unauthenticated"), early  # and the socket stays open
+        assert await exchange(ws, {"action": "ping"}) == {"action": "pong"}
+    frames, code = await frames_until_close(f"{server.ws_url}/ws")
+    assert [json.loads(frame)["code"] for frame in frames] == ["unauthenticated"] and code == POLICY_VIOLATION
+    frames, code = await frames_until_close(f"{server.ws_url}/")  # no connect frame there: refused at once
+    assert len(frames) == 1 and frames[0].startswith("Error: unauthenticated:") and code == POLICY_VIOLATION
