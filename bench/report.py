@@ -124,15 +124,25 @@ def write(path: Path, document: dict[str, Any]) -> None:
 
 # ---------------------------------------------------------------- table
 
-COLUMNS = f"{'scenario':<44}{'per s':>10}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'vs echo':>9}  notes"
+COLUMNS = (
+    f"{'scenario':<44}{'per s':>10}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}"
+    f"{'srv µs':>9}{'vs echo':>9}{'by cpu':>8}  notes"
+)
 
 
-def _row(name: str, run: dict[str, Any], vs: float | None = None, *notes: str) -> str:
+def _cell(value: float | None, width: int, digits: int = 2) -> str:
+    return f"{value:>{width}.{digits}f}" if value is not None else " " * width
+
+
+def _row(
+    name: str, run: dict[str, Any], *notes: str, vs: float | None = None, by_cpu: float | None = None
+) -> str:
+    """One line: throughput, latency percentiles, server CPU µs per operation, ratios to echo."""
     latency = run.get("latency", {})
-    cells = "".join(f"{latency.get(key, float('nan')):>9.2f}" for key in ("p50_ms", "p90_ms", "p99_ms"))
-    ratio = f"{vs:>9.2f}" if vs is not None else " " * 9
+    cells = "".join(_cell(latency.get(key), 9) for key in ("p50_ms", "p90_ms", "p99_ms"))
+    costs = _cell(run.get("server_us_per_op"), 9, 1) + _cell(vs, 9) + _cell(by_cpu, 8)
     remarks = "; ".join(filter(None, [*notes, _health(run)]))
-    return f"{name:<44}{run['throughput_per_s']:>10.1f}{cells}{ratio}  {remarks}".rstrip()
+    return f"{name:<44}{run['throughput_per_s']:>10.1f}{cells}{costs}  {remarks}".rstrip()
 
 
 def _health(run: dict[str, Any]) -> str:
@@ -161,7 +171,8 @@ def _ws_rows(ws: dict[str, Any]) -> list[str]:
     for run in [*ws["closed_loop"], ws["half_load"], ws["full_table"]]:
         paced = f", {run['rate_per_connection']}/s each" if run["rate_per_connection"] else ""
         name = f"ws {run['connections']} conn ({run['table']}{paced})"
-        lines.append(_row(name, run["chatapp"], run["vs_echo"], _stored(run["acked"], run["stored"])))
+        stored = _stored(run["acked"], run["stored"])
+        lines.append(_row(name, run["chatapp"], stored, vs=run["vs_echo"], by_cpu=run["vs_echo_by_cpu"]))
         lines.append(_row("  echo", run["echo"]))
     return lines
 
@@ -189,7 +200,7 @@ def _rest_rows(rest: dict[str, Any]) -> list[str]:
             _stored(post["acked"], post["stored"]),
         ),
         _row(f"GET /api/chat-sessions page of {get['listed_rows']}/{get['listed_total']}", get),
-        _row(f"POST /api/auth/local x{login['concurrency']}", login, None, bcrypt),
+        _row(f"POST /api/auth/local x{login['concurrency']}", login, bcrypt),
         _row("  ws probe during logins", login["probe"]),
     ]
 

@@ -108,6 +108,14 @@ def _p99(run: Run) -> float:
     return run["latency"].get("p99_ms", float("inf"))
 
 
+def _cpu_ratio(ceiling: Run, run: Run) -> float | None:
+    """Server CPU per message of the ceiling / of the run: the throughput ratio two CPU-bound
+    servers would show on a quiet machine."""
+    if not ceiling.get("server_us_per_op") or not run.get("server_us_per_op"):
+        return None
+    return round(ceiling["server_us_per_op"] / run["server_us_per_op"], 3)
+
+
 def _undisturbed(plan: Plan, attempt: Callable[[], Run]) -> tuple[Run, list[Run]]:
     """The least disturbed of up to 1 + `plan.retries` attempts, and all of them."""
     attempts = [attempt()]
@@ -163,7 +171,9 @@ def ws_run(session: Session, connections: int, table: str, rate: float | None = 
         "rate_per_connection": rate,
         "chatapp": chat_figures,
         "echo": echo_figures,
-        "vs_echo": round(chat_figures["throughput_per_s"] / ceiling, 3) if ceiling else None,
+        # a paced run's throughput is its rate: only its latency says something
+        "vs_echo": round(chat_figures["throughput_per_s"] / ceiling, 3) if ceiling and not rate else None,
+        "vs_echo_by_cpu": _cpu_ratio(echo_figures, chat_figures) if not rate else None,
         "acked": sum(run["acked"] for run in every_chat_run),
         "stored": sum(run["stored"] for run in every_chat_run),
     }
