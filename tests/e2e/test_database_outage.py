@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import Iterator
 
 import asyncpg
 import httpx
 import pytest
+from websockets.asyncio.client import connect
 
-from tests.e2e.clients import ChatLoad, assert_strapi_error, register_many
+from tests.e2e.clients import (
+    ChatLoad,
+    assert_strapi_error,
+    close_code,
+    exchange,
+    frames_until_close,
+    next_frame,
+    open_chat,
+    register,
+    register_many,
+)
 from tests.e2e.postgres import PrivateCluster
 from tests.e2e.server import ChatServer, ServerFactory
 from tests.e2e.store import assert_stored_exactly_once, message_rows
@@ -20,6 +32,9 @@ CLIENTS_PER_SERVER = 10
 ACKS_BEFORE_OUTAGE = 5
 NOTICE_WITHIN_SECONDS = 10.0  # the outage shows in /_health and in answers
 RECOVER_WITHIN_SECONDS = 10.0  # PostgreSQL answers again -> the service does too, without a restart
+EXIT_WITHIN_SECONDS = 10.0
+SHUTDOWN_CLOSE_CODES = {1001, 1012}
+TRY_AGAIN_LATER = 1013
 
 
 @pytest.fixture
@@ -73,3 +88,39 @@ async def test_postgres_restart_answers_unavailable_then_recovers(
         assert_stored_exactly_once(load.acked(), await message_rows(db))
     finally:
         await db.close()
+
+
+async def test_connections_opened_during_an_outage_are_told_to_come_back(
+    start_server: ServerFactory, outage: PrivateCluster
+) -> None:
+    """/ws answers `unavailable` and stays open (a connect frame works once the database is back);
+    the text protocol, which has no connect frame, closes 1013 (try again later)."""
+    server = await start_server()
+    alice = await register(server.http_url, "alice")
+    await asyncio.to_thread(outage.stop)
+    await server.wait_health(503, NOTICE_WITHIN_SECONDS)
+    frames, code = await frames_until_close(f"{server.ws_url}/?token={alice.jwt}")
+    assert (frames, code) == (["Error: unavailable: The database is unavailable"], TRY_AGAIN_LATER)
+    async with connect(f"{server.ws_url}/ws?token={alice.jwt}") as ws:
+        told = await next_frame(ws)
+        assert (told["action"], told["code"]) == ("error", "unavailable"), told
+        await asyncio.to_thread(outage.start)
+        await server.wait_health(200, RECOVER_WITHIN_SECONDS)
+        assert (await exchange(ws, {"action": "connect", "token": alice.jwt}))["action"] == "welcome"
+
+
+async def test_sigterm_during_an_outage_still_closes_every_connection_and_exits_in_time(
+    start_server: ServerFactory, outage: PrivateCluster
+) -> None:
+    """Disconnect rows cannot be stored then; shutting down must not wait for the database."""
+    server = await start_server()
+    accounts = await register_many(server.http_url, "stranded", CLIENTS_PER_SERVER)
+    connections = [await open_chat(server.ws_url, account) for account in accounts]
+    await asyncio.to_thread(outage.stop)
+    await server.wait_health(503, NOTICE_WITHIN_SECONDS)
+
+    server.signal(signal.SIGTERM)
+    exit_status = asyncio.create_task(server.wait_exit(EXIT_WITHIN_SECONDS))
+    codes = await asyncio.gather(*(close_code(ws, EXIT_WITHIN_SECONDS) for ws in connections))
+    assert await exit_status in (0, -signal.SIGTERM), server.log_tail()
+    assert set(codes) <= SHUTDOWN_CLOSE_CODES, codes
