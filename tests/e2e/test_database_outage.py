@@ -12,6 +12,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from tests.e2e.clients import (
+    PASSWORD,
     ChatLoad,
     assert_strapi_error,
     close_code,
@@ -51,6 +52,10 @@ async def assert_rest_unavailable(server: ChatServer, token: str) -> None:
             await http.get("/_health"),
             await http.get("/api/users/me"),
             await http.post("/api/chat-sessions", json={"data": {"message": "during the outage"}}),
+            await http.post("/api/auth/local", json={"identifier": "outage0", "password": PASSWORD}),
+            await http.post("/api/auth/local/register",
+                            json={"username": "latecomer", "email": "late@example.com", "password": PASSWORD}),
+            await http.post("/api/auth/forgot-password", json={"email": "outage0@example.com"}),
         ]
     health, *api = answers
     assert health.status_code == 503, health.text
