@@ -44,3 +44,20 @@ class NewChatMessage:
     kind: MessageKind
     client_id: str | None
     timestamp: datetime
+
+    def stored_as(self, row_id: int) -> ChatMessage:
+        """The message as stored under `row_id`: created, updated and published when it was sent."""
+        return ChatMessage(
+            id=row_id,
+            document_id=self.document_id,
+            user_id=self.user_id,
+            username=self.username,
+            user_document_id=self.user_document_id,
+            message=self.message,
+            kind=self.kind,
+            client_id=self.client_id,
+            timestamp=self.timestamp,
+            created_at=self.timestamp,
+            updated_at=self.timestamp,
+            published_at=self.timestamp,
+        )

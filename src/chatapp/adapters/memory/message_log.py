@@ -17,20 +17,7 @@ class InMemoryMessageLog(MessageLog):
             known = self._db.by_client_id.get((draft.user_id, draft.client_id))
             if known is not None and known in self._db.messages:
                 return self._db.messages[known]
-        message = ChatMessage(
-            id=next(self._db.message_ids),
-            document_id=draft.document_id,
-            user_id=draft.user_id,
-            username=draft.username,
-            user_document_id=draft.user_document_id,
-            message=draft.message,
-            kind=draft.kind,
-            client_id=draft.client_id,
-            timestamp=draft.timestamp,
-            created_at=draft.timestamp,
-            updated_at=draft.timestamp,
-            published_at=draft.timestamp,
-        )
+        message = draft.stored_as(next(self._db.message_ids))
         self._db.messages[message.id] = message
         if draft.client_id is not None:
             self._db.by_client_id[(draft.user_id, draft.client_id)] = message.id

@@ -5,14 +5,15 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Insert, select, tuple_
+from sqlalchemy import Insert, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from chatapp.adapters.sql.errors import UNAVAILABLE, is_connection_failure
+from chatapp.adapters.sql.messages import SELECT_MESSAGES, to_message
 from chatapp.adapters.sql.models import ChatMessageRow
 from chatapp.application.ports.persistence import MessageLog
-from chatapp.domain.chat_message import ChatMessage, MessageKind, NewChatMessage
+from chatapp.domain.chat_message import ChatMessage, NewChatMessage
 from chatapp.domain.errors import StorageUnavailable
 
 logger = logging.getLogger(__name__)
@@ -51,41 +52,6 @@ def _row_values(draft: NewChatMessage) -> dict[str, Any]:
         "updated_at": draft.timestamp,
         "published_at": draft.timestamp,
     }
-
-
-def _stored(draft: NewChatMessage, row: Any) -> ChatMessage:
-    """The stored row, with the author fields the draft carries (the same user wrote both)."""
-    return ChatMessage(
-        id=row.id,
-        document_id=row.document_id,
-        user_id=draft.user_id,
-        username=draft.username,
-        user_document_id=draft.user_document_id,
-        message=row.message,
-        kind=MessageKind(row.kind),
-        client_id=row.client_id,
-        timestamp=row.timestamp,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        published_at=row.published_at,
-    )
-
-
-def _inserted(draft: NewChatMessage, row_id: int) -> ChatMessage:
-    return ChatMessage(
-        id=row_id,
-        document_id=draft.document_id,
-        user_id=draft.user_id,
-        username=draft.username,
-        user_document_id=draft.user_document_id,
-        message=draft.message,
-        kind=draft.kind,
-        client_id=draft.client_id,
-        timestamp=draft.timestamp,
-        created_at=draft.timestamp,
-        updated_at=draft.timestamp,
-        published_at=draft.timestamp,
-    )
 
 
 def _unavailable(cause: BaseException) -> StorageUnavailable:
@@ -174,15 +140,13 @@ class SqlMessageLog(MessageLog):
         inserted = await connection.execute(self._insert, [_row_values(draft) for draft in drafts])
         new_ids = {row.document_id: row.id for row in inserted}
         retried = {(d.user_id, d.client_id) for d in drafts if d.document_id not in new_ids}
-        earlier: dict[tuple[int, str | None], Any] = {}
+        earlier: dict[tuple[int, str | None], ChatMessage] = {}
         if retried:
             rows = await connection.execute(
-                select(_table).where(tuple_(_table.c.user_id, _table.c.client_id).in_(retried))
+                SELECT_MESSAGES.where(tuple_(_table.c.user_id, _table.c.client_id).in_(retried))
             )
-            earlier = {(row.user_id, row.client_id): row for row in rows}
+            earlier = {(row.user_id, row.client_id): to_message(row) for row in rows}
         return [
-            _inserted(d, new_ids[d.document_id])
-            if d.document_id in new_ids
-            else _stored(d, earlier[(d.user_id, d.client_id)])
+            d.stored_as(new_ids[d.document_id]) if d.document_id in new_ids else earlier[(d.user_id, d.client_id)]
             for d in drafts
         ]
