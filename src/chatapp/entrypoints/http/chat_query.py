@@ -29,9 +29,9 @@ def parse_moment(name: str, value: str | None) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):  # OverflowError: a real date, but before year 1 or after 9999 in UTC
         raise InvalidInput(f"Invalid date in {name}: {value!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def parse_kind(value: str | None) -> MessageKind | None:
