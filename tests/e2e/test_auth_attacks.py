@@ -160,6 +160,8 @@ HOSTILE_QUERIES = [
     {"sort": "timestamp:sideways"},
     {"filters[timestamp][$gt]": "' OR '1'='1"},
     {"filters[timestamp][$lt]": "2020-01-01'; DELETE FROM chat_sessions;--"},
+    {"filters[timestamp][$gt]": "0001-01-01T00:00:00+14:00"},  # valid ISO date, before year 1 in UTC
+    {"filters[timestamp][$lt]": "9999-12-31T23:59:59-14:00"},  # valid ISO date, after year 9999 in UTC
     {"filters[kind][$eq]": "message' OR '1'='1"},
     {"filters[user][id][$eq]": "1"},
     {"filters[message][$contains]": "%"},
