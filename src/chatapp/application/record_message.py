@@ -52,8 +52,8 @@ class RecordMessage:
         if has_nul(content):
             raise InvalidInput("Message content must not contain NUL characters")
         client_id = command.client_id
-        if client_id is not None and not 1 <= len(client_id) <= CLIENT_ID_MAX_CHARS:
-            raise InvalidInput(f"clientId must be 1..{CLIENT_ID_MAX_CHARS} characters")
+        if client_id is not None and (not 1 <= len(client_id) <= CLIENT_ID_MAX_CHARS or has_nul(client_id)):
+            raise InvalidInput(f"clientId must be 1..{CLIENT_ID_MAX_CHARS} characters, without NUL")
         return await self._log.append(
             NewChatMessage(
                 document_id=self._ids.document_id(),
