@@ -66,6 +66,7 @@ def documented_refusals(other_user_id: int) -> list[tuple[str | bytes, str]]:
         (message(content="hi", clientId=""), "invalid_frame"),
         (message(content="hi", clientId="x" * 65), "invalid_frame"),
         (message(content="hi", clientId=7), "invalid_frame"),
+        (message(content="hi", clientId="a\u0000"), "invalid_frame"),  # PostgreSQL text cannot hold NUL
         (message(), "empty_message"),
         (message(content=""), "empty_message"),
         (message(content=" \n\t\u3000 "), "empty_message"),
