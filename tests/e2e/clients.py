@@ -122,8 +122,14 @@ class ChatLoad:
         connections = await asyncio.gather(*(open_chat(self._urls[s.account], s.account) for s in self.senders))
         self._tasks = [asyncio.create_task(self._run(s, ws)) for s, ws in zip(self.senders, connections, strict=True)]
 
-    async def wait_for_acks(self, per_sender: int, timeout: float = 30.0) -> None:
-        await self._wait(lambda: all(len(s.acked) >= per_sender for s in self.senders), timeout)
+    async def wait_for_acks(self, per_sender: int, timeout: float = 30.0, senders: list[Sender] | None = None) -> None:
+        among = self.senders if senders is None else senders
+        await self._wait(lambda: all(len(s.acked) >= per_sender for s in among), timeout)
+
+    def split_by_state(self) -> tuple[list[Sender], list[Sender]]:
+        """(senders still sending, senders whose connection has closed)."""
+        done = {id(s) for s, task in zip(self.senders, self._tasks, strict=True) if task.done()}
+        return [s for s in self.senders if id(s) not in done], [s for s in self.senders if id(s) in done]
 
     async def wait_for_errors(self, code: str, per_sender: int = 1, timeout: float = 30.0) -> None:
         await self._wait(lambda: all(s.errors.count(code) >= per_sender for s in self.senders), timeout)

@@ -126,6 +126,11 @@ class ChatServer:
                 return int(line.split()[1]) * 1024
         raise RuntimeError("no VmRSS line")
 
+    def worker_pids(self) -> list[int]:
+        """With workers > 1: uvicorn's worker processes (children of the supervisor), from /proc."""
+        children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+        return [int(pid) for pid in children if b"spawn_main" in _cmdline(int(pid))]
+
     def log_records(self) -> list[dict[str, Any]]:
         records = []
         for line in self.log_path.read_text(errors="replace").splitlines():
@@ -145,6 +150,19 @@ class ChatServer:
         if not self.log_path.exists():
             return ""
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:  # exited meanwhile
+        return b""
+
+
+def open_sockets(pid: int) -> int:
+    """How many sockets a process holds (clients, database connections, the listener)."""
+    fds = Path(f"/proc/{pid}/fd")
+    return sum(1 for fd in fds.iterdir() if os.readlink(fd).startswith("socket:"))
 
 
 ServerFactory = Callable[..., Awaitable[ChatServer]]

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import time
+from collections.abc import Callable
+
 import asyncpg
 import pytest
 
 from tests.e2e.clients import ChatLoad, Sender, exchange, open_chat, register_many
-from tests.e2e.server import ServerFactory
+from tests.e2e.server import ServerFactory, open_sockets
 from tests.e2e.store import assert_stored_exactly_once, message_rows
 
 pytestmark = pytest.mark.e2e
@@ -14,6 +20,13 @@ pytestmark = pytest.mark.e2e
 CLIENTS = 50
 ACKS_BEFORE_CRASH = 20
 LOAD = {"WS_RATE_LIMIT": "0"}
+
+
+async def wait_until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)  # polling interval of a bounded wait
 
 
 async def retry(ws_url: str, sender: Sender) -> dict[tuple[int, str], int]:
@@ -78,3 +91,27 @@ async def test_surviving_process_serves_retries_after_the_other_is_killed(
 
     await assert_retries_return_originals(survivor.ws_url, on_doomed, db)
     assert_stored_exactly_once(on_survivor.acked(), await message_rows(db))
+
+
+async def test_a_killed_worker_is_replaced_and_its_clients_lose_nothing(
+    start_server: ServerFactory, db: asyncpg.Connection
+) -> None:
+    """`--workers 2`: kill -9 of one worker drops only its own connections; uvicorn starts a new one."""
+    server = await start_server(workers=2, **LOAD)
+    load = ChatLoad(server.ws_url, await register_many(server.http_url, "worker", CLIENTS))
+    await load.start()
+    await load.wait_for_acks(ACKS_BEFORE_CRASH)
+    workers = server.worker_pids()
+    victim = max(workers, key=open_sockets)  # the busier one, so that it surely holds clients
+
+    os.kill(victim, signal.SIGKILL)
+    await wait_until(lambda: len(server.worker_pids()) == len(workers) and victim not in server.worker_pids())
+    await server.wait_ready()
+    survivors, dropped = load.split_by_state()
+    assert dropped, "the killed worker held no client"
+    assert survivors, "the other worker's clients were dropped too"
+    already = min(len(s.acked) for s in survivors)
+    await load.wait_for_acks(already + ACKS_BEFORE_CRASH, senders=survivors)
+    await load.stop()
+
+    await assert_retries_return_originals(server.ws_url, load, db)
