@@ -122,7 +122,7 @@ def random_frames(rng: random.Random, user_id: int) -> Iterator[str | bytes]:
                 lambda: text(rng.randrange(60, 300))][kind]()
 
     def text(length: int) -> str:
-        alphabet = "aZ09 _-%'\"\\{}[]:,\n\t\u00e9\u4e2d\U0001f600\u200b\ufeff"
+        alphabet = "aZ09 _-%'\"\\{}[]:,\n\t\x00\u00e9\u4e2d\U0001f600\u200b\ufeff"
         return "".join(rng.choice(alphabet) for _ in range(length))
 
     while True:
