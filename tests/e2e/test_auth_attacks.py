@@ -269,8 +269,6 @@ async def test_a_connection_that_never_authenticates_is_closed_after_the_auth_ti
     assert len(frames) == 1 and frames[0].startswith("Error: unauthenticated:") and code == POLICY_VIOLATION
 
 
-@pytest.mark.xfail(strict=True, reason="uvicorn's connection log line carries the query string: "
-                   "'WebSocket /ws?token=<jwt> [accepted]' puts bearer tokens in the server log")
 async def test_tokens_never_reach_the_server_log(server: ChatServer) -> None:
     alice = await register(server.http_url, "alice")
     await (await open_chat(server.ws_url, alice)).close()

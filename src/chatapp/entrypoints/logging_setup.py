@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import structlog
 
 from chatapp.entrypoints.settings import Settings
+
+
+_TOKEN_IN_QUERY = re.compile(r"((?:\?|&)token=)[^&\s\"']+")
+
+
+class RedactTokens(logging.Filter):
+    """uvicorn logs request lines with their query string, and WebSocket clients may put a
+    bearer token there (`/ws?token=<jwt>`): tokens must never reach the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not isinstance(record.msg, str):
+            return True
+        message = record.getMessage()
+        if "token=" in message:
+            record.msg, record.args = _TOKEN_IN_QUERY.sub(r"\1[redacted]", message), None
+        return True
 
 
 def configure_logging(settings: Settings) -> None:
@@ -28,6 +45,7 @@ def configure_logging(settings: Settings) -> None:
         cache_logger_on_first_use=True,
     )
     handler = logging.StreamHandler()
+    handler.addFilter(RedactTokens())
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
