@@ -23,7 +23,6 @@ class Account:
     id: int
     username: str
     jwt: str
-    password: str = PASSWORD
 
     @property
     def headers(self) -> dict[str, str]:
@@ -51,7 +50,7 @@ async def register(http_url: str, username: str, password: str = PASSWORD) -> Ac
         )
     assert response.status_code == 200, response.text
     body = response.json()
-    return Account(id=body["user"]["id"], username=username, jwt=body["jwt"], password=password)
+    return Account(id=body["user"]["id"], username=username, jwt=body["jwt"])
 
 
 async def register_many(http_url: str, prefix: str, count: int) -> list[Account]:
@@ -107,11 +106,10 @@ class ChatLoad:
     A sender ends when its connection closes or when `stop()` is called.
     """
 
-    def __init__(self, ws_url: str | list[str], accounts: list[Account], tag: str = "m") -> None:
+    def __init__(self, ws_url: str | list[str], accounts: list[Account]) -> None:
         urls = [ws_url] if isinstance(ws_url, str) else ws_url
         self.senders = [Sender(account) for account in accounts]
         self._urls = dict(zip(accounts, itertools.cycle(urls), strict=False))
-        self._tag = tag
         self._stopping = False
         self._progress = asyncio.Condition()
         self._tasks: list[asyncio.Task[None]] = []
@@ -156,7 +154,7 @@ class ChatLoad:
     async def _run(self, sender: Sender, ws: ClientConnection) -> None:
         try:
             for seq in itertools.count():
-                client_id = f"{self._tag}-{sender.account.id}-{seq}"
+                client_id = f"m-{sender.account.id}-{seq}"
                 while not await self._deliver(sender, ws, client_id):
                     await asyncio.sleep(UNAVAILABLE_BACKOFF)  # client back-off before a retry
                 if self._stopping:

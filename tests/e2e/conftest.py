@@ -71,7 +71,7 @@ def start_server(database_url: str, tmp_path: Path) -> Iterator[ServerFactory]:
 
     yield start
     for server in servers:
-        server.stop()
+        server.kill()
     crashes = {server.log_path.name: server.crash_records() for server in servers}
     crashes = {name: records for name, records in crashes.items() if records}
     assert not crashes, f"unhandled exceptions in server logs: {crashes}"

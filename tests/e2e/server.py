@@ -43,10 +43,10 @@ def base_environment(database_url: str, **overrides: str) -> dict[str, str]:
 class ChatServer:
     """One `chatapp serve` (and, with workers > 1, its worker processes) in its own process group."""
 
-    def __init__(self, env: dict[str, str], log_dir: Path, name: str, workers: int = 1, port: int | None = None):
+    def __init__(self, env: dict[str, str], log_dir: Path, name: str, workers: int = 1):
         self.env = env
         self.workers = workers
-        self.port = port or free_port()
+        self.port = free_port()
         self.log_path = log_dir / f"{name}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -98,19 +98,8 @@ class ChatServer:
         assert self.process is not None
         self.process.send_signal(signum)
 
-    def kill_hard(self) -> None:
-        """SIGKILL to the whole process group: no cleanup code runs anywhere."""
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-    async def wait_exit(self, timeout: float) -> int:
-        """The exit status; raises subprocess.TimeoutExpired if the process is still running after `timeout`."""
-        assert self.process is not None
-        return await asyncio.to_thread(self.process.wait, timeout)
-
-    def stop(self) -> None:
-        """Teardown: kill whatever is left of the group, including orphaned workers."""
+    def kill(self) -> None:
+        """SIGKILL to the whole process group (workers included): no cleanup code runs anywhere."""
         if self.process is None:
             return
         try:
@@ -118,6 +107,11 @@ class ChatServer:
         except ProcessLookupError:
             pass
         self.process.wait(timeout=10)
+
+    async def wait_exit(self, timeout: float) -> int:
+        """The exit status; raises subprocess.TimeoutExpired if the process is still running after `timeout`."""
+        assert self.process is not None
+        return await asyncio.to_thread(self.process.wait, timeout)
 
     def rss_bytes(self) -> int:
         """Resident memory of the serving process (workers=1), from /proc."""

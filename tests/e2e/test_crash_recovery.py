@@ -64,7 +64,7 @@ async def test_restart_after_kill_9_keeps_every_acknowledged_message_once(
     await load.start()
     await load.wait_for_acks(ACKS_BEFORE_CRASH)
 
-    server.kill_hard()
+    server.kill()
     await load.wait_until_closed()
     assert_stored_exactly_once(load.acked(), await message_rows(db))
 
@@ -83,7 +83,7 @@ async def test_surviving_process_serves_retries_after_the_other_is_killed(
     await on_survivor.start()
     await on_doomed.wait_for_acks(ACKS_BEFORE_CRASH)
 
-    doomed.kill_hard()
+    doomed.kill()
     await on_doomed.wait_until_closed()
     already = min(len(s.acked) for s in on_survivor.senders)
     await on_survivor.wait_for_acks(already + ACKS_BEFORE_CRASH)  # the other process is not disturbed
