@@ -7,7 +7,8 @@ import operator
 import os
 import platform
 import subprocess
-from datetime import date
+import sys
+from datetime import date, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -122,7 +123,27 @@ def write(path: Path, document: dict[str, Any]) -> None:
     path.write_text(json.dumps(document, indent=2) + "\n")
 
 
-# ---------------------------------------------------------------- table
+# ---------------------------------------------------------------- progress and table
+
+
+def progress(message: str) -> None:
+    """One line on stderr per step, so a long run shows where it is."""
+    print(f"{datetime.now():%H:%M:%S} {message}", file=sys.stderr, flush=True)
+
+
+def summary(result: dict[str, Any]) -> str:
+    """A load-generator result in a few words."""
+    if "throughput_per_s" in result:
+        size = result.get("connections") or result.get("concurrency")
+        other = result.get("cpu", {}).get("other_cores", 0)
+        p99 = result["latency"].get("p99_ms")
+        return f"x{size}: {result['throughput_per_s']}/s, p99 {p99} ms, other load {other}"
+    if "bytes_per_connection" in result:
+        return f"{result['bytes_per_connection']} bytes per idle connection"
+    return ", ".join(
+        f"{key}: {len(value) if isinstance(value, list) else value}" for key, value in result.items()
+    )
+
 
 COLUMNS = (
     f"{'scenario':<44}{'per s':>10}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}"

@@ -131,6 +131,20 @@ def stopwatch(seconds: dict[str, float], name: str) -> Iterator[None]:
     seconds[name] = round(perf_counter() - started, 1)
 
 
+def start_chatapp(bench: Bench, db: Database, workdir: Path, workers: int) -> Server:
+    port = free_port()
+    chatapp = str(Path(sys.executable).with_name("chatapp"))
+    return start_server(
+        f"chatapp ({db.name})",
+        [chatapp, "serve", "--host", "127.0.0.1", "--port", str(port), *workers_flag(workers)],
+        port=port,
+        cpus=bench.server_cpus,
+        env=chatapp_env(db.url, bench.plan),
+        cwd=workdir,
+        log_path=workdir / f"chatapp-{db.name}.log",
+    )
+
+
 def run_database(
     bench: Bench,
     db: Database,
@@ -140,31 +154,16 @@ def run_database(
     profile_svg: Path | None,
     workers: int,
 ) -> dict[str, Any]:
-    db.reset()
-    port = free_port()
-    argv = [
-        str(Path(sys.executable).with_name("chatapp")),
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        *workers_flag(workers),
-    ]
-    server = start_server(
-        f"chatapp ({db.name})",
-        argv,
-        port=port,
-        cpus=bench.server_cpus,
-        env=chatapp_env(db.url, bench.plan),
-        cwd=workdir,
-        log_path=workdir / f"chatapp-{db.name}.log",
-    )
-    if profile_svg:
-        attach_profiler(server, profile_svg, bench.client_cpus)
+    """Every selected scenario on a fresh database; a failure is recorded, not raised."""
     seconds: dict[str, float] = {}
-    figures: dict[str, Any] = {"database_version": db.version(), "seconds": seconds}
+    figures: dict[str, Any] = {"seconds": seconds}
+    server = None
     try:
+        db.reset()
+        figures["database_version"] = db.version()
+        server = start_chatapp(bench, db, workdir, workers)
+        if profile_svg:
+            attach_profiler(server, profile_svg, bench.client_cpus)
         session = Session(bench, db, server)
         with stopwatch(seconds, "register"):
             session.register()
@@ -179,10 +178,12 @@ def run_database(
                 figures["rest"] = rest(session)
     except Exception:
         figures["error"] = traceback.format_exc()
-        figures["server_log_tail"] = server.log_tail()
-        print(f"{db.name}: failed, see 'error' in the results\n{figures['error']}", file=sys.stderr)
+        if server is not None:
+            figures["server_log_tail"] = server.log_tail()
+        report.progress(f"{db.name}: failed, see 'error' in the results\n{figures['error']}")
     finally:
-        stop_server(server)
+        if server is not None:
+            stop_server(server)
     figures["targets"] = report.targets(figures)
     return figures
 

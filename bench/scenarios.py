@@ -16,6 +16,7 @@ from time import perf_counter
 from typing import Any
 from urllib.parse import urlencode
 
+from bench import report
 from bench.databases import Database
 from bench.measure import wait_until_idle
 from bench.plan import Plan
@@ -38,7 +39,9 @@ class Bench:
     def job(self, target: Server, **job: Any) -> Run:
         """A load-generator job against `target`, once that server has gone quiet."""
         wait_until_idle(target.pid)
-        return run_job({"port": target.port, "server_pid": target.pid, **job}, self.client_cpus)
+        result = run_job({"port": target.port, "server_pid": target.pid, **job}, self.client_cpus)
+        report.progress(f"{target.name} {job['kind']} {report.summary(result)}")
+        return result
 
     def echo_job(self, **job: Any) -> Run:
         return self.job(self.echo, **job, tokens=[None])
@@ -189,6 +192,9 @@ def ws_messages(session: Session) -> dict[str, Any]:
     half = ws_run(session, plan.reference_connections, "empty", rate=round(half_rate, 2))
     senders = session.senders[: plan.reference_connections]
     started = perf_counter()
+    report.progress(
+        f"{session.db.name}: preloading {plan.preload_rows} rows for each of {len(senders)} senders"
+    )
     session.db.preload([user["id"] for user in senders], plan.preload_rows)
     preload_seconds = round(perf_counter() - started, 1)
     full = ws_run(session, plan.reference_connections, f"{plan.preload_rows} rows per sender")
