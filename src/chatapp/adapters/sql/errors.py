@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import asyncpg
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from chatapp.domain.errors import AlreadyTaken, StorageUnavailable
@@ -17,8 +18,10 @@ UNAVAILABLE = "The database is unavailable"
 _UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
 
 
-def _sqlstate(exc: DBAPIError) -> str:
-    return getattr(exc.orig, "sqlstate", None) or ""
+def _sqlstate(exc: BaseException) -> str:
+    """SQLAlchemy wraps driver errors; the message log's PostgreSQL path meets asyncpg's unwrapped."""
+    driver_error = exc.orig if isinstance(exc, DBAPIError) else exc
+    return getattr(driver_error, "sqlstate", None) or ""
 
 
 def is_unique_violation(exc: IntegrityError) -> bool:
@@ -29,11 +32,11 @@ def is_unique_violation(exc: IntegrityError) -> bool:
 
 def is_connection_failure(exc: BaseException) -> bool:
     """OSError covers refused connections and timeouts, which asyncpg raises unwrapped while connecting."""
-    if isinstance(exc, (OSError, OperationalError, InterfaceError)):
+    if isinstance(exc, (OSError, OperationalError, InterfaceError, asyncpg.InterfaceError)):
         return True
-    if isinstance(exc, DBAPIError):
-        return exc.connection_invalidated or _sqlstate(exc).startswith(_UNAVAILABLE_SQLSTATES)
-    return False
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return _sqlstate(exc).startswith(_UNAVAILABLE_SQLSTATES)
 
 
 @contextmanager

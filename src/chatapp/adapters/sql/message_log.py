@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Insert, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from chatapp.adapters.sql.batch_insert import INSERTERS
 from chatapp.adapters.sql.errors import UNAVAILABLE, is_connection_failure
 from chatapp.adapters.sql.messages import SELECT_MESSAGES, to_message
 from chatapp.adapters.sql.models import ChatMessageRow
@@ -19,7 +19,6 @@ from chatapp.domain.errors import StorageUnavailable
 logger = logging.getLogger(__name__)
 
 _table = ChatMessageRow.__table__
-_DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 # SQLite lets one transaction write at a time; on PostgreSQL a second writer prepares and sends
 # the next batch while the first one waits for its commit.
 _WRITERS = {"postgresql": 2, "sqlite": 1}
@@ -31,27 +30,14 @@ class _Pending:
     future: asyncio.Future[ChatMessage]
 
 
-def _insert_statement(dialect: str) -> Insert:
-    # Idempotent retries: a (user_id, client_id) already stored is skipped and read back instead.
-    return (
-        _DIALECT_INSERTS[dialect](_table)
-        .on_conflict_do_nothing(index_elements=["user_id", "client_id"])
-        .returning(_table.c.id, _table.c.document_id)
-    )
-
-
-def _row_values(draft: NewChatMessage) -> dict[str, Any]:
-    return {
-        "document_id": draft.document_id,
-        "user_id": draft.user_id,
-        "message": draft.message,
-        "kind": draft.kind.value,
-        "client_id": draft.client_id,
-        "timestamp": draft.timestamp,
-        "created_at": draft.timestamp,
-        "updated_at": draft.timestamp,
-        "published_at": draft.timestamp,
-    }
+async def _discard(connection: AsyncConnection | None) -> None:
+    """Drop a connection that failed (or is no longer needed) without raising."""
+    if connection is None:
+        return
+    with contextlib.suppress(Exception):
+        await connection.invalidate()
+    with contextlib.suppress(Exception):
+        await connection.close()
 
 
 def _unavailable(cause: BaseException) -> StorageUnavailable:
@@ -71,7 +57,7 @@ class SqlMessageLog(MessageLog):
         self._engine = engine
         self._max_batch = max_batch
         self._writer_count = writers or _WRITERS[engine.dialect.name]
-        self._insert = _insert_statement(engine.dialect.name)
+        self._insert = INSERTERS[engine.dialect.name]
         self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
         self._writers: list[asyncio.Task[None]] = []
         self._closed = False
@@ -97,55 +83,78 @@ class SqlMessageLog(MessageLog):
         await asyncio.gather(*writers)
 
     async def _write_forever(self) -> None:
-        while True:
-            item = await self._queue.get()
-            batch: list[_Pending] = []
-            while item is not None:
-                batch.append(item)
-                if len(batch) == self._max_batch or self._queue.empty():
-                    break
-                item = self._queue.get_nowait()
-            if batch:
-                await self._write(batch)
-            if item is None:
-                return
-
-    async def _write(self, batch: list[_Pending]) -> None:
+        # Each writer keeps its connection between batches: checking one out per batch, with the
+        # pool's ping and reset round trips, cost more than the insert itself.
+        connection: AsyncConnection | None = None
         try:
-            async with self._engine.begin() as connection:
-                messages = await self._store(connection, [item.draft for item in batch])
+            while True:
+                batch, stop = await self._next_batch()
+                if batch:
+                    connection = await self._write(connection, batch)
+                if stop:
+                    return
+        finally:
+            await _discard(connection)
+
+    async def _next_batch(self) -> tuple[list[_Pending], bool]:
+        """Everything queued (up to max_batch), waiting only for the first; True once told to stop."""
+        item = await self._queue.get()
+        batch: list[_Pending] = []
+        while item is not None:
+            batch.append(item)
+            if len(batch) == self._max_batch or self._queue.empty():
+                return batch, False
+            item = self._queue.get_nowait()
+        return batch, True
+
+    async def _write(self, connection: AsyncConnection | None, batch: list[_Pending]) -> AsyncConnection | None:
+        """Store the batch and settle its futures; returns the connection to keep (None after a failure)."""
+        reused = connection is not None
+        try:
+            if connection is None:
+                connection = await self._engine.connect()
+            messages = await self._store(connection, [item.draft for item in batch])
         except asyncio.CancelledError as exc:
             self._fail(batch, exc)
             raise
         except Exception as exc:  # noqa: BLE001 - the writer must outlive every failure
-            if len(batch) > 1 and not is_connection_failure(exc):
-                # One bad draft must not fail its neighbours: store each on its own.
+            await _discard(connection)
+            if is_connection_failure(exc):
+                if reused:  # the kept connection may have died while idle (a database restart)
+                    return await self._write(None, batch)
+                self._fail(batch, exc)
+                return None
+            if len(batch) > 1:  # one bad draft must not fail its neighbours: store each on its own
+                connection = None
                 for item in batch:
-                    await self._write([item])
-                return
-            logger.warning("Could not store %d chat message(s): %r", len(batch), exc)
+                    connection = await self._write(connection, [item])
+                return connection
             self._fail(batch, exc)
-            return
+            return None
         for item, message in zip(batch, messages, strict=True):
             if not item.future.done():  # the caller may have given up waiting
                 item.future.set_result(message)
+        return connection
 
     @staticmethod
     def _fail(batch: list[_Pending], cause: BaseException) -> None:
+        if not isinstance(cause, asyncio.CancelledError):
+            logger.warning("Could not store %d chat message(s): %r", len(batch), cause)
         for item in batch:
             if not item.future.done():
                 item.future.set_exception(_unavailable(cause))
 
     async def _store(self, connection: AsyncConnection, drafts: list[NewChatMessage]) -> list[ChatMessage]:
-        inserted = await connection.execute(self._insert, [_row_values(draft) for draft in drafts])
-        new_ids = {row.document_id: row.id for row in inserted}
+        """Insert and commit, then read back the rows that earlier appends had already stored."""
+        new_ids = await self._insert(connection, drafts)
         retried = {(d.user_id, d.client_id) for d in drafts if d.document_id not in new_ids}
         earlier: dict[tuple[int, str | None], ChatMessage] = {}
         if retried:
-            rows = await connection.execute(
-                SELECT_MESSAGES.where(tuple_(_table.c.user_id, _table.c.client_id).in_(retried))
-            )
-            earlier = {(row.user_id, row.client_id): to_message(row) for row in rows}
+            async with connection.begin():
+                rows = await connection.execute(
+                    SELECT_MESSAGES.where(tuple_(_table.c.user_id, _table.c.client_id).in_(retried))
+                )
+                earlier = {(row.user_id, row.client_id): to_message(row) for row in rows}
         return [
             d.stored_as(new_ids[d.document_id]) if d.document_id in new_ids else earlier[(d.user_id, d.client_id)]
             for d in drafts
