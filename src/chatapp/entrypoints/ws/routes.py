@@ -2,47 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from dishka import AsyncContainer
 from dishka.integrations.litestar import FromDishka, inject_websocket
 from litestar import WebSocket, websocket
+from litestar.handlers import WebsocketRouteHandler
 
 from chatapp.application.record_disconnect import RecordDisconnect
 from chatapp.application.record_message import RecordMessage
 from chatapp.entrypoints.settings import Settings
 from chatapp.entrypoints.ws.action_protocol import ActionProtocol
-from chatapp.entrypoints.ws.session import Services, Session
+from chatapp.entrypoints.ws.session import Services, Session, WireProtocol
 from chatapp.entrypoints.ws.text_protocol import TextProtocol
 
 AnySocket = WebSocket[Any, Any, Any]
 
 
-# The use cases are APP-scoped and stateless: resolved once per connection, never per frame.
-@websocket("/ws", name="ws-actions")
-@inject_websocket
-async def action_socket(
-    socket: AnySocket,
-    settings: FromDishka[Settings],
-    container: FromDishka[AsyncContainer],
-    record_message: FromDishka[RecordMessage],
-    record_disconnect: FromDishka[RecordDisconnect],
-) -> None:
-    session = Session(socket, Services(settings, container, record_message, record_disconnect))
-    await session.run(ActionProtocol(session))
+def chat_socket(path: str, name: str, protocol: Callable[[Session], WireProtocol]) -> WebsocketRouteHandler:
+    """A route running `protocol` over one Session per connection."""
+
+    # The use cases are APP-scoped and stateless: resolved once per connection, never per frame.
+    @websocket(path, name=name)
+    @inject_websocket
+    async def handler(
+        socket: AnySocket,
+        settings: FromDishka[Settings],
+        container: FromDishka[AsyncContainer],
+        record_message: FromDishka[RecordMessage],
+        record_disconnect: FromDishka[RecordDisconnect],
+    ) -> None:
+        session = Session(socket, Services(settings, container, record_message, record_disconnect))
+        await session.run(protocol(session))
+
+    return handler
 
 
-@websocket("/", name="ws-text")
-@inject_websocket
-async def text_socket(
-    socket: AnySocket,
-    settings: FromDishka[Settings],
-    container: FromDishka[AsyncContainer],
-    record_message: FromDishka[RecordMessage],
-    record_disconnect: FromDishka[RecordDisconnect],
-) -> None:
-    session = Session(socket, Services(settings, container, record_message, record_disconnect))
-    await session.run(TextProtocol(session))
-
-
-WS_ROUTES = [action_socket, text_socket]
+WS_ROUTES = [chat_socket("/ws", "ws-actions", ActionProtocol), chat_socket("/", "ws-text", TextProtocol)]
