@@ -13,7 +13,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from bench.processes import REPO
+
+RESULTS = REPO / "bench" / "results"
 PACKAGES = (
     "chatapp",
     "litestar",
@@ -80,9 +82,7 @@ def targets(figures: dict[str, Any]) -> list[dict[str, Any]]:
 
 def git_revision() -> dict[str, Any]:
     def git(*args: str) -> str:
-        return subprocess.run(
-            ["git", *args], capture_output=True, text=True, cwd=RESULTS.parent
-        ).stdout.strip()
+        return subprocess.run(["git", *args], capture_output=True, text=True, cwd=REPO).stdout.strip()
 
     # the code under test: uncommitted or untracked changes in src/ or bench/ make a run "dirty"
     changes = git("status", "--porcelain", "--", "src", "bench", ":!bench/results")
@@ -179,7 +179,7 @@ def _health(run: dict[str, Any]) -> str:
     if run.get("attempts", 1) > 1:
         notes.append(f"{run['attempts']} attempts")
     if len(run.get("runs", [])) > 1:
-        notes.append("runs " + "/".join(f"{value:.0f}" for value in run["runs"]))
+        notes.append(f"{run['median_of']} of runs " + "/".join(f"{value:.0f}" for value in run["runs"]))
     return "; ".join(notes)
 
 

@@ -99,8 +99,9 @@ def echo_idle(bench: Bench) -> Run:
 
 
 def _median(runs: list[Run], key: Callable[[Run], float]) -> Run:
+    """The median run by `key`, with every run's value of it under `runs` (named by `median_of`)."""
     chosen = sorted(runs, key=key)[(len(runs) - 1) // 2]
-    return {**chosen, "runs": [key(run) for run in runs]}
+    return {**chosen, "median_of": key.__name__.strip("_"), "runs": [key(run) for run in runs]}
 
 
 def _throughput(run: Run) -> float:
