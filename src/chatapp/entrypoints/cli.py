@@ -119,11 +119,12 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        settings = ensure_jwt_secret(load_settings())
+        settings = load_settings()
+        configure_logging(settings)
+        settings = ensure_jwt_secret(settings)
     except SettingsError as error:
         print(f"chatapp: invalid settings: {error}", file=sys.stderr)
         return 2
-    configure_logging(settings)
     try:
         return int(args.handler(settings, args))
     except DomainError as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import secrets
@@ -17,6 +18,7 @@ _DURATION = re.compile(r"^(\d+)\s*([smhd]?)$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _RATE = re.compile(r"^(\d+)\s*/\s*(second|minute|hour|day)$")
 MIN_SECRET_BYTES = 32
+logger = logging.getLogger("chatapp.settings")
 
 
 class SettingsError(ValueError):
@@ -145,12 +147,14 @@ def ensure_jwt_secret(settings: Settings) -> Settings:
     path = secret_file_for(settings.database_url)
     if path.is_file():
         secret = path.read_text().strip()
+        logger.warning("JWT_SECRET is not set: signing tokens with the secret stored in %s", path)
     else:
         secret = secrets.token_urlsafe(48)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secret + "\n")
+        logger.warning("JWT_SECRET is not set: generated a secret into %s (mode 0600); set it in production", path)
     return msgspec.structs.replace(settings, jwt_secret=secret)
 
 
