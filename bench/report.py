@@ -39,14 +39,15 @@ KIB = 1024
 def targets(figures: dict[str, Any]) -> list[dict[str, Any]]:
     checks: list[dict[str, Any]] = []
 
-    def check(name: str, value: Any, op: str, limit: Any) -> None:
+    def check(name: str, value: Any, op: str, limit: Any, detail: str = "") -> None:
         passed = None if value is None else OPERATORS[op](value, limit)
-        checks.append({"target": name, "value": value, "limit": f"{op} {limit}", "pass": passed})
+        checks.append(
+            {"target": name, "value": value, "limit": f"{op} {limit}", "pass": passed, "detail": detail}
+        )
 
     if ws := figures.get("ws_messages"):
         half, full = ws["half_load"], ws["full_table"]
         reference = next(r for r in ws["closed_loop"] if r["connections"] == half["connections"])
-        rate = reference["chatapp"]["throughput_per_s"]
         check(f"durable msgs/s at {half['connections']} connections / echo", reference["vs_echo"], ">=", 0.6)
         check("p99 ms at half that load", half["chatapp"]["latency"].get("p99_ms"), "<", 20)
         check(
@@ -55,12 +56,14 @@ def targets(figures: dict[str, Any]) -> list[dict[str, Any]]:
             "==",
             True,
         )
-        check(
-            f"msgs/s with {full['table']} / empty table",
-            round(full["chatapp"]["throughput_per_s"] / rate, 3) if rate else None,
-            ">=",
-            0.9,
+        rate = reference["chatapp"]["throughput_per_s"]
+        kept = full["chatapp"]["throughput_per_s"] / rate if rate else None
+        # the two runs are minutes apart: each against its own echo runs cancels a change of machine load
+        against_echo = (
+            full["vs_echo"] / reference["vs_echo"] if full["vs_echo"] and reference["vs_echo"] else None
         )
+        detail = f"{_round(against_echo)} with each run against its echo" if against_echo else ""
+        check(f"msgs/s with {full['table']} / empty table", _round(kept), ">=", 0.9, detail)
     if idle := figures.get("ws_idle"):
         top = idle["chatapp"]["levels"][-1]["connections"]
         check(
@@ -75,6 +78,10 @@ def targets(figures: dict[str, Any]) -> list[dict[str, Any]]:
         check("WebSocket p99 ms during logins", login["probe"]["latency"].get("p99_ms"), "<", 50)
         check("REST POST acknowledged == stored", post["acked"] == post["stored"], "==", True)
     return checks
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
 
 
 # ---------------------------------------------------------------- results file
@@ -230,7 +237,8 @@ def _target_rows(db: str, checks: list[dict[str, Any]]) -> list[str]:
     lines = ["targets (stated for PostgreSQL):" if db == "postgres" else "targets (informative on SQLite):"]
     for check in checks:
         verdict = {True: "PASS", False: "FAIL", None: "n/a "}[check["pass"]]
-        lines.append(f"  {verdict}  {check['target']}: {check['value']} (target {check['limit']})")
+        detail = f"; {check['detail']}" if check.get("detail") else ""
+        lines.append(f"  {verdict}  {check['target']}: {check['value']} (target {check['limit']}{detail})")
     return lines
 
 
