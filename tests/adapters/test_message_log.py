@@ -31,6 +31,19 @@ async def test_append_returns_the_stored_row(backend: Backend, add_user) -> None
         assert await uow.messages.get(stored.document_id, alice.id) == stored
 
 
+async def test_content_is_stored_exactly_as_sent(backend: Backend, add_user) -> None:
+    alice = await add_user("alice")
+    content = ' "quoted" \\ back\\slash, \ttab\nnewline, \u2028, emoji \U0001f600, accents é, CJK 漢字, {"json": [1]} '
+    client_id = 'id with "quotes" \\ and ünïcode'
+
+    stored = await backend.log.append(draft(alice, content, client_id=client_id))
+    async with backend.uow() as uow:
+        read = await uow.messages.get(stored.document_id, alice.id)
+
+    assert (stored.message, stored.client_id) == (content, client_id)
+    assert read is not None and (read.message, read.client_id) == (content, client_id)
+
+
 async def test_timestamps_keep_utc_and_milliseconds(backend: Backend, add_user) -> None:
     alice = await add_user("alice")
     moment = T0.replace(microsecond=123_000)
