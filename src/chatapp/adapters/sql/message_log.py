@@ -3,7 +3,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -24,8 +24,7 @@ _table = ChatMessageRow.__table__
 _WRITERS = {"postgresql": 2, "sqlite": 1}
 
 
-@dataclass(slots=True)
-class _Pending:
+class _Pending(NamedTuple):
     draft: NewChatMessage
     future: asyncio.Future[ChatMessage]
 
@@ -58,54 +57,57 @@ class SqlMessageLog(MessageLog):
         self._max_batch = max_batch
         self._writer_count = writers or _WRITERS[engine.dialect.name]
         self._insert = INSERTERS[engine.dialect.name]
-        self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
-        self._writers: list[asyncio.Task[None]] = []
+        # A list and one event rather than an asyncio.Queue: a writer takes everything queued in
+        # one slice, and an append costs a list append instead of a queue's bookkeeping.
+        self._pending: list[_Pending] = []
+        self._queued = asyncio.Event()
+        self._writers: set[asyncio.Task[None]] = set()
         self._closed = False
 
     async def append(self, draft: NewChatMessage) -> ChatMessage:
         if self._closed:
             raise StorageUnavailable("The message log is shut down")
         loop = asyncio.get_running_loop()
-        # Started here, in the running loop; restarted if something cancelled them.
-        self._writers = [writer for writer in self._writers if not writer.done()]
-        while len(self._writers) < self._writer_count:
-            self._writers.append(loop.create_task(self._write_forever()))
+        if len(self._writers) < self._writer_count:
+            self._start_writers(loop)
         future: asyncio.Future[ChatMessage] = loop.create_future()
-        self._queue.put_nowait(_Pending(draft, future))
+        self._pending.append(_Pending(draft, future))
+        self._queued.set()
         return await future
 
     async def aclose(self) -> None:
         """Store everything already queued, then stop the writers; later appends fail."""
         self._closed = True
-        writers = [writer for writer in self._writers if not writer.done()]
-        for _ in writers:
-            self._queue.put_nowait(None)  # one stop sign per writer, behind every pending draft
-        await asyncio.gather(*writers)
+        self._queued.set()
+        await asyncio.gather(*self._writers)
+
+    def _start_writers(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Started by the first append, in the running loop; restarted if something cancelled one."""
+        while len(self._writers) < self._writer_count:
+            writer = loop.create_task(self._write_forever())
+            self._writers.add(writer)
+            writer.add_done_callback(self._writers.discard)
 
     async def _write_forever(self) -> None:
         # Each writer keeps its connection between batches: checking one out per batch, with the
         # pool's ping and reset round trips, cost more than the insert itself.
         connection: AsyncConnection | None = None
         try:
-            while True:
-                batch, stop = await self._next_batch()
-                if batch:
-                    connection = await self._write(connection, batch)
-                if stop:
-                    return
+            while batch := await self._next_batch():
+                connection = await self._write(connection, batch)
         finally:
             await _discard(connection)
 
-    async def _next_batch(self) -> tuple[list[_Pending], bool]:
-        """Everything queued (up to max_batch), waiting only for the first; True once told to stop."""
-        item = await self._queue.get()
-        batch: list[_Pending] = []
-        while item is not None:
-            batch.append(item)
-            if len(batch) == self._max_batch or self._queue.empty():
-                return batch, False
-            item = self._queue.get_nowait()
-        return batch, True
+    async def _next_batch(self) -> list[_Pending]:
+        """Everything queued (up to max_batch), waiting for the first; empty once closed and drained."""
+        while not self._pending:
+            if self._closed:
+                return []
+            self._queued.clear()
+            await self._queued.wait()
+        batch = self._pending[: self._max_batch]
+        del self._pending[: self._max_batch]
+        return batch
 
     async def _write(self, connection: AsyncConnection | None, batch: list[_Pending]) -> AsyncConnection | None:
         """Store the batch and settle its futures; returns the connection to keep (None after a failure)."""
