@@ -45,9 +45,10 @@ class RecordMessage:
     async def __call__(self, command: RecordMessageCommand) -> ChatMessage:
         author = command.author
         claims = command.on_behalf_of
-        named = () if claims is None else (claims,) if isinstance(claims, int | str) else claims
-        if not all(names_author(claimed, author) for claimed in named):
-            raise Forbidden("You may only send messages as yourself")
+        if claims is not None:
+            named = (claims,) if isinstance(claims, (int, str)) else claims
+            if not all(names_author(claimed, author) for claimed in named):
+                raise Forbidden("You may only send messages as yourself")
         content = check_message_content(command.content, self._max_chars)
         if has_nul(content):
             raise InvalidInput("Message content must not contain NUL characters")

@@ -14,8 +14,8 @@ NUL = "\x00"  # PostgreSQL `text` cannot hold U+0000: refuse it the same way on 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def has_nul(*values: str) -> bool:
-    return any(NUL in value for value in values)
+def has_nul(value: str, *more: str) -> bool:
+    return NUL in value or any(NUL in other for other in more)
 
 
 def check_message_content(content: str, max_chars: int) -> str:
