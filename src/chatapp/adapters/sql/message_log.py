@@ -30,7 +30,7 @@ class _Pending(NamedTuple):
 
 
 async def _discard(connection: AsyncConnection | None) -> None:
-    """Drop a connection that failed (or is no longer needed) without raising."""
+    """Drop a connection that failed (or may be in an unknown state) without raising."""
     if connection is None:
         return
     with contextlib.suppress(Exception):
@@ -95,8 +95,12 @@ class SqlMessageLog(MessageLog):
         try:
             while batch := await self._next_batch():
                 connection = await self._write(connection, batch)
-        finally:
+        except BaseException:
             await _discard(connection)
+            raise
+        if connection is not None:  # a healthy connection goes back to the pool
+            with contextlib.suppress(Exception):
+                await connection.close()
 
     async def _next_batch(self) -> list[_Pending]:
         """Everything queued (up to max_batch), waiting for the first; empty once closed and drained."""

@@ -77,16 +77,17 @@ class Session:
 
     async def _run(self, protocol: WireProtocol) -> None:
         close_code: int | None = None
+        stalled = False
         try:
-            with self.channel.watching_sends() as stalled:
+            with self.channel.watching_sends() as watch:
                 close_code = await self._converse(protocol)
-            if stalled.cancelled_caught:
-                # The peer stopped reading: it will not see an error frame, and maybe not the close either.
-                close_code = WS_1013_TRY_AGAIN_LATER
-                await self._end(close_code)
-                await self._close(protocol, errors.too_slow())
+            stalled = watch.cancelled_caught
         finally:
-            await self._end(close_code)
+            # Recorded before a stalled peer's close, which may wait several send timeouts.
+            await self._end(WS_1013_TRY_AGAIN_LATER if stalled else close_code)
+        if stalled:
+            # The peer stopped reading: it will not see an error frame, and maybe not the close either.
+            await self._close(protocol, errors.too_slow())
 
     async def _converse(self, protocol: WireProtocol) -> int | None:
         """Accept, then answer frames until the connection ends; returns its close code."""
