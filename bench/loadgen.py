@@ -81,6 +81,9 @@ class Tally:
             figures["server_us_per_op"] = (
                 round(cpu["server_cores"] / throughput * 1e6, 1) if throughput else None
             )
+            # PostgreSQL floats over every core, the server's included: its cost is part of the picture.
+            if cpu.get("database_cores") and throughput:
+                figures["database_us_per_op"] = round(cpu["database_cores"] / throughput * 1e6, 1)
         return figures
 
 

@@ -154,7 +154,7 @@ def summary(result: dict[str, Any]) -> str:
 
 COLUMNS = (
     f"{'scenario':<44}{'per s':>10}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}"
-    f"{'srv µs':>9}{'vs echo':>9}{'by cpu':>8}  notes"
+    f"{'srv µs':>9}{'db µs':>8}{'vs echo':>9}{'by cpu':>8}  notes"
 )
 
 
@@ -165,10 +165,15 @@ def _cell(value: float | None, width: int, digits: int = 2) -> str:
 def _row(
     name: str, run: dict[str, Any], *notes: str, vs: float | None = None, by_cpu: float | None = None
 ) -> str:
-    """One line: throughput, latency percentiles, server CPU µs per operation, ratios to echo."""
+    """One line: throughput, latency percentiles, server and database CPU µs per operation, ratios to echo."""
     latency = run.get("latency", {})
     cells = "".join(_cell(latency.get(key), 9) for key in ("p50_ms", "p90_ms", "p99_ms"))
-    costs = _cell(run.get("server_us_per_op"), 9, 1) + _cell(vs, 9) + _cell(by_cpu, 8)
+    costs = (
+        _cell(run.get("server_us_per_op"), 9, 1)
+        + _cell(run.get("database_us_per_op"), 8, 1)
+        + _cell(vs, 9)
+        + _cell(by_cpu, 8)
+    )
     remarks = "; ".join(filter(None, [*notes, _health(run)]))
     return f"{name:<44}{run['throughput_per_s']:>10.1f}{cells}{costs}  {remarks}".rstrip()
 
