@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from typing import NamedTuple
 
 from sqlalchemy import tuple_
@@ -57,10 +58,11 @@ class SqlMessageLog(MessageLog):
         self._max_batch = max_batch
         self._writer_count = writers or _WRITERS[engine.dialect.name]
         self._insert = INSERTERS[engine.dialect.name]
-        # A list and one event rather than an asyncio.Queue: a writer takes everything queued in
-        # one slice, and an append costs a list append instead of a queue's bookkeeping.
+        # A list rather than an asyncio.Queue: a writer takes everything queued in one slice, and
+        # an append costs a list append instead of a queue's bookkeeping. An append wakes one idle
+        # writer, not all of them.
         self._pending: list[_Pending] = []
-        self._queued = asyncio.Event()
+        self._idle: deque[asyncio.Future[None]] = deque()
         self._writers: set[asyncio.Task[None]] = set()
         self._closed = False
 
@@ -72,14 +74,22 @@ class SqlMessageLog(MessageLog):
             self._start_writers(loop)
         future: asyncio.Future[ChatMessage] = loop.create_future()
         self._pending.append(_Pending(draft, future))
-        self._queued.set()
+        if self._idle:
+            self._wake(1)
         return await future
 
     async def aclose(self) -> None:
         """Store everything already queued, then stop the writers; later appends fail."""
         self._closed = True
-        self._queued.set()
+        self._wake(len(self._idle))
         await asyncio.gather(*self._writers)
+
+    def _wake(self, writers: int) -> None:
+        while writers and self._idle:
+            woken = self._idle.popleft()
+            if not woken.done():  # a cancelled writer leaves its future behind
+                woken.set_result(None)
+                writers -= 1
 
     def _start_writers(self, loop: asyncio.AbstractEventLoop) -> None:
         """Started by the first append, in the running loop; restarted if something cancelled one."""
@@ -107,8 +117,9 @@ class SqlMessageLog(MessageLog):
         while not self._pending:
             if self._closed:
                 return []
-            self._queued.clear()
-            await self._queued.wait()
+            woken = asyncio.get_running_loop().create_future()
+            self._idle.append(woken)
+            await woken
         batch = self._pending[: self._max_batch]
         del self._pending[: self._max_batch]
         return batch
