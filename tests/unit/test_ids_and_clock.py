@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections import Counter
@@ -44,3 +45,20 @@ def test_reset_codes_are_long_and_unique() -> None:
 def test_the_clock_is_utc_with_millisecond_precision() -> None:
     now = SystemClock().now()
     assert now.tzinfo is UTC and now.microsecond % 1000 == 0
+
+
+def test_a_forked_child_does_not_repeat_the_ids_its_parent_will_draw() -> None:
+    generator = RandomIdGenerator()
+    generator.document_id()  # the parent now holds random characters drawn ahead
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        os.write(write_end, generator.document_id()[9:].encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    drawn_by_child = os.read(read_end, 64).decode()
+    os.close(read_end)
+    os.close(write_end)
+
+    assert len(drawn_by_child) == 15
+    assert drawn_by_child != generator.document_id()[9:]
