@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,21 @@ async def test_an_in_memory_sqlite_database_is_shared_by_all_sessions() -> None:
         assert await uow.messages.get(stored.document_id, alice.id) == stored
     await log.aclose()
     await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_more_concurrent_queries_than_the_pool_holds_reuse_its_sessions(postgres_url: str) -> None:
+    """Beyond the pool size, queries queue for a pooled connection: none opens a session of its own."""
+    engine = make_engine(postgres_url, pool_size=3)
+
+    async def backend_pid() -> int:
+        async with engine.connect() as connection:
+            # pg_sleep holds the connection while the other queries wait for one
+            return int(await connection.scalar(text("SELECT pg_backend_pid() FROM pg_sleep(0.02)")))
+
+    pids = set()
+    for _ in range(3):
+        pids |= set(await asyncio.gather(*(backend_pid() for _ in range(10))))
+    await engine.dispose()
+
+    assert len(pids) <= 3

@@ -29,6 +29,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     host: str = "127.0.0.1"
     port: int = 1337
     database_url: str = "sqlite+aiosqlite:///./chatapp.db"
+    database_pool_size: int = 20
     jwt_secret: str | None = None
     jwt_expires_in: str = "30d"
     app_env: Literal["development", "production", "test"] = "development"
@@ -52,6 +53,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             raise SettingsError(f"PORT must be between 1 and 65535, got {self.port}")
         if not self.database_url.startswith(("sqlite", "postgres")):
             raise SettingsError("DATABASE_URL must be a sqlite+aiosqlite:// or postgresql:// URL")
+        if not 1 <= self.database_pool_size <= 1000:
+            raise SettingsError(f"DATABASE_POOL_SIZE must be between 1 and 1000, got {self.database_pool_size}")
         if self.jwt_secret is not None and len(self.jwt_secret.encode()) < MIN_SECRET_BYTES:
             raise SettingsError(f"JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")
         if self.app_env == "production" and self.jwt_secret is None:
