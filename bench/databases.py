@@ -48,6 +48,9 @@ class Database(Protocol):
     def count_messages(self, user_ids: list[int]) -> int:
         """Stored rows of kind 'message' authored by these users."""
 
+    def checkpoints(self) -> int | None:
+        """Checkpoints the database server has started so far (None: not tracked)."""
+
 
 def _unknown_required(columns: dict[str, bool]) -> list[str]:
     """NOT NULL columns without a default that the preload does not fill (`columns`: name → required)."""
@@ -101,6 +104,9 @@ class SqliteDatabase:
         with closing(self._connect()) as connection:
             query = f"SELECT count(*) FROM chat_sessions WHERE kind = 'message' AND user_id IN ({marks})"
             return connection.execute(query, user_ids).fetchone()[0]
+
+    def checkpoints(self) -> int | None:
+        return None  # SQLite checkpoints its WAL inside the writer's commits
 
 
 class PostgresDatabase:
@@ -183,3 +189,14 @@ class PostgresDatabase:
             )
 
         return self._run(self.dsn, count)
+
+    def checkpoints(self) -> int:
+        """Server-wide: after a checkpoint starts, the first write to each page logs the whole page,
+        so commits right after one are slower (max_wal_size bounds the WAL between two)."""
+
+        async def started(connection: asyncpg.Connection) -> int:
+            if connection.get_server_version().major >= 17:  # the counters moved in PostgreSQL 17
+                return await connection.fetchval("SELECT num_timed + num_requested FROM pg_stat_checkpointer")
+            return await connection.fetchval("SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter")
+
+        return self._run(self.dsn, started)

@@ -188,6 +188,8 @@ def _health(run: dict[str, Any]) -> str:
         notes.append(f"load generator busy {cpu['loadgen_cores']:.2f}")
     if cpu.get("other_cores", 0) > 0.15:
         notes.append(f"other load {cpu['other_cores']:.2f} cores")
+    if run.get("checkpoints"):
+        notes.append(f"{run['checkpoints']} database checkpoint(s) began during the run")
     if run.get("attempts", 1) > 1:
         notes.append(f"{run['attempts']} attempts")
     if len(run.get("runs", [])) > 1:

@@ -130,11 +130,16 @@ def _undisturbed(plan: Plan, attempt: Callable[[], Run]) -> tuple[Run, list[Run]
 
 
 def _counted(session: Session, user_ids: list[int], load: Callable[[], Run]) -> Run:
-    """`load`, with the rows it left in the database counted as `stored`."""
-    before = session.db.count_messages(user_ids)
+    """`load`, with the rows it left in the database counted as `stored`, and the database
+    checkpoints that started meanwhile as `checkpoints` (when the database tracks them)."""
+    db = session.db
+    before, checkpoints_before = db.count_messages(user_ids), db.checkpoints()
     run = load()
     wait_until_idle(session.server.pid)
-    return {**run, "stored": session.db.count_messages(user_ids) - before}
+    run = {**run, "stored": db.count_messages(user_ids) - before}
+    if checkpoints_before is not None:
+        run["checkpoints"] = (db.checkpoints() or 0) - checkpoints_before
+    return run
 
 
 def ws_run(session: Session, connections: int, table: str, rate: float | None = None) -> Run:
