@@ -177,7 +177,8 @@ async def measure(args: argparse.Namespace) -> None:
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     # Every frame the app sent counts, welcomes included (one per connection).
     frames = counter[0]
-    target = "Litestar echo" if args.baseline else f"chatapp on {mask_url(args.database_url) if args.database_url else 'memory'}"
+    storage = mask_url(args.database_url) if args.database_url else "memory"
+    target = "Litestar echo" if args.baseline else f"chatapp on {storage}"
     print(
         f"{target}, {args.connections} connections: {cpu / frames * 1e6:.2f} µs CPU per message, "
         f"{frames / wall:,.0f} messages/s ({frames} frames, gc {gc.get_count()})"
