@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from dishka.integrations.litestar import FromDishka, inject
-from litestar import Request, get, post
+from litestar import get, post
 from litestar.params import JSONBody
 
 from chatapp.application.authenticate import Authenticate, Credentials
 from chatapp.application.change_password import ChangePassword, ChangePasswordCommand
 from chatapp.application.forgot_password import ForgotPassword
-from chatapp.application.get_current_user import GetCurrentUser
 from chatapp.application.register_user import RegisterUser, RegisterUserCommand
 from chatapp.application.reset_password import ResetPassword, ResetPasswordCommand
 from chatapp.application.results import SignedIn
-from chatapp.entrypoints.http.bearer import BEARER, bearer_token
+from chatapp.entrypoints.http.bearer import BEARER
 from chatapp.entrypoints.http.errors import documented_errors
 from chatapp.entrypoints.http.schemas import (
     ChangePasswordBody,
@@ -26,6 +23,7 @@ from chatapp.entrypoints.http.schemas import (
     ResetPasswordBody,
     SignedInOut,
 )
+from chatapp.entrypoints.ioc.caller import Caller
 from chatapp.entrypoints.wire import UserOut
 
 
@@ -50,9 +48,9 @@ async def login(data: JSONBody[LoginBody], authenticate: FromDishka[Authenticate
 
 @get("/api/users/me", tags=["users"], security=BEARER, responses=documented_errors(401))
 @inject
-async def me(request: Request[Any, Any, Any], current_user: FromDishka[GetCurrentUser]) -> UserOut:
+async def me(caller: FromDishka[Caller]) -> UserOut:
     """The user of the bearer token."""
-    return UserOut.of(await current_user(bearer_token(request)))
+    return UserOut.of(caller)
 
 
 @post(
@@ -64,15 +62,11 @@ async def me(request: Request[Any, Any, Any], current_user: FromDishka[GetCurren
 )
 @inject
 async def change_password(
-    request: Request[Any, Any, Any],
-    data: JSONBody[ChangePasswordBody],
-    current_user: FromDishka[GetCurrentUser],
-    change: FromDishka[ChangePassword],
+    data: JSONBody[ChangePasswordBody], caller: FromDishka[Caller], change: FromDishka[ChangePassword]
 ) -> SignedInOut:
     """Replace the caller's password; tokens issued before stop working."""
-    user = await current_user(bearer_token(request))
     command = ChangePasswordCommand(
-        user=user,
+        user=caller,
         current_password=data.current_password,
         password=data.password,
         password_confirmation=data.password_confirmation,

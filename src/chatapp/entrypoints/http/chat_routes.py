@@ -9,12 +9,11 @@ from litestar import Request, delete, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from chatapp.application.delete_message import DeleteMessage
-from chatapp.application.get_current_user import GetCurrentUser
 from chatapp.application.get_message import GetMessage
 from chatapp.application.list_messages import ListMessages
 from chatapp.application.record_message import RecordMessage, RecordMessageCommand
 from chatapp.domain.errors import InvalidInput
-from chatapp.entrypoints.http.bearer import BEARER, bearer_token
+from chatapp.entrypoints.http.bearer import BEARER
 from chatapp.entrypoints.http.chat_query import build_query, check_filter_names
 from chatapp.entrypoints.http.errors import documented_errors
 from chatapp.entrypoints.http.schemas import (
@@ -24,6 +23,7 @@ from chatapp.entrypoints.http.schemas import (
     NewChatSessionBody,
     Pagination,
 )
+from chatapp.entrypoints.ioc.caller import Caller
 from chatapp.entrypoints.wire import ChatSessionOut
 
 AnyRequest = Request[Any, Any, Any]
@@ -51,19 +51,15 @@ def named_users(value: Any) -> list[Any]:
 )
 @inject
 async def create_chat_session(
-    request: AnyRequest,
-    data: JSONBody[NewChatSessionBody],
-    current_user: FromDishka[GetCurrentUser],
-    record: FromDishka[RecordMessage],
+    data: JSONBody[NewChatSessionBody], caller: FromDishka[Caller], record: FromDishka[RecordMessage]
 ) -> ChatSessionEnvelope:
     """Store a message authored by the caller. Naming any other user is 403."""
-    author = await current_user(bearer_token(request))
     content = data.data.message if data.data is not None else data.message
     if content is None:
         raise InvalidInput("message is required")
     claimed = named_users(data.user_id) + named_users(data.user) + named_users(data.data and data.data.user)
     command = RecordMessageCommand(
-        author=author, content=content, client_id=data.client_id, on_behalf_of=claimed
+        author=caller, content=content, client_id=data.client_id, on_behalf_of=claimed
     )
     return ChatSessionEnvelope(data=ChatSessionOut.of(await record(command)), meta={})
 
@@ -72,7 +68,7 @@ async def create_chat_session(
 @inject
 async def list_chat_sessions(
     request: AnyRequest,
-    current_user: FromDishka[GetCurrentUser],
+    caller: FromDishka[Caller],
     list_messages: FromDishka[ListMessages],
     page: Annotated[int, QueryParameter(name="pagination[page]")] = 1,
     page_size: Annotated[int, QueryParameter(name="pagination[pageSize]")] = 25,
@@ -84,10 +80,9 @@ async def list_chat_sessions(
     kind: Annotated[str | None, QueryParameter(name="filters[kind][$eq]")] = None,
 ) -> ChatSessionList:
     """The caller's own messages, newest first by default."""
-    user = await current_user(bearer_token(request))
     check_filter_names(list(request.query_params.keys()))
     query = build_query(
-        user_id=user.id, page=page, page_size=page_size, sort=sort, after=after, before=before, kind=kind
+        user_id=caller.id, page=page, page_size=page_size, sort=sort, after=after, before=before, kind=kind
     )
     listing = await list_messages(query)
     pagination = Pagination(
@@ -101,14 +96,10 @@ async def list_chat_sessions(
 @get("/api/chat-sessions/{document_id:str}", tags=["chat-sessions"], security=BEARER, responses=ITEM_ERRORS)
 @inject
 async def get_chat_session(
-    request: AnyRequest,
-    document_id: FromPath[str],
-    current_user: FromDishka[GetCurrentUser],
-    get_message: FromDishka[GetMessage],
+    document_id: FromPath[str], caller: FromDishka[Caller], get_message: FromDishka[GetMessage]
 ) -> ChatSessionEnvelope:
     """One of the caller's messages; anyone else's is 404."""
-    user = await current_user(bearer_token(request))
-    return ChatSessionEnvelope(data=ChatSessionOut.of(await get_message(document_id, user.id)), meta={})
+    return ChatSessionEnvelope(data=ChatSessionOut.of(await get_message(document_id, caller.id)), meta={})
 
 
 @delete(
@@ -120,14 +111,10 @@ async def get_chat_session(
 )
 @inject
 async def delete_chat_session(
-    request: AnyRequest,
-    document_id: FromPath[str],
-    current_user: FromDishka[GetCurrentUser],
-    delete_message: FromDishka[DeleteMessage],
+    document_id: FromPath[str], caller: FromDishka[Caller], delete_message: FromDishka[DeleteMessage]
 ) -> ChatSessionEnvelope:
     """Delete one of the caller's messages; anyone else's is 404."""
-    user = await current_user(bearer_token(request))
-    return ChatSessionEnvelope(data=ChatSessionOut.of(await delete_message(document_id, user.id)), meta={})
+    return ChatSessionEnvelope(data=ChatSessionOut.of(await delete_message(document_id, caller.id)), meta={})
 
 
 CHAT_ROUTES = [create_chat_session, list_chat_sessions, get_chat_session, delete_chat_session]

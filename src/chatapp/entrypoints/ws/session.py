@@ -21,7 +21,7 @@ from chatapp.application.record_message import RecordMessage, RecordMessageComma
 from chatapp.domain.chat_message import ChatMessage
 from chatapp.domain.errors import DomainError, StorageUnavailable, Unauthenticated
 from chatapp.domain.user import User
-from chatapp.entrypoints.http.bearer import bearer_token
+from chatapp.entrypoints.credentials import handshake_token
 from chatapp.entrypoints.settings import Settings
 from chatapp.entrypoints.ws import errors
 from chatapp.entrypoints.ws.channel import Channel
@@ -132,7 +132,7 @@ class Session:
     # --- identity -----------------------------------------------------------------------------
 
     def handshake_token(self) -> str | None:
-        return bearer_token(self._socket) or self._socket.query_params.get("token") or None
+        return handshake_token(self._socket)
 
     async def user_for_token(self, token: str) -> User:
         async with self._services.container() as request:
