@@ -60,7 +60,7 @@ def test_rate_limits_switch_off_with_zero() -> None:
 @pytest.mark.parametrize("scheme", ["postgres", "postgresql", "postgresql+asyncpg"])
 def test_every_postgres_url_form_is_accepted(scheme: str) -> None:
     settings = load_settings({"DATABASE_URL": f"{scheme}://chat@db:5432/chat"}, dotenv=None)
-    assert not settings.is_sqlite
+    assert settings.database_url == f"{scheme}://chat@db:5432/chat"
 
 
 def test_production_with_a_secret_starts() -> None:

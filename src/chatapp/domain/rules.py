@@ -10,6 +10,7 @@ USERNAME_MIN_CHARS = 3
 PASSWORD_MIN_BYTES = 6
 PASSWORD_MAX_BYTES = 72  # bcrypt cannot hash more; never truncate silently
 CLIENT_ID_MAX_CHARS = 64
+MESSAGE_MAX_CHARS = 4000  # the MESSAGE_MAX_CHARS default, in code points after trimming
 NUL = "\x00"  # PostgreSQL `text` cannot hold U+0000: refuse it the same way on every backend
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

@@ -12,9 +12,7 @@ from chatapp.entrypoints.http.chat_routes import CHAT_ROUTES
 from chatapp.entrypoints.http.errors import EXCEPTION_HANDLERS
 from chatapp.entrypoints.http.health import health
 from chatapp.entrypoints.http.plugins import auth_rate_limit, cors, openapi_config, prometheus_config
-from chatapp.entrypoints.ioc.core import SecurityProvider, SettingsProvider, SystemProvider
-from chatapp.entrypoints.ioc.persistence import SqlPersistenceProvider
-from chatapp.entrypoints.ioc.use_cases import MessageLogUseCaseProvider, UseCaseProvider
+from chatapp.entrypoints.ioc import app_providers
 from chatapp.entrypoints.settings import Settings, ensure_jwt_secret, load_settings
 from chatapp.entrypoints.ws.draining import drain_websockets
 from chatapp.entrypoints.ws.routes import WS_ROUTES
@@ -23,16 +21,7 @@ from chatapp.entrypoints.ws.routes import WS_ROUTES
 def create_app(settings: Settings | None = None, *providers: Provider) -> Litestar:
     """Build the app. Extra `providers` override the defaults (tests pass MemoryPersistenceProvider)."""
     settings = ensure_jwt_secret(settings or load_settings())
-    container = make_async_container(
-        SettingsProvider(),
-        SystemProvider(),
-        SecurityProvider(),
-        SqlPersistenceProvider(),
-        UseCaseProvider(),
-        MessageLogUseCaseProvider(),
-        *providers,
-        context={Settings: settings},
-    )
+    container = make_async_container(*app_providers(), *providers, context={Settings: settings})
     rate_limit = auth_rate_limit(settings)
     auth = Router("/", route_handlers=RATE_LIMITED_ROUTES, middleware=[rate_limit.middleware] if rate_limit else [])
     app = Litestar(
@@ -46,6 +35,5 @@ def create_app(settings: Settings | None = None, *providers: Provider) -> Litest
         # Hooks run last-first: WebSocket sessions finish recording their disconnects, then the container closes.
         on_shutdown=[container.close, drain_websockets],
     )
-    app.state.settings = settings
     setup_dishka(container, app)
     return app

@@ -19,9 +19,7 @@ from chatapp.adapters.sql.migrate import upgrade_database
 from chatapp.application.register_user import RegisterUser, RegisterUserCommand
 from chatapp.application.set_user_blocked import SetUserBlocked
 from chatapp.domain.errors import DomainError
-from chatapp.entrypoints.ioc.core import SecurityProvider, SettingsProvider, SystemProvider
-from chatapp.entrypoints.ioc.persistence import SqlPersistenceProvider
-from chatapp.entrypoints.ioc.use_cases import UseCaseProvider
+from chatapp.entrypoints.ioc import app_providers
 from chatapp.entrypoints.logging_setup import configure_logging
 from chatapp.entrypoints.settings import Settings, SettingsError, ensure_jwt_secret, load_settings
 
@@ -61,10 +59,7 @@ def migrate(settings: Settings, _: argparse.Namespace) -> int:
 
 
 async def _run_use_case(settings: Settings, use_case: type[T], call: Callable[[T], Awaitable[object]]) -> None:
-    container = make_async_container(
-        SettingsProvider(), SystemProvider(), SecurityProvider(), SqlPersistenceProvider(), UseCaseProvider(),
-        context={Settings: settings},
-    )
+    container = make_async_container(*app_providers(), context={Settings: settings})
     try:
         async with container() as request:
             await call(await request.get(use_case))

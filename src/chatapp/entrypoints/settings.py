@@ -12,7 +12,9 @@ from typing import Literal
 
 import msgspec
 
+from chatapp.adapters.sql.database import DEFAULT_POOL_SIZE
 from chatapp.application.policy import Policy
+from chatapp.domain.rules import MESSAGE_MAX_CHARS
 
 _DURATION = re.compile(r"^(\d+)\s*([smhd]?)$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -29,7 +31,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     host: str = "127.0.0.1"
     port: int = 1337
     database_url: str = "sqlite+aiosqlite:///./chatapp.db"
-    database_pool_size: int = 20
+    database_pool_size: int = DEFAULT_POOL_SIZE
     jwt_secret: str | None = None
     jwt_expires_in: str = "30d"
     app_env: Literal["development", "production", "test"] = "development"
@@ -45,7 +47,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ws_rate_burst: int = 40
     ws_auth_timeout: float = 10.0
     ws_ping_interval: float = 20.0
-    message_max_chars: int = 4000
+    message_max_chars: int = MESSAGE_MAX_CHARS
     http_max_body_bytes: int = 1048576
 
     def __post_init__(self) -> None:
@@ -87,10 +89,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             return None
         unit, count = rate
         return count / _UNIT_SECONDS[{"second": "s", "minute": "m", "hour": "h", "day": "d"}[unit]]
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
 
     @property
     def policy(self) -> Policy:

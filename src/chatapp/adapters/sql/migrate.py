@@ -53,10 +53,6 @@ async def upgrade_schema(engine: AsyncEngine, revision: str = "head") -> None:
     await _migrate(engine, "upgrade", revision)
 
 
-async def downgrade_schema(engine: AsyncEngine, revision: str = "base") -> None:
-    await _migrate(engine, "downgrade", revision)
-
-
 async def _on_fresh_engine(url: str, action: str, revision: str) -> None:
     engine = make_engine(url)
     try:
