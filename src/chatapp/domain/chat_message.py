@@ -26,6 +26,11 @@ class ChatMessage:
     created_at: datetime
     updated_at: datetime
     published_at: datetime | None
+    # A conversation's messages carry it and their place in it (1, 2, 3... with no gap); the
+    # author's personal stream (the seed's behaviour) has neither.
+    conversation_id: int | None = None
+    conversation_document_id: str | None = None
+    seq: int | None = None
 
 
 @dataclass(slots=True, kw_only=True, frozen=True)
@@ -44,9 +49,12 @@ class NewChatMessage:
     kind: MessageKind
     client_id: str | None
     timestamp: datetime
+    conversation_id: int | None = None
+    conversation_document_id: str | None = None
 
-    def stored_as(self, row_id: int) -> ChatMessage:
-        """The message as stored under `row_id`: created, updated and published when it was sent."""
+    def stored_as(self, row_id: int, seq: int | None = None) -> ChatMessage:
+        """The message as stored under `row_id` (and `seq` in its conversation): created, updated
+        and published when it was sent."""
         return ChatMessage(
             id=row_id,
             document_id=self.document_id,
@@ -60,4 +68,7 @@ class NewChatMessage:
             created_at=self.timestamp,
             updated_at=self.timestamp,
             published_at=self.timestamp,
+            conversation_id=self.conversation_id,
+            conversation_document_id=self.conversation_document_id,
+            seq=seq,
         )
