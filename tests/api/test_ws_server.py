@@ -98,7 +98,7 @@ async def test_both_protocols_over_a_real_socket() -> None:
             await ws.send(json.dumps({"userId": alice["user"]["id"], "content": "hi"}))
             assert await ws.recv() == "Server received: hi"
 
-        assert len(eventually(server.disconnects)) == 2
+        assert eventually(lambda: len(server.disconnects()) == 2)  # one per connection, stored after each close
 
 
 async def test_an_abrupt_tcp_drop_stores_one_disconnect_row() -> None:

@@ -9,6 +9,7 @@ from chatapp.entrypoints.ioc.caller import CallerProvider
 from chatapp.entrypoints.ioc.core import SecurityProvider, SettingsProvider, SystemProvider
 from chatapp.entrypoints.ioc.persistence import SqlPersistenceProvider
 from chatapp.entrypoints.ioc.use_cases import MessageLogUseCaseProvider, UseCaseProvider
+from chatapp.entrypoints.ioc.websocket import WebSocketProvider
 
 
 def app_providers() -> list[Provider]:
@@ -25,4 +26,5 @@ def app_providers() -> list[Provider]:
         UseCaseProvider(),
         MessageLogUseCaseProvider(),
         CallerProvider(),
+        WebSocketProvider(),
     ]

@@ -92,6 +92,10 @@ class Channel:
         finally:
             self._watchdog.cancel()
 
+    def give_up(self) -> None:
+        """The peer cannot keep up (frames for it pile up): end the connection as stalled."""
+        self._stalled.cancel()
+
     def _check_sends(self) -> None:
         # A send waits only while the server's write buffer is full: the peer is not reading. A timer
         # reading a timestamp keeps the per-frame cost to two attribute writes (no timeout scope per send).

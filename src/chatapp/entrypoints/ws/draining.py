@@ -1,4 +1,4 @@
-"""Shutdown waits for ending WebSocket sessions, so their disconnect rows are stored before the
+"""Shutdown waits for ending WebSocket connections, so their disconnect rows are stored before the
 dishka container (database engine, message log) closes under them."""
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from litestar import Litestar
 
 # uvicorn cancels handlers after its graceful timeout (8 s from the CLI); this bounds what follows.
 DRAIN_SECONDS = 1.5
-_STATE_KEY = "ws_open_sessions"
+_STATE_KEY = "ws_open_connections"
 
 
-class OpenSessions:
-    """How many sessions of one app are still running (or still recording their disconnect)."""
+class OpenConnections:
+    """How many connections of one app are still running (or still recording their disconnect)."""
 
     def __init__(self) -> None:
         self._count = 0
@@ -39,13 +39,13 @@ class OpenSessions:
             await self._idle.wait()
 
 
-def open_sessions(app: Litestar) -> OpenSessions:
-    sessions = app.state.get(_STATE_KEY)
-    if sessions is None:
-        sessions = app.state[_STATE_KEY] = OpenSessions()
-    return sessions
+def open_connections(app: Litestar) -> OpenConnections:
+    connections = app.state.get(_STATE_KEY)
+    if connections is None:
+        connections = app.state[_STATE_KEY] = OpenConnections()
+    return connections
 
 
 async def drain_websockets(app: Litestar) -> None:
     """An on_shutdown hook; it must run before the container closes."""
-    await open_sessions(app).drain(DRAIN_SECONDS)
+    await open_connections(app).drain(DRAIN_SECONDS)

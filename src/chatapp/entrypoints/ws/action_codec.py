@@ -1,0 +1,67 @@
+"""`/ws`: the seed app's JSON action protocol, as a codec: frame text in, a command out; results in, text out."""
+
+from __future__ import annotations
+
+import msgspec
+
+from chatapp.domain.chat_message import ChatMessage
+from chatapp.domain.user import User
+from chatapp.entrypoints.ws import errors
+from chatapp.entrypoints.ws.frames import (
+    ClientFrame,
+    Connect,
+    ErrorFrame,
+    MessageAck,
+    Ping,
+    Pong,
+    Welcome,
+    any_action,
+    client_frames,
+    server_frames,
+)
+from chatapp.entrypoints.ws.sign_in import ACTIONS, ACTIONS_LEGACY, SignInRules
+
+KNOWN_ACTIONS = frozenset({"connect", "message", "ping"})
+PONG = server_frames.encode(Pong()).decode()
+
+
+class ActionCodec:
+    """JSON frames tagged by `action` both ways; `connect` frames sign in."""
+
+    free: tuple[type[ClientFrame], ...] = (Ping, Connect)  # frames that spend no rate budget
+    pong = PONG
+
+    def __init__(self, legacy_user_id: bool) -> None:
+        self.rules: SignInRules = ACTIONS_LEGACY if legacy_user_id else ACTIONS
+
+    def decode(self, data: str | bytes) -> ClientFrame:
+        if isinstance(data, bytes):
+            raise errors.binary_frame()
+        try:
+            return client_frames.decode(data)
+        except msgspec.ValidationError as error:
+            raise malformed(data, error) from None
+        except msgspec.DecodeError as error:
+            raise errors.invalid_json(str(error)) from None
+
+    @staticmethod
+    def welcome(user: User | None) -> str:
+        assert user is not None, "the action protocol greets signed-in users only"
+        return server_frames.encode(Welcome(user_id=user.id)).decode()
+
+    @staticmethod
+    def ack(message: ChatMessage) -> str:
+        return server_frames.encode(MessageAck.of(message)).decode()
+
+    @staticmethod
+    def error(refusal: errors.Refusal) -> str:
+        return server_frames.encode(ErrorFrame(code=refusal.code or "error", content=refusal.message)).decode()
+
+
+def malformed(data: str, error: msgspec.ValidationError) -> errors.Refusal:
+    """Valid JSON that is not one of our frames: an unknown action, or a known one with bad fields."""
+    try:
+        action = any_action.decode(data).action
+    except msgspec.DecodeError:
+        return errors.invalid_frame(str(error))
+    return errors.invalid_frame(str(error)) if action in KNOWN_ACTIONS else errors.unknown_action(action)

@@ -1,0 +1,282 @@
+"""One WebSocket connection, run one way: receive → decode → authorize/spend → use case → encode → send."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+from dataclasses import dataclass
+from time import monotonic
+from typing import Any, Protocol
+
+import anyio
+from dishka import AsyncContainer
+from litestar import WebSocket
+from litestar.exceptions import WebSocketDisconnect
+from litestar.status_codes import WS_1008_POLICY_VIOLATION, WS_1011_INTERNAL_ERROR, WS_1013_TRY_AGAIN_LATER
+
+from chatapp.application.get_current_user import GetCurrentUser
+from chatapp.application.identify_legacy_user import IdentifyLegacyUser
+from chatapp.application.record_disconnect import RecordDisconnect
+from chatapp.application.record_message import RecordMessage, RecordMessageCommand, names_author
+from chatapp.domain.chat_message import ChatMessage
+from chatapp.domain.errors import DomainError, Forbidden, StorageUnavailable, Unauthenticated
+from chatapp.domain.user import User
+from chatapp.entrypoints.credentials import handshake_token
+from chatapp.entrypoints.settings import Settings
+from chatapp.entrypoints.ws import errors
+from chatapp.entrypoints.ws.channel import Channel
+from chatapp.entrypoints.ws.draining import open_connections
+from chatapp.entrypoints.ws.frames import ClientFrame, Connect, Ping, SendMessage
+from chatapp.entrypoints.ws.outbound import Outbound
+from chatapp.entrypoints.ws.rate_limit import TokenBucket
+from chatapp.entrypoints.ws.sign_in import SignInRules
+
+logger = logging.getLogger("chatapp.ws")
+
+# Storing the disconnect row may outlive the connection (shutdown, cancellation), but not by much.
+DISCONNECT_GRACE_SECONDS = 5.0
+DISCONNECT_RETRY_SECONDS = 0.25
+MAX_USER_ID = 2**63 - 1
+NO_TOKEN = "Pass ?token=<jwt> or an Authorization: Bearer header"
+_connection_ids = itertools.count(1)
+
+
+class Codec(Protocol):
+    """A wire protocol reduced to data: its sign-in rules and its frames, both ways."""
+
+    rules: SignInRules
+    free: tuple[type[ClientFrame], ...]  # frames that spend no rate budget
+    pong: str | None
+
+    def decode(self, data: str | bytes) -> ClientFrame:
+        """One received frame as a command; raises Refusal for anything else."""
+
+    def welcome(self, user: User | None) -> str: ...
+
+    def ack(self, message: ChatMessage) -> str: ...
+
+    def error(self, refusal: errors.Refusal) -> str: ...
+
+
+@dataclass(slots=True, frozen=True)
+class Gateway:
+    """The APP-scoped services every connection uses, resolved once per connection."""
+
+    settings: Settings
+    record_message: RecordMessage
+    record_disconnect: RecordDisconnect
+
+
+class Connection:
+    """Runs one codec over one socket; the inbound loop answers its own frames, `outbound` carries
+    everything to the peer, and the disconnect row is recorded exactly once."""
+
+    def __init__(
+        self, socket: WebSocket[Any, Any, Any], codec: Codec, gateway: Gateway, scope: AsyncContainer
+    ) -> None:
+        settings = gateway.settings
+        self.id = next(_connection_ids)
+        self.user: User | None = None
+        self.channel = Channel(socket, settings)
+        self.outbound = Outbound(self.channel)
+        self._socket = socket
+        self._codec = codec
+        self._gateway = gateway
+        self._scope = scope  # the connection's dishka container: one short REQUEST scope per frame
+        self._since = monotonic()
+        self._auth_deadline = monotonic() + settings.ws_auth_timeout if codec.rules.auth_deadline else None
+        rate = settings.ws_rate
+        self._bucket = TokenBucket(rate, settings.ws_rate_burst) if rate else None
+
+    async def serve(self) -> None:
+        with open_connections(self._socket.app).track():
+            close_code: int | None = None
+            stalled = False
+            try:
+                with self.channel.watching_sends() as watch:
+                    close_code = await self._converse()
+                stalled = watch.cancelled_caught
+            finally:
+                # Recorded before a stalled peer's close, which may wait several send timeouts.
+                await self._end(WS_1013_TRY_AGAIN_LATER if stalled else close_code)
+            if stalled:
+                # The peer stopped reading: it will not see an error frame, and maybe not the close either.
+                await self._close(errors.too_slow())
+
+    async def _converse(self) -> int | None:
+        """Accept, then answer frames until the connection ends; returns its close code."""
+        writer = asyncio.get_running_loop().create_task(self.outbound.run())
+        try:
+            await self.channel.accept()
+            await self._answering(self._start())
+            while True:
+                deadline = self._auth_deadline if self.user is None else None
+                await self._answering(self._handle(await self.channel.receive(deadline)))
+        except errors.Refusal as refusal:
+            await self._close(refusal)
+            return refusal.close
+        except WebSocketDisconnect as gone:
+            return gone.code
+        except Exception:
+            logger.exception("websocket handler failed on %s", self._socket.url.path)
+            await self._close(errors.Refusal(None, "Internal error", WS_1011_INTERNAL_ERROR))
+            return WS_1011_INTERNAL_ERROR
+        finally:
+            writer.cancel()
+            with contextlib.suppress(BaseException):
+                await writer
+
+    async def _answering(self, step: Any) -> None:
+        """Await one step; a refusal that keeps the connection open becomes an error frame."""
+        try:
+            await step
+        except (errors.Refusal, DomainError) as error:
+            refusal = errors.refusal_for(error)
+            if refusal.close is not None:
+                raise refusal from None
+            await self.outbound.reply(self._codec.error(refusal))
+
+    # --- inbound ------------------------------------------------------------------------------
+
+    async def _start(self) -> None:
+        rules = self._codec.rules
+        token = handshake_token(self._socket)
+        if token is not None:
+            try:
+                user = await self._user_for_token(token)
+            except DomainError as error:
+                refusal = errors.refusal_for(error)
+                raise (refusal.closing() if rules.handshake_errors_close else refusal) from None
+            await self._welcome(user)
+        elif rules.without_token == "refuse":
+            raise errors.Refusal("unauthenticated", NO_TOKEN, WS_1008_POLICY_VIOLATION)
+        elif rules.without_token == "trust_frames":
+            await self.outbound.reply(self._codec.welcome(None))
+
+    async def _handle(self, data: str | bytes) -> None:
+        try:
+            frame = self._codec.decode(data)
+        except errors.Refusal:
+            self._spend()
+            raise
+        if type(frame) not in self._codec.free:
+            self._spend()
+        match frame:
+            case SendMessage():
+                await self._send(frame)
+            case Ping():
+                if self._codec.pong is not None:
+                    await self.outbound.reply(self._codec.pong)
+            case Connect():
+                await self._connect(frame)
+
+    def _spend(self) -> None:
+        """Charge one frame to the connection's rate budget."""
+        if self._bucket is not None and not self._bucket.take():
+            raise errors.rate_limited()
+
+    async def _send(self, frame: SendMessage) -> None:
+        user = self.user or await self._sign_in_from_frame(frame)
+        command = RecordMessageCommand(
+            author=user, content=frame.content or "", client_id=frame.client_id, on_behalf_of=frame.user_id
+        )
+        message = await self._gateway.record_message(command)
+        await self.outbound.reply(self._codec.ack(message))
+
+    async def _connect(self, frame: Connect) -> None:
+        signed_in = self.user
+        if frame.token is not None:
+            user = await self._user_for_token(frame.token)
+            if frame.user_id is not None and not names_author(frame.user_id, user):
+                raise Forbidden("userId does not match the token's user")
+        elif signed_in is not None:
+            if frame.user_id is not None and not names_author(frame.user_id, signed_in):
+                raise errors.invalid_frame("This connection is already signed in as another user")
+            user = signed_in
+        elif frame.user_id is not None and self._codec.rules.legacy_user_id:
+            user = await self._legacy_user(frame.user_id)
+        else:
+            raise Unauthenticated(
+                "A valid token is required: connect with ?token=, a Bearer header or a token field"
+            )
+        await self._welcome(user)
+
+    # --- identity -----------------------------------------------------------------------------
+
+    async def _welcome(self, user: User) -> None:
+        self._sign_in(user)
+        await self.outbound.reply(self._codec.welcome(user))
+
+    async def _sign_in_from_frame(self, frame: SendMessage) -> User:
+        """Legacy text protocol only: the frame's userId is trusted to say who is speaking."""
+        if self._codec.rules.without_token != "trust_frames":
+            raise errors.not_signed_in()
+        if frame.user_id is None:
+            raise errors.Refusal("unauthenticated", "Name your userId in the frame")
+        user = await self._legacy_user(frame.user_id)
+        self._sign_in(user)
+        return user
+
+    def _sign_in(self, user: User) -> None:
+        """Bind the connection to `user`; it cannot change hands afterwards."""
+        if self.user is None:
+            self.user = user
+            self._since = monotonic()
+            logger.info("websocket signed in: user_id=%d path=%s", user.id, self._socket.url.path)
+        elif self.user.id != user.id:
+            raise errors.invalid_frame("This connection is already signed in as another user")
+
+    async def _user_for_token(self, token: str) -> User:
+        async with self._scope() as request:
+            current_user = await request.get(GetCurrentUser)
+            return await current_user(token)
+
+    async def _legacy_user(self, claimed: int | str) -> User:
+        """The seed app's trust-the-client identification (WS_LEGACY_USER_ID only)."""
+        user_id = claimed if isinstance(claimed, int) else int(claimed) if claimed.isdecimal() else 0
+        if not 0 < user_id <= MAX_USER_ID:
+            raise Unauthenticated("Unknown user")
+        async with self._scope() as request:
+            identify = await request.get(IdentifyLegacyUser)
+            return await identify(user_id)
+
+    # --- the end ------------------------------------------------------------------------------
+
+    async def _close(self, refusal: errors.Refusal) -> None:
+        last_frame = self._codec.error(refusal) if refusal.code is not None else None
+        await self.channel.close(refusal.close or WS_1011_INTERNAL_ERROR, refusal.message, last_frame)
+
+    async def _end(self, close_code: int | None) -> None:
+        user, self.user = self.user, None
+        if user is None:
+            return
+        seconds = monotonic() - self._since
+        stored = False
+        # A server shutting down may cancel this task. Shielded against cancel scopes (which re-cancel
+        # every await); asyncio's one-shot task.cancel() has already fired; drain_websockets keeps the
+        # loop and the container alive until this finishes.
+        with anyio.move_on_after(DISCONNECT_GRACE_SECONDS, shield=True):
+            stored = await self._record_disconnect(user)
+        logger.info(
+            "websocket closed: user_id=%d username=%s path=%s code=%s duration=%.3fs disconnect_stored=%s",
+            user.id,
+            user.username,
+            self._socket.url.path,
+            close_code,
+            seconds,
+            stored,
+        )
+
+    async def _record_disconnect(self, user: User) -> bool:
+        while True:
+            try:
+                await self._gateway.record_disconnect(user)
+                return True
+            except StorageUnavailable:
+                logger.warning("disconnect of user_id=%d not stored yet: database unavailable", user.id)
+                await anyio.sleep(DISCONNECT_RETRY_SECONDS)
+            except Exception:
+                logger.exception("disconnect of user_id=%d not stored", user.id)
+                return False
