@@ -43,13 +43,6 @@ def draft(
     at: datetime = T0,
     kind: MessageKind = MessageKind.MESSAGE,
 ) -> NewChatMessage:
-    return NewChatMessage(
-        document_id=ids.document_id(),
-        user_id=author.id,
-        username=author.username,
-        user_document_id=author.document_id,
-        message=message,
-        kind=kind,
-        client_id=client_id,
-        timestamp=at,
+    return NewChatMessage.by(
+        author, message, document_id=ids.document_id(), timestamp=at, kind=kind, client_id=client_id
     )

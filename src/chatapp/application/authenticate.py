@@ -8,9 +8,6 @@ from chatapp.application.results import SignedIn
 from chatapp.domain.errors import AccountBlocked, InvalidCredentials
 from chatapp.domain.rules import has_nul
 
-INVALID = "Invalid identifier or password"
-
-
 @dataclass(slots=True, kw_only=True, frozen=True)
 class Credentials:
     identifier: str
@@ -37,9 +34,9 @@ class Authenticate:
                 user = await uow.users.find_by_identifier(credentials.identifier.strip())
         if user is None:
             await self._hasher.burn(credentials.password)
-            raise InvalidCredentials(INVALID)
+            raise InvalidCredentials()
         if not await self._hasher.verify(credentials.password, user.password_hash):
-            raise InvalidCredentials(INVALID)
+            raise InvalidCredentials()
         if user.blocked:
-            raise AccountBlocked("Your account has been blocked by an administrator")
+            raise AccountBlocked()
         return SignedIn(user=user, jwt=self._tokens.issue(user.id, user.token_version))

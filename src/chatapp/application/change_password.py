@@ -42,10 +42,8 @@ class ChangePassword:
         async with self._uow as uow:
             user = await uow.users.get(command.user.id)
             if user is None:
-                raise Unauthenticated("Missing or invalid credentials")
-            user.password_hash = password_hash
-            user.password_changed_at = self._clock.now()
-            user.revoke_tokens()
+                raise Unauthenticated()
+            user.change_password(password_hash, self._clock.now())
             await uow.users.save(user)
             await uow.commit()
         return SignedIn(user=user, jwt=self._tokens.issue(user.id, user.token_version))

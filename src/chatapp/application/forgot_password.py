@@ -1,17 +1,11 @@
 from __future__ import annotations
 
-import hashlib
-
 from chatapp.application.policy import Policy
 from chatapp.application.ports.persistence import UnitOfWork
 from chatapp.application.ports.system import Clock, EmailSender, IdGenerator
 from chatapp.domain.errors import InvalidInput
 from chatapp.domain.rules import has_nul, normalise_email
-
-
-def hash_reset_code(code: str) -> str:
-    """Codes are long random strings, so a fast digest is enough to keep them out of the database."""
-    return hashlib.sha256(code.encode()).hexdigest()
+from chatapp.domain.user import hash_reset_code
 
 
 class ForgotPassword:

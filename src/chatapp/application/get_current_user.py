@@ -20,10 +20,10 @@ class GetCurrentUser:
 
     async def __call__(self, token: str | None) -> User:
         if not token:
-            raise Unauthenticated("Missing or invalid credentials")
+            raise Unauthenticated()
         claims = self._tokens.read(token)
         async with self._uow as uow:
             user = await uow.users.get(claims.user_id)
         if user is None or user.blocked or user.token_version != claims.token_version:
-            raise Unauthenticated("Missing or invalid credentials")
+            raise Unauthenticated()
         return user

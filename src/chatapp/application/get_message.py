@@ -14,9 +14,9 @@ class GetMessage:
 
     async def __call__(self, document_id: str, user_id: int) -> ChatMessage:
         if has_nul(document_id):
-            raise NotFound("Not Found")
+            raise NotFound()
         async with self._uow as uow:
             message = await uow.messages.get(document_id, user_id)
         if message is None:
-            raise NotFound("Not Found")
+            raise NotFound()
         return message

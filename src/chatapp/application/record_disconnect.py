@@ -16,14 +16,11 @@ class RecordDisconnect:
 
     async def __call__(self, user: User) -> ChatMessage:
         return await self._log.append(
-            NewChatMessage(
+            NewChatMessage.by(
+                user,
+                f"{user.username} has disconnected",
                 document_id=self._ids.document_id(),
-                user_id=user.id,
-                username=user.username,
-                user_document_id=user.document_id,
-                message=f"{user.username} has disconnected",
-                kind=MessageKind.DISCONNECT,
-                client_id=None,
                 timestamp=self._clock.now(),
+                kind=MessageKind.DISCONNECT,
             )
         )

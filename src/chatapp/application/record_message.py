@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from chatapp.application.policy import Policy
 from chatapp.application.ports.persistence import MessageLog
 from chatapp.application.ports.system import Clock, IdGenerator
-from chatapp.domain.chat_message import ChatMessage, MessageKind, NewChatMessage
+from chatapp.domain.chat_message import ChatMessage, NewChatMessage
 from chatapp.domain.errors import Forbidden, InvalidInput
 from chatapp.domain.rules import CLIENT_ID_MAX_CHARS, check_message_content, has_nul
 from chatapp.domain.user import User
@@ -56,14 +56,11 @@ class RecordMessage:
         if client_id is not None and (not 1 <= len(client_id) <= CLIENT_ID_MAX_CHARS or has_nul(client_id)):
             raise InvalidInput(f"clientId must be 1..{CLIENT_ID_MAX_CHARS} characters, without NUL")
         return await self._log.append(
-            NewChatMessage(
+            NewChatMessage.by(
+                author,
+                content,
                 document_id=self._ids.document_id(),
-                user_id=author.id,
-                username=author.username,
-                user_document_id=author.document_id,
-                message=content,
-                kind=MessageKind.MESSAGE,
-                client_id=client_id,
                 timestamp=self._clock.now(),
+                client_id=client_id,
             )
         )

@@ -48,7 +48,7 @@ class RegisterUser:
         password = check_password(command.password)
         async with self._uow as uow:
             if await uow.users.find_by_username(username) or await uow.users.find_by_email(email):
-                raise AlreadyTaken("Email or Username are already taken")
+                raise AlreadyTaken()
         password_hash = await self._hasher.hash(password)
         async with self._uow as uow:
             user = await uow.users.add(

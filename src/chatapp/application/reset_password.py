@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chatapp.application.forgot_password import hash_reset_code
 from chatapp.application.ports.persistence import UnitOfWork
 from chatapp.application.ports.security import PasswordHasher, TokenIssuer
 from chatapp.application.ports.system import Clock
 from chatapp.application.results import SignedIn
 from chatapp.domain.errors import InvalidInput
 from chatapp.domain.rules import check_password
+from chatapp.domain.user import hash_reset_code
 
 BAD_CODE = "Incorrect code provided"
 
@@ -46,11 +46,7 @@ class ResetPassword:
             expired = user is None or user.reset_code_expires_at is None or user.reset_code_expires_at <= now
             if user is None or expired or user.blocked:
                 raise InvalidInput(BAD_CODE)
-            user.password_hash = password_hash
-            user.password_changed_at = now
-            user.reset_code_hash = None
-            user.reset_code_expires_at = None
-            user.revoke_tokens()
+            user.change_password(password_hash, now)
             await uow.users.save(user)
             await uow.commit()
         return SignedIn(user=user, jwt=self._tokens.issue(user.id, user.token_version))

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from chatapp.domain.user import User
+
 
 class MessageKind(StrEnum):
     MESSAGE = "message"
@@ -51,6 +53,29 @@ class NewChatMessage:
     timestamp: datetime
     conversation_id: int | None = None
     conversation_document_id: str | None = None
+
+    @classmethod
+    def by(
+        cls,
+        author: User,
+        message: str,
+        *,
+        document_id: str,
+        timestamp: datetime,
+        kind: MessageKind = MessageKind.MESSAGE,
+        client_id: str | None = None,
+    ) -> NewChatMessage:
+        """A draft authored by `author`, who is named on the stored row without reading them back."""
+        return cls(
+            document_id=document_id,
+            user_id=author.id,
+            username=author.username,
+            user_document_id=author.document_id,
+            message=message,
+            kind=kind,
+            client_id=client_id,
+            timestamp=timestamp,
+        )
 
     def stored_as(self, row_id: int, seq: int | None = None) -> ChatMessage:
         """The message as stored under `row_id` (and `seq` in its conversation): created, updated

@@ -2,11 +2,17 @@
 
 
 class DomainError(Exception):
-    """Base of all business-rule failures; `message` is safe to show to the client."""
+    """Base of all business-rule failures; `message` is safe to show to the client.
+
+    Each kind of failure carries its usual wording (`default_message`); a raise site passes a
+    message only to say something more specific.
+    """
 
     code = "domain_error"
+    default_message = "The request breaks a rule of the service"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str | None = None) -> None:
+        message = message or self.default_message
         super().__init__(message)
         self.message = message
 
@@ -29,35 +35,42 @@ class InvalidCredentials(InvalidInput):
     """Unknown identifier or wrong password: deliberately indistinguishable."""
 
     code = "invalid_credentials"
+    default_message = "Invalid identifier or password"
 
 
 class AlreadyTaken(DomainError):
     """A username or email already belongs to another account."""
 
     code = "already_taken"
+    default_message = "Email or Username are already taken"
 
 
 class AccountBlocked(DomainError):
     code = "account_blocked"
+    default_message = "Your account has been blocked by an administrator"
 
 
 class Unauthenticated(DomainError):
     """No valid proof of identity (missing, forged, expired or revoked token)."""
 
     code = "unauthenticated"
+    default_message = "Missing or invalid credentials"
 
 
 class Forbidden(DomainError):
     """The caller is known but may not act on behalf of someone else."""
 
     code = "forbidden"
+    default_message = "Forbidden"
 
 
 class NotFound(DomainError):
     code = "not_found"
+    default_message = "Not Found"
 
 
 class StorageUnavailable(DomainError):
     """The database cannot be reached: nothing was stored, the caller may retry."""
 
     code = "unavailable"
+    default_message = "The database is unavailable"

@@ -70,4 +70,15 @@ class ConversationChanged:
     recipients: frozenset[int]
 
 
-ChatEvent = MessagePosted | MessageEdited | MessageDeleted | Typing | ReadMarked | ConversationChanged
+@dataclass(slots=True, frozen=True, kw_only=True)
+class PresenceChanged:
+    """A user's first connection opened (online) or their last one closed, told to who shares a conversation."""
+
+    user: UserRef
+    online: bool
+    recipients: frozenset[int]
+
+
+ChatEvent = (
+    MessagePosted | MessageEdited | MessageDeleted | Typing | ReadMarked | ConversationChanged | PresenceChanged
+)

@@ -1,7 +1,13 @@
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+
+
+def hash_reset_code(code: str) -> str:
+    """Codes are long random strings, so a fast digest is enough to keep them out of the database."""
+    return hashlib.sha256(code.encode()).hexdigest()
 
 
 @dataclass(slots=True, kw_only=True)
@@ -26,6 +32,14 @@ class User:
 
     def revoke_tokens(self) -> None:
         self.token_version += 1
+
+    def change_password(self, password_hash: str, at: datetime) -> None:
+        """A new password: every earlier token and any pending reset code stop working."""
+        self.password_hash = password_hash
+        self.password_changed_at = at
+        self.reset_code_hash = None
+        self.reset_code_expires_at = None
+        self.revoke_tokens()
 
 
 @dataclass(slots=True, kw_only=True, frozen=True)

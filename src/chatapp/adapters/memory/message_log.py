@@ -12,7 +12,7 @@ class InMemoryMessageLog(MessageLog):
 
     async def append(self, draft: NewChatMessage) -> ChatMessage:
         if not self._db.available:
-            raise StorageUnavailable("The database is unavailable")
+            raise StorageUnavailable()
         if draft.client_id is not None:
             known = self._db.by_client_id.get((draft.user_id, draft.client_id))
             if known is not None and known in self._db.messages:

@@ -21,7 +21,7 @@ class InMemoryUnitOfWork(UnitOfWork):
 
     async def __aenter__(self) -> Self:
         if not self._db.available:
-            raise StorageUnavailable("The database is unavailable")
+            raise StorageUnavailable()
         return self
 
     async def __aexit__(
@@ -35,7 +35,7 @@ class InMemoryUnitOfWork(UnitOfWork):
 
     async def commit(self) -> None:
         if not self._db.available:
-            raise StorageUnavailable("The database is unavailable")
+            raise StorageUnavailable()
         self.users.publish()
         self.messages.publish()
         self.committed += 1

@@ -7,8 +7,6 @@ from chatapp.application.ports.persistence import UserRepository
 from chatapp.domain.errors import AlreadyTaken
 from chatapp.domain.user import NewUser, User
 
-TAKEN = "Email or Username are already taken"
-
 
 def clashes(a: User, b: User) -> bool:
     return a.id != b.id and (a.username.lower() == b.username.lower() or a.email == b.email)
@@ -44,7 +42,7 @@ class InMemoryUserRepository(UserRepository):
             published_at=user.created_at,
         )
         if any(clashes(created, other) for other in self._visible()):
-            raise AlreadyTaken(TAKEN)
+            raise AlreadyTaken()
         self.staged[created.id] = created
         return replace(created)
 
@@ -72,6 +70,6 @@ class InMemoryUserRepository(UserRepository):
         """Apply staged writes to the shared state (called by the unit of work's commit)."""
         for user in self.staged.values():
             if any(clashes(user, other) for other in self._db.users.values()):
-                raise AlreadyTaken(TAKEN)
+                raise AlreadyTaken()
         self._db.users.update(self.staged)
         self.staged.clear()

@@ -39,8 +39,8 @@ class JwtTokenIssuer(TokenIssuer):
                 options={"require": _REQUIRED},
             )
         except jwt.InvalidTokenError as error:
-            raise Unauthenticated("Missing or invalid credentials") from error
+            raise Unauthenticated() from error
         user_id, version = claims["id"], claims["tv"]
         if type(user_id) is not int or type(version) is not int:
-            raise Unauthenticated("Missing or invalid credentials")
+            raise Unauthenticated()
         return TokenClaims(user_id=user_id, token_version=version)

@@ -10,9 +10,6 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 
 from chatapp.domain.errors import AlreadyTaken, StorageUnavailable
 
-TAKEN = "Email or Username are already taken"
-UNAVAILABLE = "The database is unavailable"
-
 # SQLSTATE classes meaning "the server cannot serve us right now": connection exception,
 # insufficient resources (too many connections, disk full), operator intervention (shutdown, restart).
 _UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
@@ -46,9 +43,9 @@ def domain_errors() -> Iterator[None]:
         yield
     except IntegrityError as exc:
         if is_unique_violation(exc):
-            raise AlreadyTaken(TAKEN) from exc
+            raise AlreadyTaken() from exc
         raise
     except Exception as exc:
         if is_connection_failure(exc):
-            raise StorageUnavailable(UNAVAILABLE) from exc
+            raise StorageUnavailable() from exc
         raise

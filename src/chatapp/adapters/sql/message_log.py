@@ -10,7 +10,7 @@ from sqlalchemy import tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from chatapp.adapters.sql.batch_insert import INSERTERS
-from chatapp.adapters.sql.errors import UNAVAILABLE, is_connection_failure
+from chatapp.adapters.sql.errors import is_connection_failure
 from chatapp.adapters.sql.messages import SELECT_MESSAGES, to_message
 from chatapp.adapters.sql.models import ChatMessageRow
 from chatapp.application.ports.persistence import MessageLog
@@ -41,7 +41,7 @@ async def _discard(connection: AsyncConnection | None) -> None:
 
 
 def _unavailable(cause: BaseException) -> StorageUnavailable:
-    error = StorageUnavailable(UNAVAILABLE)
+    error = StorageUnavailable()
     error.__cause__ = cause
     return error
 

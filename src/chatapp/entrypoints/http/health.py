@@ -13,5 +13,5 @@ from chatapp.entrypoints.http.schemas import HealthOut
 async def health(check: FromDishka[CheckHealth]) -> HealthOut:
     """200 when the database answers; otherwise 503 in the error envelope, like every other error."""
     if not await check():
-        raise StorageUnavailable("The database is unavailable")
+        raise StorageUnavailable()
     return HealthOut(status="ok", database="ok")

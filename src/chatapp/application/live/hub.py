@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+
+from chatapp.application.live.conversation_stream import ConversationStream
+from chatapp.application.live.subscriber import FrameEncoder, Subscriber
+from chatapp.application.ports.conversations import ConversationDirectory, MessageHistory
+from chatapp.application.ports.events import EventPublisher
+from chatapp.domain.events import ChatEvent, MessagePosted, PresenceChanged, UserRef
+
+logger = logging.getLogger(__name__)
+CATCH_UP_BATCH = 500
+
+
+class LiveHub(EventPublisher):
+    """This process's live delivery: who is connected, and each event to its recipients' connections.
+
+    A conversation's messages reach every connection in seq order with no gap: a message that
+    arrives ahead of its predecessor waits while the missing ones are read back from history, and
+    a conversation another process advanced (`advance`) is read back the same way. Each event is
+    encoded once, whatever the number of recipients. A conversation message goes to every member
+    connection, its sender's included (that frame is the sender's ack, so it too comes in order);
+    anything else skips the connection whose own frame caused it.
+    """
+
+    def __init__(self, history: MessageHistory, directory: ConversationDirectory, encode: FrameEncoder) -> None:
+        self._history = history
+        self._directory = directory
+        self._encode = encode
+        self._connections: dict[int, set[Subscriber]] = {}  # user id -> their open connections here
+        self._streams: dict[int, ConversationStream] = {}  # conversation id -> delivery so far
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # --- who is connected ---------------------------------------------------------------------
+
+    async def subscribe(self, user: UserRef, subscriber: Subscriber) -> None:
+        connections = self._connections.setdefault(user.id, set())
+        first = not connections
+        connections.add(subscriber)
+        if first:
+            # Follow the user's conversations from where they stand: anything older is history (resume).
+            for conversation_id, last_seq in (await self._directory.last_seqs(user.id)).items():
+                if conversation_id not in self._streams:
+                    self._streams[conversation_id] = ConversationStream(delivered=last_seq, target=last_seq)
+            await self._announce(user, online=True)
+
+    async def unsubscribe(self, user: UserRef, subscriber: Subscriber) -> None:
+        connections = self._connections.get(user.id)
+        if connections is None or subscriber not in connections:
+            return
+        connections.discard(subscriber)
+        if not connections:
+            del self._connections[user.id]
+            await self._announce(user, online=False)
+
+    def is_online(self, user_id: int) -> bool:
+        return user_id in self._connections
+
+    async def _announce(self, user: UserRef, *, online: bool) -> None:
+        peers = await self._directory.peers(user.id)
+        if peers:
+            self.publish(PresenceChanged(user=user, online=online, recipients=peers))
+
+    # --- events -------------------------------------------------------------------------------
+
+    def publish(self, event: ChatEvent) -> None:
+        if isinstance(event, MessagePosted) and event.message.seq is not None:
+            self._sequence(event)
+        else:
+            self._fan_out(event)
+
+    def advance(self, conversation_id: int, first_seq: int, last_seq: int) -> None:
+        """Another process committed seqs first_seq..last_seq of a conversation: deliver them here too."""
+        stream = self._streams.get(conversation_id)
+        if stream is None:
+            stream = self._streams[conversation_id] = ConversationStream(delivered=first_seq - 1)
+        if last_seq > stream.delivered:
+            stream.target = max(stream.target, last_seq)
+            self._catch_up(conversation_id, stream)
+
+    def repair(self) -> None:
+        """Events from other processes may have been missed: read every followed conversation back."""
+        for conversation_id, stream in self._streams.items():
+            stream.target = max(stream.target, stream.delivered + 1)
+            self._catch_up(conversation_id, stream)
+
+    def _sequence(self, event: MessagePosted) -> None:
+        message = event.message
+        conversation_id, seq = message.conversation_id, message.seq
+        assert conversation_id is not None and seq is not None
+        stream = self._streams.get(conversation_id)
+        if stream is None:
+            stream = self._streams[conversation_id] = ConversationStream(delivered=seq - 1)
+        if seq <= stream.delivered:
+            return
+        stream.target = max(stream.target, seq)
+        if stream.is_next(seq):
+            stream.delivered = seq
+            self._fan_out(event)
+            return
+        stream.ahead[seq] = event
+        self._catch_up(conversation_id, stream)
+
+    def _catch_up(self, conversation_id: int, stream: ConversationStream) -> None:
+        if stream.repairing:
+            return  # the running catch-up reads up to the new target too
+        stream.repairing = True
+        task = asyncio.get_running_loop().create_task(self._read_back(conversation_id, stream))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _read_back(self, conversation_id: int, stream: ConversationStream) -> None:
+        try:
+            membership = await self._directory.by_id(conversation_id)
+            members = membership.member_ids if membership else frozenset()
+            while stream.delivered < stream.target:
+                rows = await self._history.after(conversation_id, stream.delivered, CATCH_UP_BATCH)
+                rows = [row for row in rows if row.seq is not None and row.seq <= stream.target]
+                if not rows:
+                    break  # what is left was deleted, or waits in `ahead`
+                for row in rows:
+                    assert row.seq is not None
+                    event = stream.ahead.pop(row.seq, None) or MessagePosted(message=row, recipients=members)
+                    stream.delivered = row.seq
+                    self._fan_out(event)
+        except Exception:  # noqa: BLE001 - live delivery is best effort; history (resume) has it all
+            logger.warning("conversation %d: could not read missed messages back", conversation_id, exc_info=True)
+        finally:
+            for seq in sorted(stream.ahead):
+                if seq > stream.delivered:
+                    stream.delivered = seq
+                    self._fan_out(stream.ahead[seq])
+            stream.ahead.clear()
+            stream.delivered = max(stream.delivered, stream.target)
+            stream.repairing = False
+
+    def _fan_out(self, event: ChatEvent) -> None:
+        conversation_id: int | None = None
+        seq: int | None = None
+        skip = getattr(event, "origin", None)
+        if isinstance(event, MessagePosted) and event.message.seq is not None:
+            conversation_id, seq, skip = event.message.conversation_id, event.message.seq, None
+        frame: str | None = None
+        for connection in self._connections_of(event.recipients):
+            if connection.connection_id == skip:
+                continue
+            if frame is None:
+                frame = self._encode(event)
+            connection.deliver(frame, conversation_id, seq)
+
+    def _connections_of(self, user_ids: Iterable[int]) -> Iterable[Subscriber]:
+        connections = self._connections
+        for user_id in user_ids:
+            yield from connections.get(user_id, ())
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
