@@ -6,7 +6,6 @@ from chatapp.application.ports.persistence import UnitOfWork
 from chatapp.application.ports.security import PasswordHasher, TokenIssuer
 from chatapp.application.results import SignedIn
 from chatapp.domain.errors import AccountBlocked, InvalidCredentials
-from chatapp.domain.rules import has_nul
 
 @dataclass(slots=True, kw_only=True, frozen=True)
 class Credentials:
@@ -28,10 +27,8 @@ class Authenticate:
         self._tokens = tokens
 
     async def __call__(self, credentials: Credentials) -> SignedIn:
-        user = None
-        if not has_nul(credentials.identifier):  # no account has such a name
-            async with self._uow as uow:
-                user = await uow.users.find_by_identifier(credentials.identifier.strip())
+        async with self._uow as uow:
+            user = await uow.users.find_by_identifier(credentials.identifier.strip())
         if user is None:
             await self._hasher.burn(credentials.password)
             raise InvalidCredentials()

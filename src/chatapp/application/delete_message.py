@@ -3,7 +3,6 @@ from __future__ import annotations
 from chatapp.application.ports.persistence import UnitOfWork
 from chatapp.domain.chat_message import ChatMessage
 from chatapp.domain.errors import NotFound
-from chatapp.domain.rules import has_nul
 
 
 class DeleteMessage:
@@ -13,8 +12,6 @@ class DeleteMessage:
         self._uow = uow
 
     async def __call__(self, document_id: str, user_id: int) -> ChatMessage:
-        if has_nul(document_id):
-            raise NotFound()
         async with self._uow as uow:
             message = await uow.messages.delete(document_id, user_id)
             if message is None:

@@ -7,8 +7,8 @@ from chatapp.application.policy import Policy
 from chatapp.application.ports.persistence import MessageLog
 from chatapp.application.ports.system import Clock, IdGenerator
 from chatapp.domain.chat_message import ChatMessage, NewChatMessage
-from chatapp.domain.errors import Forbidden, InvalidInput
-from chatapp.domain.rules import CLIENT_ID_MAX_CHARS, check_message_content, has_nul
+from chatapp.domain.errors import Forbidden
+from chatapp.domain.rules import check_client_id, check_message_content
 from chatapp.domain.user import User
 
 
@@ -50,11 +50,7 @@ class RecordMessage:
             if not all(names_author(claimed, author) for claimed in named):
                 raise Forbidden("You may only send messages as yourself")
         content = check_message_content(command.content, self._max_chars)
-        if has_nul(content):
-            raise InvalidInput("Message content must not contain NUL characters")
-        client_id = command.client_id
-        if client_id is not None and (not 1 <= len(client_id) <= CLIENT_ID_MAX_CHARS or has_nul(client_id)):
-            raise InvalidInput(f"clientId must be 1..{CLIENT_ID_MAX_CHARS} characters, without NUL")
+        client_id = check_client_id(command.client_id)
         return await self._log.append(
             NewChatMessage.by(
                 author,

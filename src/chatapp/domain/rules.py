@@ -11,16 +11,14 @@ PASSWORD_MIN_BYTES = 6
 PASSWORD_MAX_BYTES = 72  # bcrypt cannot hash more; never truncate silently
 CLIENT_ID_MAX_CHARS = 64
 MESSAGE_MAX_CHARS = 4000  # the MESSAGE_MAX_CHARS default, in code points after trimming
-NUL = "\x00"  # PostgreSQL `text` cannot hold U+0000: refuse it the same way on every backend
+NUL = "\x00"  # PostgreSQL `text` cannot hold U+0000: every validator here refuses it, on every backend
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def has_nul(value: str, *more: str) -> bool:
-    return NUL in value or any(NUL in other for other in more)
 
 
 def check_message_content(content: str, max_chars: int) -> str:
     """Content is judged on its trimmed length but kept exactly as sent."""
+    if NUL in content:
+        raise InvalidInput("Message content must not contain NUL characters")
     trimmed = content.strip()
     if not trimmed:
         raise EmptyMessage("Message content must not be empty")
@@ -29,15 +27,23 @@ def check_message_content(content: str, max_chars: int) -> str:
     return content
 
 
+def check_client_id(client_id: str | None) -> str | None:
+    if client_id is not None and (not 1 <= len(client_id) <= CLIENT_ID_MAX_CHARS or NUL in client_id):
+        raise InvalidInput(f"clientId must be 1..{CLIENT_ID_MAX_CHARS} characters, without NUL")
+    return client_id
+
+
 def normalise_email(email: str) -> str:
     email = email.strip().lower()
-    if len(email) > 254 or not _EMAIL.match(email):
+    if len(email) > 254 or not _EMAIL.match(email) or NUL in email:
         raise InvalidInput("email must be a valid email")
     return email
 
 
 def check_username(username: str) -> str:
     username = username.strip()
+    if NUL in username:
+        raise InvalidInput("username must not contain NUL characters")
     if len(username) < USERNAME_MIN_CHARS:
         raise InvalidInput(f"username must be at least {USERNAME_MIN_CHARS} characters")
     if len(username) > 100:

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chatapp.adapters.sql.errors import domain_errors
 from chatapp.adapters.sql.models import ChatMessageRow, UserRow
+from chatapp.adapters.sql.text import storable
 from chatapp.application.ports.persistence import ChatMessageRepository, MessagePage, MessageQuery
 from chatapp.domain.chat_message import ChatMessage, MessageKind
 
@@ -53,6 +54,8 @@ class SqlChatMessageRepository(ChatMessageRepository):
         self._session = session
 
     async def get(self, document_id: str, user_id: int) -> ChatMessage | None:
+        if not storable(document_id):
+            return None
         statement = SELECT_MESSAGES.where(_message.document_id == document_id, _message.user_id == user_id)
         with domain_errors():
             row = (await self._session.execute(statement)).one_or_none()

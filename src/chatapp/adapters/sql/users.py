@@ -5,6 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chatapp.adapters.sql.errors import domain_errors
 from chatapp.adapters.sql.models import UserRow
+from chatapp.adapters.sql.text import storable
 from chatapp.application.ports.persistence import UserRepository
 from chatapp.domain.user import NewUser, User
 
@@ -66,6 +67,8 @@ class SqlUserRepository(UserRepository):
         return await self._find(UserRow.id == user_id)
 
     async def find_by_identifier(self, identifier: str) -> User | None:
+        if not storable(identifier):
+            return None
         return await self._find(or_(UserRow.email == identifier.lower(), _same_username(identifier)))
 
     async def find_by_username(self, username: str) -> User | None:
