@@ -44,7 +44,7 @@ def _execute(url: str, *statements: str) -> None:
 
 
 def truncate_postgres(url: str) -> None:
-    _execute(url, "TRUNCATE chat_sessions, up_users RESTART IDENTITY CASCADE")
+    _execute(url, "TRUNCATE chat_sessions, conversation_members, conversations, up_users RESTART IDENTITY CASCADE")
 
 
 @contextmanager

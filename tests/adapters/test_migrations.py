@@ -18,7 +18,7 @@ from chatapp.adapters.sql.database import make_engine
 from chatapp.adapters.sql.migrate import MIGRATIONS, downgrade_database, upgrade_database
 from chatapp.adapters.sql.models import UserRow
 
-TABLES = {"alembic_version", "up_users", "chat_sessions"}
+TABLES = {"alembic_version", "up_users", "chat_sessions", "conversations", "conversation_members"}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

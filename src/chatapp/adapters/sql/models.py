@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from advanced_alchemy.base import IdentityAuditBase
+from advanced_alchemy.base import DefaultBase, IdentityAuditBase
 from advanced_alchemy.types import DateTimeUTC
 from advanced_alchemy.types.identity import BigIntIdentity
 from sqlalchemy import (
@@ -53,6 +53,8 @@ class ChatMessageRow(IdentityAuditBase):
         CheckConstraint("kind IN ('message', 'disconnect')", name="kind"),
         # One user's page in timestamp order is an index range scan, whatever the table size.
         Index("ix_chat_sessions_user_id_timestamp_id", "user_id", "timestamp", "id"),
+        # A conversation's history in seq order is a range scan of this index; it also forbids a seq twice.
+        Index("uq_chat_sessions_conversation_id_seq", "conversation_id", "seq", unique=True),
         {"sqlite_autoincrement": True},
     )
 
@@ -63,3 +65,43 @@ class ChatMessageRow(IdentityAuditBase):
     client_id: Mapped[str | None] = mapped_column(String(64))
     timestamp: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     published_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    # Null: the author's personal stream (the seed's behaviour). Otherwise seq is 1, 2, 3... in it.
+    conversation_id: Mapped[int | None] = mapped_column(
+        BigIntIdentity, ForeignKey("conversations.id", ondelete="CASCADE")
+    )
+    seq: Mapped[int | None] = mapped_column(Integer)
+
+
+class ConversationRow(IdentityAuditBase):
+    __tablename__ = "conversations"
+    __table_args__ = (
+        CheckConstraint("kind IN ('direct', 'group')", name="kind"),
+        {"sqlite_autoincrement": True},
+    )
+
+    document_id: Mapped[str] = mapped_column(String(255), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str | None] = mapped_column(String(100))  # groups only
+    created_by: Mapped[int] = mapped_column(BigIntIdentity, ForeignKey("up_users.id"))
+    # "<smaller user id>:<larger user id>" for a DM, null for a group: one DM per pair of users.
+    direct_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    published_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class ConversationMemberRow(DefaultBase):
+    __tablename__ = "conversation_members"
+    __table_args__ = (
+        CheckConstraint("role IN ('owner', 'member')", name="role"),
+        Index("ix_conversation_members_user_id", "user_id"),  # a user's conversations
+    )
+
+    conversation_id: Mapped[int] = mapped_column(
+        BigIntIdentity, ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        BigIntIdentity, ForeignKey("up_users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    joined_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    last_read_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
