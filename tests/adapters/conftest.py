@@ -16,8 +16,9 @@ from chatapp.adapters.sql.message_log import SqlMessageLog
 from chatapp.adapters.sql.unit_of_work import SqlUnitOfWork
 from chatapp.application.ports.persistence import MessageLog, UnitOfWork
 from chatapp.domain.chat_message import ChatMessage
+from chatapp.domain.conversation import Conversation
 from chatapp.domain.user import User
-from tests.adapters.factories import T0, draft, new_user
+from tests.adapters.factories import T0, draft, new_conversation, new_user
 
 
 @dataclass(slots=True)
@@ -74,3 +75,16 @@ def post(backend: Backend) -> Callable[..., Awaitable[ChatMessage]]:
         return await backend.log.append(draft(author, message, at=T0 + timedelta(seconds=seconds), **fields))
 
     return append
+
+
+@pytest.fixture
+def add_conversation(backend: Backend) -> Callable[..., Awaitable[Conversation]]:
+    """Create and commit a conversation: `await add_conversation(alice, bob)` (a group alice owns)."""
+
+    async def add(owner: User, *others: User, **options: object) -> Conversation:
+        async with backend.uow() as uow:
+            conversation = await uow.conversations.add(new_conversation(owner, *others, **options))  # type: ignore[arg-type]
+            await uow.commit()
+        return conversation
+
+    return add

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from chatapp.adapters.system import RandomIdGenerator
+from chatapp.application.ports.conversation_repository import NewConversation, NewMember
 from chatapp.domain.chat_message import MessageKind, NewChatMessage
+from chatapp.domain.conversation import Conversation, ConversationKind, MemberRole
 from chatapp.domain.user import NewUser, User
 
 T0 = datetime(2025, 3, 4, 5, 6, 7, 890_000, tzinfo=UTC)
@@ -42,7 +44,39 @@ def draft(
     client_id: str | None = None,
     at: datetime = T0,
     kind: MessageKind = MessageKind.MESSAGE,
+    conversation: Conversation | None = None,
 ) -> NewChatMessage:
+<<<<<<< HEAD
     return NewChatMessage.by(
         author, message, document_id=ids.document_id(), timestamp=at, kind=kind, client_id=client_id
+=======
+    return NewChatMessage(
+        document_id=ids.document_id(),
+        user_id=author.id,
+        username=author.username,
+        user_document_id=author.document_id,
+        message=message,
+        kind=kind,
+        client_id=client_id,
+        timestamp=at,
+        conversation_id=conversation and conversation.id,
+        conversation_document_id=conversation and conversation.document_id,
+    )
+
+
+def new_conversation(
+    owner: User, *others: User, kind: ConversationKind = ConversationKind.GROUP, at: datetime = T0
+) -> NewConversation:
+    """A group owned by `owner` (title "team"), or with kind=DIRECT a DM between owner and the other."""
+    direct = kind is ConversationKind.DIRECT
+    members = [NewMember(user_id=owner.id, role=MemberRole.MEMBER if direct else MemberRole.OWNER, joined_at=at)]
+    members += [NewMember(user_id=u.id, role=MemberRole.MEMBER, joined_at=at) for u in others]
+    return NewConversation(
+        document_id=ids.document_id(),
+        kind=kind,
+        title="team" if kind is ConversationKind.GROUP else None,
+        created_by=owner.id,
+        members=tuple(members),
+        created_at=at,
+>>>>>>> aba9aa8 (MessageLog numbers conversation messages (seq 1, 2, 3... in the inserting transaction, conversation rows locked), memory and SQL; ConversationRepository port on the unit of work with memory and SQL adapters; optional NOTIFY hook on SqlMessageLog)
     )

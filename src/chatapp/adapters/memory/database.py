@@ -4,6 +4,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from chatapp.domain.chat_message import ChatMessage
+from chatapp.domain.conversation import Conversation
 from chatapp.domain.user import User
 
 
@@ -16,4 +17,6 @@ class InMemoryDatabase:
     by_client_id: dict[tuple[int, str], int] = field(default_factory=dict)  # (user_id, client_id) -> id
     user_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    conversations: dict[int, Conversation] = field(default_factory=dict)
+    conversation_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     available: bool = True  # tests switch this off to simulate an unreachable database

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 from chatapp.adapters.memory.database import InMemoryDatabase
 from chatapp.application.ports.persistence import MessageLog
 from chatapp.domain.chat_message import ChatMessage, NewChatMessage
-from chatapp.domain.errors import StorageUnavailable
+from chatapp.domain.errors import NotFound, StorageUnavailable
 
 
 class InMemoryMessageLog(MessageLog):
@@ -17,7 +19,14 @@ class InMemoryMessageLog(MessageLog):
             known = self._db.by_client_id.get((draft.user_id, draft.client_id))
             if known is not None and known in self._db.messages:
                 return self._db.messages[known]
-        message = draft.stored_as(next(self._db.message_ids))
+        seq = None
+        if draft.conversation_id is not None:  # numbered 1, 2, 3... in its conversation
+            conversation = self._db.conversations.get(draft.conversation_id)
+            if conversation is None:
+                raise NotFound("Conversation not found")
+            seq = conversation.last_seq + 1
+            self._db.conversations[conversation.id] = replace(conversation, last_seq=seq)
+        message = draft.stored_as(next(self._db.message_ids), seq)
         self._db.messages[message.id] = message
         if draft.client_id is not None:
             self._db.by_client_id[(draft.user_id, draft.client_id)] = message.id

@@ -3,6 +3,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from chatapp.adapters.memory.conversations import InMemoryConversationRepository
 from chatapp.adapters.memory.database import InMemoryDatabase
 from chatapp.adapters.memory.messages import InMemoryChatMessageRepository
 from chatapp.adapters.memory.users import InMemoryUserRepository
@@ -17,6 +18,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         self._db = db
         self.users = InMemoryUserRepository(db)
         self.messages = InMemoryChatMessageRepository(db)
+        self.conversations = InMemoryConversationRepository(db)
         self.committed = 0
 
     async def __aenter__(self) -> Self:
@@ -32,10 +34,12 @@ class InMemoryUnitOfWork(UnitOfWork):
     ) -> None:
         self.users.staged.clear()
         self.messages.deleted.clear()
+        self.conversations.staged.clear()
 
     async def commit(self) -> None:
         if not self._db.available:
             raise StorageUnavailable()
         self.users.publish()
+        self.conversations.publish()
         self.messages.publish()
         self.committed += 1

@@ -13,9 +13,11 @@ from chatapp.adapters.sql.batch_insert import INSERTERS
 from chatapp.adapters.sql.errors import is_connection_failure
 from chatapp.adapters.sql.messages import SELECT_MESSAGES, to_message
 from chatapp.adapters.sql.models import ChatMessageRow
+from chatapp.adapters.sql.notify import Notify
+from chatapp.adapters.sql.sequenced_batch import store_sequenced
 from chatapp.application.ports.persistence import MessageLog
 from chatapp.domain.chat_message import ChatMessage, NewChatMessage
-from chatapp.domain.errors import StorageUnavailable
+from chatapp.domain.errors import DomainError, StorageUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -51,10 +53,23 @@ class SqlMessageLog(MessageLog):
 
     Under load the messages of many connections share one commit (one fsync); alone, a message
     is written at once. Every append() resolves only after its batch committed.
+
+    Conversation messages get their seq in the inserting transaction (see sequenced_batch). On
+    PostgreSQL, `notify` (if given) turns the messages a batch stored into a payload that the same
+    transaction sends with pg_notify on EVENTS_CHANNEL, so listeners hear of them only once committed.
+    A batch of personal messages only, without `notify`, stays one statement (see batch_insert).
     """
 
-    def __init__(self, engine: AsyncEngine, *, max_batch: int = 500, writers: int | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        max_batch: int = 500,
+        writers: int | None = None,
+        notify: Notify | None = None,
+    ) -> None:
         self._engine = engine
+        self._notify = notify if engine.dialect.name == "postgresql" else None  # SQLite: one process
         self._max_batch = max_batch
         self._writer_count = writers or _WRITERS[engine.dialect.name]
         self._insert = INSERTERS[engine.dialect.name]
@@ -158,11 +173,13 @@ class SqlMessageLog(MessageLog):
         if not isinstance(cause, asyncio.CancelledError):
             logger.warning("Could not store %d chat message(s): %r", len(batch), cause)
         for item in batch:
-            if not item.future.done():
-                item.future.set_exception(_unavailable(cause))
+            if not item.future.done():  # a rule broken (an unknown conversation) is said as such
+                item.future.set_exception(cause if isinstance(cause, DomainError) else _unavailable(cause))
 
     async def _store(self, connection: AsyncConnection, drafts: list[NewChatMessage]) -> list[ChatMessage]:
         """Insert and commit, then read back the rows that earlier appends had already stored."""
+        if self._notify is not None or any(d.conversation_id is not None for d in drafts):
+            return await store_sequenced(connection, drafts, self._notify)
         new_ids = await self._insert(connection, drafts)
         retried = {(d.user_id, d.client_id) for d in drafts if d.document_id not in new_ids}
         earlier: dict[tuple[int, str | None], ChatMessage] = {}

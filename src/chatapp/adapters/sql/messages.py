@@ -2,23 +2,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, delete, func, select
+from sqlalchemy import ColumnElement, Row, Select, delete, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chatapp.adapters.sql.errors import domain_errors
-from chatapp.adapters.sql.models import ChatMessageRow, UserRow
+from chatapp.adapters.sql.models import ChatMessageRow, ConversationMemberRow, ConversationRow, UserRow
 from chatapp.adapters.sql.text import storable
 from chatapp.application.ports.persistence import ChatMessageRepository, MessagePage, MessageQuery
 from chatapp.domain.chat_message import ChatMessage, MessageKind
 
 _table = ChatMessageRow.__table__
 _message = _table.c
-SORT_COLUMNS = {"timestamp": _message.timestamp, "createdAt": _message.created_at, "id": _message.id}
+_member = ConversationMemberRow.__table__.c
+SORT_COLUMNS = {
+    "timestamp": _message.timestamp,
+    "createdAt": _message.created_at,
+    "id": _message.id,
+    "seq": _message.seq,
+}
 
-# A message row together with the two author fields the domain object carries.
-SELECT_MESSAGES: Select[Any] = select(
-    _table, UserRow.username, UserRow.document_id.label("user_document_id")
-).join_from(ChatMessageRow, UserRow, ChatMessageRow.user_id == UserRow.id)
+# A message row together with the author fields and the conversation documentId the domain object carries.
+SELECT_MESSAGES: Select[Any] = (
+    select(
+        _table,
+        UserRow.username,
+        UserRow.document_id.label("user_document_id"),
+        ConversationRow.document_id.label("conversation_document_id"),
+    )
+    .join_from(ChatMessageRow, UserRow, ChatMessageRow.user_id == UserRow.id)
+    .outerjoin(ConversationRow, ChatMessageRow.conversation_id == ConversationRow.id)
+)
 
 
 def to_message(row: Row[Any]) -> ChatMessage:
@@ -35,11 +48,31 @@ def to_message(row: Row[Any]) -> ChatMessage:
         created_at=row.created_at,
         updated_at=row.updated_at,
         published_at=row.published_at,
+        conversation_id=row.conversation_id,
+        conversation_document_id=row.conversation_document_id,
+        seq=row.seq,
     )
 
 
+def _scope(query: MessageQuery) -> ColumnElement[bool]:
+    """The user's own messages, or a conversation's while the user is one of its members."""
+    if query.conversation_id is None:
+        return _message.user_id == query.user_id
+    is_member = exists().where(_member.conversation_id == query.conversation_id, _member.user_id == query.user_id)
+    return (_message.conversation_id == query.conversation_id) & is_member
+
+
 def _filters(query: MessageQuery) -> list[ColumnElement[bool]]:
-    conditions = [_message.user_id == query.user_id]
+    conditions = [_scope(query)]
+    bounds = query.seq
+    for bound, holds in (
+        (bounds.gt, _message.seq.__gt__),
+        (bounds.gte, _message.seq.__ge__),
+        (bounds.lt, _message.seq.__lt__),
+        (bounds.lte, _message.seq.__le__),
+    ):
+        if bound is not None:
+            conditions.append(holds(bound))
     if query.after is not None:
         conditions.append(_message.timestamp > query.after)
     if query.before is not None:

@@ -5,6 +5,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from chatapp.adapters.sql.conversations import SqlConversationRepository
 from chatapp.adapters.sql.errors import domain_errors
 from chatapp.adapters.sql.messages import SqlChatMessageRepository
 from chatapp.adapters.sql.users import SqlUserRepository
@@ -16,6 +17,7 @@ class SqlUnitOfWork(UnitOfWork):
 
     users: SqlUserRepository
     messages: SqlChatMessageRepository
+    conversations: SqlConversationRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -34,6 +36,7 @@ class SqlUnitOfWork(UnitOfWork):
         self._session = session
         self.users = SqlUserRepository(session)
         self.messages = SqlChatMessageRepository(session)
+        self.conversations = SqlConversationRepository(session)
         return self
 
     async def __aexit__(

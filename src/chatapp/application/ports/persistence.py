@@ -6,22 +6,39 @@ from datetime import datetime
 from types import TracebackType
 from typing import Literal, Protocol, Self
 
+from chatapp.application.ports.conversation_repository import ConversationRepository
 from chatapp.domain.chat_message import ChatMessage, MessageKind, NewChatMessage
 from chatapp.domain.user import NewUser, User
 
 
 @dataclass(slots=True, kw_only=True, frozen=True)
+class SeqRange:
+    """Bounds on a conversation message's seq; each one left None does not apply."""
+
+    gt: int | None = None
+    gte: int | None = None
+    lt: int | None = None
+    lte: int | None = None
+
+
+@dataclass(slots=True, kw_only=True, frozen=True)
 class MessageQuery:
-    """One page of one user's messages, newest first unless `ascending`."""
+    """One page of one user's messages, newest first unless `ascending`.
+
+    With `conversation_id`: every message of that conversation (any author), but only while
+    `user_id` is one of its members (otherwise the page is empty).
+    """
 
     user_id: int
     page: int = 1
     page_size: int = 25
-    order_by: Literal["timestamp", "createdAt", "id"] = "timestamp"
+    order_by: Literal["timestamp", "createdAt", "id", "seq"] = "timestamp"
     ascending: bool = False
     after: datetime | None = None  # strict: timestamp > after
     before: datetime | None = None  # strict: timestamp < before
     kind: MessageKind | None = None
+    conversation_id: int | None = None
+    seq: SeqRange = SeqRange()
 
 
 @dataclass(slots=True, kw_only=True, frozen=True)
@@ -83,6 +100,7 @@ class UnitOfWork(Protocol):
 
     users: UserRepository
     messages: ChatMessageRepository
+    conversations: ConversationRepository
 
     @abstractmethod
     async def __aenter__(self) -> Self: ...

@@ -1,0 +1,149 @@
+"""Batches that number conversation messages (seq) or announce themselves (NOTIFY): one transaction each.
+
+Seq N+1 never commits before seq N. A batch first locks the rows of its conversations (PostgreSQL
+`SELECT ... FOR UPDATE` in id order, so two writers cannot deadlock; SQLite has one writer at a time,
+taken here by a no-op UPDATE), reads their `last_seq`, numbers its new messages from there, inserts
+them, raises `last_seq` and commits: the next batch touching those conversations waits for the locks.
+
+A draft whose (user_id, client_id) is already stored takes no seq: that is checked once the locks are
+held. If ON CONFLICT still skips a conversation message (another writer stored its client id in
+between, through a conversation this batch did not lock), the batch rolls back and starts again, so
+no gap is ever committed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Insert, bindparam, select, text, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from chatapp.adapters.sql.messages import SELECT_MESSAGES, to_message
+from chatapp.adapters.sql.models import ChatMessageRow, ConversationRow
+from chatapp.adapters.sql.notify import EVENTS_CHANNEL, Notify
+from chatapp.domain.chat_message import ChatMessage, NewChatMessage
+from chatapp.domain.errors import NotFound
+
+_message = ChatMessageRow.__table__
+_conversation = ConversationRow.__table__
+ATTEMPTS = 5  # each retry follows a lost race on one client id; a second one in a row is already rare
+
+# ON CONFLICT names (user_id, client_id) only: a clash on seq is an error, never a silent skip.
+_INSERTS: dict[str, Insert] = {
+    name: dialect.insert(_message)
+    .on_conflict_do_nothing(index_elements=["user_id", "client_id"])
+    .returning(_message.c.id, _message.c.document_id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_RAISE_LAST_SEQ = (
+    update(_conversation)
+    .where(_conversation.c.id == bindparam("locked_id"))
+    .values(last_seq=bindparam("new_last_seq"))
+)
+_NOTIFY = text("SELECT pg_notify(:channel, :payload)")
+
+Key = tuple[int, str | None]
+
+
+class _LostRace(Exception):
+    """ON CONFLICT skipped a numbered draft: its seq would leave a gap."""
+
+
+async def store_sequenced(
+    connection: AsyncConnection, drafts: list[NewChatMessage], notify: Notify | None
+) -> list[ChatMessage]:
+    """Store the batch in one transaction, numbering conversation messages; returns one row per draft."""
+    for _ in range(ATTEMPTS):
+        try:
+            async with connection.begin():
+                return await _store(connection, drafts, notify)
+        except _LostRace:
+            continue
+    raise RuntimeError(f"client ids kept racing for {ATTEMPTS} attempts")
+
+
+async def _store(
+    connection: AsyncConnection, drafts: list[NewChatMessage], notify: Notify | None
+) -> list[ChatMessage]:
+    last_seqs = await _lock(connection, sorted({d.conversation_id for d in drafts if d.conversation_id}))
+    known = await _read_back(connection, {(d.user_id, d.client_id) for d in drafts if d.client_id})
+    fresh: list[tuple[NewChatMessage, int | None]] = []
+    claimed = set(known)
+    for draft in drafts:
+        key = (draft.user_id, draft.client_id)
+        if draft.client_id is not None:
+            if key in claimed:
+                continue  # stored earlier, or by a draft before it in this batch
+            claimed.add(key)
+        seq = None
+        if draft.conversation_id is not None:
+            seq = last_seqs[draft.conversation_id] = last_seqs[draft.conversation_id] + 1
+        fresh.append((draft, seq))
+
+    new_ids = await _insert(connection, fresh)
+    if any(d.document_id not in new_ids and d.conversation_id is not None for d, _ in fresh):
+        raise _LostRace
+    raised = [{"locked_id": cid, "new_last_seq": last} for cid, last in last_seqs.items()]
+    if any(seq is not None for _, seq in fresh):
+        await connection.execute(_RAISE_LAST_SEQ, raised)
+
+    stored = {d.document_id: d.stored_as(new_ids[d.document_id], seq) for d, seq in fresh if d.document_id in new_ids}
+    lost = {(d.user_id, d.client_id) for d, _ in fresh if d.document_id not in new_ids}
+    if lost:  # personal drafts whose client id another writer stored in between
+        known |= await _read_back(connection, lost)
+    known |= {(m.user_id, m.client_id): m for m in stored.values() if m.client_id is not None}
+    if notify is not None and stored:
+        payload = notify(list(stored.values()))
+        if payload is not None:
+            await connection.execute(_NOTIFY, {"channel": EVENTS_CHANNEL, "payload": payload})
+    return [stored.get(d.document_id) or known[(d.user_id, d.client_id)] for d in drafts]
+
+
+async def _lock(connection: AsyncConnection, conversation_ids: list[int]) -> dict[int, int]:
+    """conversation id -> last_seq, each row locked until the transaction ends."""
+    if not conversation_ids:
+        return {}
+    chosen = _conversation.c.id.in_(conversation_ids)
+    if connection.dialect.name == "sqlite":  # a write first: take the database's write lock now
+        await connection.execute(update(_conversation).where(chosen).values(last_seq=_conversation.c.last_seq))
+    rows = await connection.execute(
+        select(_conversation.c.id, _conversation.c.last_seq).where(chosen).order_by(_conversation.c.id).with_for_update()
+    )
+    last_seqs = {row.id: row.last_seq for row in rows}
+    if len(last_seqs) != len(conversation_ids):
+        raise NotFound("Conversation not found")
+    return last_seqs
+
+
+async def _read_back(connection: AsyncConnection, keys: set[Key]) -> dict[Key, ChatMessage]:
+    if not keys:
+        return {}
+    rows = await connection.execute(SELECT_MESSAGES.where(tuple_(_message.c.user_id, _message.c.client_id).in_(keys)))
+    return {(row.user_id, row.client_id): to_message(row) for row in rows}
+
+
+def _values(draft: NewChatMessage, seq: int | None) -> dict[str, Any]:
+    return {
+        "document_id": draft.document_id,
+        "user_id": draft.user_id,
+        "message": draft.message,
+        "kind": draft.kind.value,
+        "client_id": draft.client_id,
+        "timestamp": draft.timestamp,
+        "created_at": draft.timestamp,
+        "updated_at": draft.timestamp,
+        "published_at": draft.timestamp,
+        "conversation_id": draft.conversation_id,
+        "seq": seq,
+    }
+
+
+async def _insert(connection: AsyncConnection, fresh: list[tuple[NewChatMessage, int | None]]) -> dict[str, int]:
+    if not fresh:
+        return {}
+    rows = await connection.execute(_INSERTS[connection.dialect.name], [_values(d, seq) for d, seq in fresh])
+    return {row.document_id: row.id for row in rows}
+
+
+
