@@ -69,7 +69,9 @@ def new_conversation(
 ) -> NewConversation:
     """A group owned by `owner` (title "team"), or with kind=DIRECT a DM between owner and the other."""
     direct = kind is ConversationKind.DIRECT
-    members = [NewMember(user_id=owner.id, role=MemberRole.MEMBER if direct else MemberRole.OWNER, joined_at=at)]
+    members = [
+        NewMember(user_id=owner.id, role=MemberRole.MEMBER if direct else MemberRole.OWNER, joined_at=at)
+    ]
     members += [NewMember(user_id=u.id, role=MemberRole.MEMBER, joined_at=at) for u in others]
     return NewConversation(
         document_id=ids.document_id(),

@@ -69,13 +69,19 @@ async def test_concurrent_appends_to_one_conversation_get_every_seq_once(
     team = await add_conversation(*users)
 
     stored = await asyncio.gather(
-        *(backend.log.append(draft(u, f"{u.username} {i}", conversation=team)) for i in range(50) for u in users)
+        *(
+            backend.log.append(draft(u, f"{u.username} {i}", conversation=team))
+            for i in range(50)
+            for u in users
+        )
     )
 
     assert sorted(m.seq for m in stored) == list(range(1, 201))
     async with backend.uow() as uow:
         page = await uow.messages.list(
-            MessageQuery(user_id=users[0].id, conversation_id=team.id, order_by="seq", ascending=True, page_size=500)
+            MessageQuery(
+                user_id=users[0].id, conversation_id=team.id, order_by="seq", ascending=True, page_size=500
+            )
         )
     assert [m.seq for m in page.items] == list(range(1, 201))
 

@@ -88,7 +88,9 @@ class SqlConversationRepository(ConversationRepository):
     async def _members(self, conversation_ids: list[int]) -> dict[int, list[Member]]:
         found: dict[int, list[Member]] = {cid: [] for cid in conversation_ids}
         if conversation_ids:
-            rows = await self._session.execute(_SELECT_MEMBERS.where(_member.conversation_id.in_(conversation_ids)))
+            rows = await self._session.execute(
+                _SELECT_MEMBERS.where(_member.conversation_id.in_(conversation_ids))
+            )
             for row in rows:
                 found[row.conversation_id].append(_to_member(row))
         return found
@@ -107,7 +109,9 @@ class SqlConversationRepository(ConversationRepository):
         keys = [(c.id, c.last_seq) for c in conversations if c.last_seq > 0]
         if not keys:
             return {}
-        rows = await self._session.execute(SELECT_MESSAGES.where(tuple_(_message.conversation_id, _message.seq).in_(keys)))
+        rows = await self._session.execute(
+            SELECT_MESSAGES.where(tuple_(_message.conversation_id, _message.seq).in_(keys))
+        )
         return {row.conversation_id: to_message(row) for row in rows}
 
     async def add(self, conversation: NewConversation) -> Conversation:
@@ -150,21 +154,30 @@ class SqlConversationRepository(ConversationRepository):
                 )
             )
             last = await self._last_messages([conversation])
-        return ConversationView(conversation=conversation, last_message=last.get(conversation.id), unread=unread or 0)
+        return ConversationView(
+            conversation=conversation, last_message=last.get(conversation.id), unread=unread or 0
+        )
 
     async def list_for(self, user_id: int, *, page: int, page_size: int) -> ConversationPage:
         latest = aliased(ChatMessageRow)
         activity = func.coalesce(latest.timestamp, ConversationRow.created_at)
         mine = _member.user_id == user_id
         with domain_errors():
-            total = await self._session.scalar(select(func.count()).select_from(_members_table).where(mine)) or 0
+            total = (
+                await self._session.scalar(select(func.count()).select_from(_members_table).where(mine)) or 0
+            )
             rows = (
                 await self._session.execute(
                     select(_conversations_table, _unread(user_id).label("unread"))
-                    .join_from(ConversationRow, ConversationMemberRow, _member.conversation_id == ConversationRow.id)
+                    .join_from(
+                        ConversationRow, ConversationMemberRow, _member.conversation_id == ConversationRow.id
+                    )
                     .outerjoin(
                         latest,
-                        and_(latest.conversation_id == ConversationRow.id, latest.seq == ConversationRow.last_seq),
+                        and_(
+                            latest.conversation_id == ConversationRow.id,
+                            latest.seq == ConversationRow.last_seq,
+                        ),
                     )
                     .where(mine)
                     .order_by(activity.desc(), ConversationRow.id.desc())
@@ -207,12 +220,16 @@ class SqlConversationRepository(ConversationRepository):
 
     async def remove_member(self, conversation_id: int, user_id: int) -> None:
         with domain_errors():
-            await self._session.execute(_members_table.delete().where(self._member_row(conversation_id, user_id)))
+            await self._session.execute(
+                _members_table.delete().where(self._member_row(conversation_id, user_id))
+            )
 
     async def set_role(self, conversation_id: int, user_id: int, role: MemberRole) -> None:
         with domain_errors():
             await self._session.execute(
-                update(_members_table).where(self._member_row(conversation_id, user_id)).values(role=role.value)
+                update(_members_table)
+                .where(self._member_row(conversation_id, user_id))
+                .values(role=role.value)
             )
 
     async def set_title(self, conversation_id: int, title: str, at: datetime) -> None:

@@ -139,7 +139,9 @@ class SqlMessageLog(MessageLog):
         del self._pending[: self._max_batch]
         return batch
 
-    async def _write(self, connection: AsyncConnection | None, batch: list[_Pending]) -> AsyncConnection | None:
+    async def _write(
+        self, connection: AsyncConnection | None, batch: list[_Pending]
+    ) -> AsyncConnection | None:
         """Store the batch and settle its futures; returns the connection to keep (None after a failure)."""
         reused = connection is not None
         try:
@@ -190,6 +192,8 @@ class SqlMessageLog(MessageLog):
                 )
                 earlier = {(row.user_id, row.client_id): to_message(row) for row in rows}
         return [
-            d.stored_as(new_ids[d.document_id]) if d.document_id in new_ids else earlier[(d.user_id, d.client_id)]
+            d.stored_as(new_ids[d.document_id])
+            if d.document_id in new_ids
+            else earlier[(d.user_id, d.client_id)]
             for d in drafts
         ]

@@ -58,7 +58,9 @@ def _scope(query: MessageQuery) -> ColumnElement[bool]:
     """The user's own messages, or a conversation's while the user is one of its members."""
     if query.conversation_id is None:
         return _message.user_id == query.user_id
-    is_member = exists().where(_member.conversation_id == query.conversation_id, _member.user_id == query.user_id)
+    is_member = exists().where(
+        _member.conversation_id == query.conversation_id, _member.user_id == query.user_id
+    )
     return (_message.conversation_id == query.conversation_id) & is_member
 
 

@@ -88,7 +88,11 @@ async def _store(
     if any(seq is not None for _, seq in fresh):
         await connection.execute(_RAISE_LAST_SEQ, raised)
 
-    stored = {d.document_id: d.stored_as(new_ids[d.document_id], seq) for d, seq in fresh if d.document_id in new_ids}
+    stored = {
+        d.document_id: d.stored_as(new_ids[d.document_id], seq)
+        for d, seq in fresh
+        if d.document_id in new_ids
+    }
     lost = {(d.user_id, d.client_id) for d, _ in fresh if d.document_id not in new_ids}
     if lost:  # personal drafts whose client id another writer stored in between
         known |= await _read_back(connection, lost)
@@ -106,9 +110,14 @@ async def _lock(connection: AsyncConnection, conversation_ids: list[int]) -> dic
         return {}
     chosen = _conversation.c.id.in_(conversation_ids)
     if connection.dialect.name == "sqlite":  # a write first: take the database's write lock now
-        await connection.execute(update(_conversation).where(chosen).values(last_seq=_conversation.c.last_seq))
+        await connection.execute(
+            update(_conversation).where(chosen).values(last_seq=_conversation.c.last_seq)
+        )
     rows = await connection.execute(
-        select(_conversation.c.id, _conversation.c.last_seq).where(chosen).order_by(_conversation.c.id).with_for_update()
+        select(_conversation.c.id, _conversation.c.last_seq)
+        .where(chosen)
+        .order_by(_conversation.c.id)
+        .with_for_update()
     )
     last_seqs = {row.id: row.last_seq for row in rows}
     if len(last_seqs) != len(conversation_ids):
@@ -119,7 +128,9 @@ async def _lock(connection: AsyncConnection, conversation_ids: list[int]) -> dic
 async def _read_back(connection: AsyncConnection, keys: set[Key]) -> dict[Key, ChatMessage]:
     if not keys:
         return {}
-    rows = await connection.execute(SELECT_MESSAGES.where(tuple_(_message.c.user_id, _message.c.client_id).in_(keys)))
+    rows = await connection.execute(
+        SELECT_MESSAGES.where(tuple_(_message.c.user_id, _message.c.client_id).in_(keys))
+    )
     return {(row.user_id, row.client_id): to_message(row) for row in rows}
 
 
@@ -139,11 +150,10 @@ def _values(draft: NewChatMessage, seq: int | None) -> dict[str, Any]:
     }
 
 
-async def _insert(connection: AsyncConnection, fresh: list[tuple[NewChatMessage, int | None]]) -> dict[str, int]:
+async def _insert(
+    connection: AsyncConnection, fresh: list[tuple[NewChatMessage, int | None]]
+) -> dict[str, int]:
     if not fresh:
         return {}
     rows = await connection.execute(_INSERTS[connection.dialect.name], [_values(d, seq) for d, seq in fresh])
     return {row.document_id: row.id for row in rows}
-
-
-

@@ -73,9 +73,7 @@ def upgrade() -> None:
             ["id"],
             ondelete="CASCADE",
         )
-        batch.create_index(
-            "uq_chat_sessions_conversation_id_seq", ["conversation_id", "seq"], unique=True
-        )
+        batch.create_index("uq_chat_sessions_conversation_id_seq", ["conversation_id", "seq"], unique=True)
 
 
 def downgrade() -> None:

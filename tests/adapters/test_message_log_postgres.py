@@ -1,0 +1,150 @@
+"""What only PostgreSQL does: several message logs (processes) numbering one conversation, and NOTIFY
+sent by the inserting transaction, heard in commit order and only once committed."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.util import await_only
+
+from chatapp.adapters.sql.database import make_engine, make_session_factory
+from chatapp.adapters.sql.message_log import SqlMessageLog
+from chatapp.adapters.sql.notify import EVENTS_CHANNEL
+from chatapp.adapters.sql.unit_of_work import SqlUnitOfWork
+from chatapp.domain.chat_message import ChatMessage
+from chatapp.domain.conversation import Conversation
+from chatapp.domain.user import User
+from tests.adapters.factories import draft, new_conversation, new_user
+
+pytestmark = pytest.mark.postgres
+
+
+def seqs_payload(messages: list[ChatMessage]) -> str:
+    return ",".join(str(m.seq) for m in messages if m.seq is not None) or "personal"
+
+
+@pytest.fixture
+def url(clean_postgres_url: str) -> str:
+    return clean_postgres_url
+
+
+@pytest.fixture
+async def engine(url: str) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def people_and_group(engine: AsyncEngine) -> tuple[list[User], Conversation]:
+    async with SqlUnitOfWork(make_session_factory(engine)) as uow:
+        users = [await uow.users.add(new_user(f"user{n}")) for n in range(4)]
+        group = await uow.conversations.add(new_conversation(*users))
+        await uow.commit()
+    return users, group
+
+
+@pytest.fixture
+async def heard(url: str) -> AsyncIterator[asyncio.Queue[str]]:
+    """Every payload NOTIFYed on EVENTS_CHANNEL, in the order PostgreSQL delivered them."""
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    listener = await asyncpg.connect(
+        make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    )
+    await listener.add_listener(EVENTS_CHANNEL, lambda *args: queue.put_nowait(args[-1]))
+    queue.listener = listener  # type: ignore[attr-defined]
+    yield queue
+    await listener.close()
+
+
+async def test_two_logs_on_two_engines_number_one_conversation_in_commit_order(
+    url: str, people_and_group: tuple[list[User], Conversation], heard: asyncio.Queue[str]
+) -> None:
+    users, group = people_and_group
+    engines = [make_engine(url), make_engine(url)]  # two processes, two writers each
+    logs = [SqlMessageLog(e, notify=seqs_payload, max_batch=7) for e in engines]
+    rng = random.Random(14)
+
+    async def sender(user: User, n: int) -> list[ChatMessage]:
+        sent = []
+        for i in range(n):
+            log = logs[rng.randrange(2)]
+            personal = rng.random() < 0.2
+            sent.append(await log.append(draft(user, f"{i}", conversation=None if personal else group)))
+        return sent
+
+    try:
+        results = await asyncio.gather(*(sender(u, 60) for u in users for _ in range(3)))
+    finally:
+        for log in logs:
+            await log.aclose()
+        for e in engines:
+            await e.dispose()
+
+    numbered = sorted(m.seq for batch in results for m in batch if m.conversation_id is not None)
+    assert numbered == list(range(1, len(numbered) + 1)) and len(numbered) > 500
+    committed: list[int] = []
+    while len(committed) < len(numbered):
+        payload = await asyncio.wait_for(heard.get(), 10)
+        committed += [] if payload == "personal" else [int(seq) for seq in payload.split(",")]
+    assert committed == numbered  # PostgreSQL delivers notifications in commit order
+
+
+async def test_the_notification_is_heard_only_after_the_batch_commits(
+    engine: AsyncEngine, people_and_group: tuple[list[User], Conversation], heard: asyncio.Queue[str]
+) -> None:
+    users, group = people_and_group
+    gate, committing = asyncio.Event(), asyncio.Event()
+
+    @event.listens_for(engine.sync_engine, "commit")
+    def hold_commit(_connection: Any) -> None:  # runs just before COMMIT is sent
+        committing.set()
+        await_only(gate.wait())
+
+    log = SqlMessageLog(engine, notify=seqs_payload)
+    try:
+        sending = asyncio.create_task(log.append(draft(users[0], conversation=group)))
+        await committing.wait()  # inserted, pg_notify issued, COMMIT not yet sent
+        await heard.listener.fetchval("SELECT 1")  # type: ignore[attr-defined]  # a round trip: anything sent is in
+        assert heard.empty()
+
+        gate.set()
+        stored = await sending
+        assert await asyncio.wait_for(heard.get(), 10) == "1" == str(stored.seq)
+    finally:
+        event.remove(engine.sync_engine, "commit", hold_commit)
+        await log.aclose()
+
+
+async def test_personal_batches_announce_themselves_too_and_none_means_silence(
+    engine: AsyncEngine, people_and_group: tuple[list[User], Conversation], heard: asyncio.Queue[str]
+) -> None:
+    users, _ = people_and_group
+    told: list[list[str]] = []
+
+    def payload(messages: list[ChatMessage]) -> str | None:
+        told.append([m.document_id for m in messages])
+        return None if messages[0].message == "quiet" else "personal"
+
+    log = SqlMessageLog(engine, notify=payload)
+    try:
+        quiet = await log.append(draft(users[0], "quiet"))
+        loud = await log.append(draft(users[0], "loud", client_id="once"))
+        again = await log.append(draft(users[0], "loud again", client_id="once"))
+    finally:
+        await log.aclose()
+
+    assert await asyncio.wait_for(heard.get(), 10) == "personal"
+    await heard.listener.fetchval("SELECT 1")  # type: ignore[attr-defined]
+    assert heard.empty()  # "quiet" sent nothing; the retry stored nothing, so announced nothing
+    assert again == loud and told == [[quiet.document_id], [loud.document_id]]
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM chat_sessions"))).scalar_one() == 2
