@@ -8,12 +8,17 @@ from datetime import timedelta
 
 import pytest
 
+from chatapp.adapters.memory.conversation_directory import InMemoryConversationDirectory
 from chatapp.adapters.memory.database import InMemoryDatabase
+from chatapp.adapters.memory.message_history import InMemoryMessageHistory
 from chatapp.adapters.memory.message_log import InMemoryMessageLog
 from chatapp.adapters.memory.unit_of_work import InMemoryUnitOfWork
+from chatapp.adapters.sql.conversation_directory import SqlConversationDirectory
 from chatapp.adapters.sql.database import make_engine, make_session_factory
+from chatapp.adapters.sql.message_history import SqlMessageHistory
 from chatapp.adapters.sql.message_log import SqlMessageLog
 from chatapp.adapters.sql.unit_of_work import SqlUnitOfWork
+from chatapp.application.ports.conversations import ConversationDirectory, MessageHistory
 from chatapp.application.ports.persistence import MessageLog, UnitOfWork
 from chatapp.domain.chat_message import ChatMessage
 from chatapp.domain.conversation import Conversation
@@ -26,6 +31,8 @@ class Backend:
     name: str
     uow: Callable[[], UnitOfWork]  # a new unit of work
     log: MessageLog
+    directory: ConversationDirectory
+    history: MessageHistory
 
 
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -42,12 +49,24 @@ def database_url(request: pytest.FixtureRequest, sqlite_url: Callable[[], str]) 
 async def backend(database_url: str | None) -> AsyncIterator[Backend]:
     if database_url is None:
         db = InMemoryDatabase()
-        yield Backend("memory", lambda: InMemoryUnitOfWork(db), InMemoryMessageLog(db))
+        yield Backend(
+            "memory",
+            lambda: InMemoryUnitOfWork(db),
+            InMemoryMessageLog(db),
+            InMemoryConversationDirectory(db),
+            InMemoryMessageHistory(db),
+        )
         return
     engine = make_engine(database_url)  # in this test's event loop
     sessions = make_session_factory(engine)
     log = SqlMessageLog(engine)
-    yield Backend(engine.dialect.name, lambda: SqlUnitOfWork(sessions), log)
+    yield Backend(
+        engine.dialect.name,
+        lambda: SqlUnitOfWork(sessions),
+        log,
+        SqlConversationDirectory(engine),
+        SqlMessageHistory(engine),
+    )
     await log.aclose()
     await engine.dispose()
 

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from chatapp.application.ports.persistence import MessageQuery
+from chatapp.application.ports.persistence import MessageQuery, SeqRange
 from chatapp.domain.chat_message import ChatMessage, MessageKind
 from tests.adapters.conftest import Backend
-from tests.adapters.factories import T0
+from tests.adapters.factories import T0, draft
 
 
 def at(seconds: float):
@@ -134,3 +134,25 @@ async def test_delete_without_commit_keeps_the_row(backend: Backend, alice, five
         await uow.messages.delete(five[0].document_id, alice.id)
 
     assert (await page(backend, user_id=alice.id))[1] == 5
+
+
+async def test_a_conversation_lists_every_authors_messages_for_members_only(
+    backend: Backend, add_user, add_conversation, post
+) -> None:
+    alice, bob, eve = await add_user("alice"), await add_user("bob"), await add_user("eve")
+    team = await add_conversation(alice, bob)
+    for n in range(1, 7):
+        await backend.log.append(draft(alice if n % 2 else bob, f"m{n}", conversation=team))
+    await post(alice, "personal")
+
+    async def seqs(user_id: int, **query: object) -> tuple[list[int | None], int]:
+        async with backend.uow() as uow:
+            page = await uow.messages.list(MessageQuery(user_id=user_id, conversation_id=team.id, **query))  # type: ignore[arg-type]
+        return [m.seq for m in page.items], page.total
+
+    assert await seqs(bob.id, order_by="seq", ascending=True) == ([1, 2, 3, 4, 5, 6], 6)
+    assert await seqs(alice.id, order_by="seq") == ([6, 5, 4, 3, 2, 1], 6)
+    assert await seqs(alice.id, order_by="seq", seq=SeqRange(gt=2, lte=5)) == ([5, 4, 3], 3)
+    assert await seqs(alice.id, order_by="seq", seq=SeqRange(gte=2, lt=4), ascending=True) == ([2, 3], 2)
+    assert await seqs(alice.id, order_by="seq", page=2, page_size=4) == ([2, 1], 6)
+    assert await seqs(eve.id) == ([], 0)

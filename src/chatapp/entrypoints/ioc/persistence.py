@@ -5,14 +5,19 @@ from collections.abc import AsyncIterator
 from dishka import Provider, Scope, provide
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from chatapp.adapters.memory.conversation_directory import InMemoryConversationDirectory
 from chatapp.adapters.memory.database import InMemoryDatabase
 from chatapp.adapters.memory.health import InMemoryHealthProbe
+from chatapp.adapters.memory.message_history import InMemoryMessageHistory
 from chatapp.adapters.memory.message_log import InMemoryMessageLog
 from chatapp.adapters.memory.unit_of_work import InMemoryUnitOfWork
+from chatapp.adapters.sql.conversation_directory import SqlConversationDirectory
 from chatapp.adapters.sql.database import make_engine, make_session_factory
 from chatapp.adapters.sql.health import SqlHealthProbe
+from chatapp.adapters.sql.message_history import SqlMessageHistory
 from chatapp.adapters.sql.message_log import SqlMessageLog
 from chatapp.adapters.sql.unit_of_work import SqlUnitOfWork
+from chatapp.application.ports.conversations import ConversationDirectory, MessageHistory
 from chatapp.application.ports.persistence import MessageLog, UnitOfWork
 from chatapp.application.ports.system import HealthProbe
 from chatapp.entrypoints.settings import Settings
@@ -41,6 +46,14 @@ class SqlPersistenceProvider(Provider):
     def health(self, engine: AsyncEngine) -> HealthProbe:
         return SqlHealthProbe(engine)
 
+    @provide(scope=Scope.APP)
+    def conversation_directory(self, engine: AsyncEngine) -> ConversationDirectory:
+        return SqlConversationDirectory(engine)
+
+    @provide(scope=Scope.APP)
+    def message_history(self, engine: AsyncEngine) -> MessageHistory:
+        return SqlMessageHistory(engine)
+
     @provide(scope=Scope.REQUEST)
     def unit_of_work(self, session_factory: async_sessionmaker[AsyncSession]) -> UnitOfWork:
         return SqlUnitOfWork(session_factory)
@@ -64,6 +77,14 @@ class MemoryPersistenceProvider(Provider):
     @provide(scope=Scope.APP)
     def health(self, db: InMemoryDatabase) -> HealthProbe:
         return InMemoryHealthProbe(db)
+
+    @provide(scope=Scope.APP)
+    def conversation_directory(self, db: InMemoryDatabase) -> ConversationDirectory:
+        return InMemoryConversationDirectory(db)
+
+    @provide(scope=Scope.APP)
+    def message_history(self, db: InMemoryDatabase) -> MessageHistory:
+        return InMemoryMessageHistory(db)
 
     @provide(scope=Scope.REQUEST)
     def unit_of_work(self, db: InMemoryDatabase) -> UnitOfWork:
