@@ -8,6 +8,7 @@ from sqlalchemy.orm import aliased
 
 from chatapp.adapters.sql.errors import domain_errors
 from chatapp.adapters.sql.models import ConversationMemberRow, ConversationRow
+from chatapp.adapters.sql.text import storable
 from chatapp.application.ports.conversations import ConversationDirectory, Membership
 
 _conversation = ConversationRow.__table__.c
@@ -39,6 +40,8 @@ class SqlConversationDirectory(ConversationDirectory):
         )
 
     async def by_document_id(self, document_id: str) -> Membership | None:
+        if not storable(document_id):
+            return None
         return await self._membership(_conversation.document_id == document_id)
 
     async def by_id(self, conversation_id: int) -> Membership | None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 from chatapp.adapters.sql.errors import domain_errors
 from chatapp.adapters.sql.messages import SELECT_MESSAGES, to_message
 from chatapp.adapters.sql.models import ChatMessageRow, ConversationMemberRow, ConversationRow, UserRow
+from chatapp.adapters.sql.text import storable
 from chatapp.application.ports.conversation_repository import (
     ConversationPage,
     ConversationRepository,
@@ -138,6 +139,8 @@ class SqlConversationRepository(ConversationRepository):
         return _to_conversation(row, members[row.id])
 
     async def get(self, document_id: str) -> Conversation | None:
+        if not storable(document_id):
+            return None
         return await self._one(_conversation.document_id == document_id)
 
     async def find_direct(self, user_id: int, other_id: int) -> Conversation | None:
