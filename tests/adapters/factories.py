@@ -46,19 +46,13 @@ def draft(
     kind: MessageKind = MessageKind.MESSAGE,
     conversation: Conversation | None = None,
 ) -> NewChatMessage:
-<<<<<<< HEAD
     return NewChatMessage.by(
-        author, message, document_id=ids.document_id(), timestamp=at, kind=kind, client_id=client_id
-=======
-    return NewChatMessage(
+        author,
+        message,
         document_id=ids.document_id(),
-        user_id=author.id,
-        username=author.username,
-        user_document_id=author.document_id,
-        message=message,
+        timestamp=at,
         kind=kind,
         client_id=client_id,
-        timestamp=at,
         conversation_id=conversation and conversation.id,
         conversation_document_id=conversation and conversation.document_id,
     )
@@ -80,5 +74,4 @@ def new_conversation(
         created_by=owner.id,
         members=tuple(members),
         created_at=at,
->>>>>>> aba9aa8 (MessageLog numbers conversation messages (seq 1, 2, 3... in the inserting transaction, conversation rows locked), memory and SQL; ConversationRepository port on the unit of work with memory and SQL adapters; optional NOTIFY hook on SqlMessageLog)
     )

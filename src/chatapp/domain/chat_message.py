@@ -64,6 +64,8 @@ class NewChatMessage:
         timestamp: datetime,
         kind: MessageKind = MessageKind.MESSAGE,
         client_id: str | None = None,
+        conversation_id: int | None = None,
+        conversation_document_id: str | None = None,
     ) -> NewChatMessage:
         """A draft authored by `author`, who is named on the stored row without reading them back."""
         return cls(
@@ -75,6 +77,8 @@ class NewChatMessage:
             kind=kind,
             client_id=client_id,
             timestamp=timestamp,
+            conversation_id=conversation_id,
+            conversation_document_id=conversation_document_id,
         )
 
     def stored_as(self, row_id: int, seq: int | None = None) -> ChatMessage:
