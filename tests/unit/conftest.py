@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from chatapp.adapters.memory.conversation_directory import InMemoryConversationDirectory
 from chatapp.adapters.memory.database import InMemoryDatabase
+from chatapp.adapters.memory.events import RecordingEventPublisher
 from chatapp.adapters.memory.message_log import InMemoryMessageLog
 from chatapp.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from chatapp.adapters.security.bcrypt_hasher import BcryptPasswordHasher
@@ -61,12 +63,16 @@ class World:
     tokens: JwtTokenIssuer
     ids: RandomIdGenerator
     policy: Policy
+    events: RecordingEventPublisher = field(default_factory=RecordingEventPublisher)
 
     def uow(self) -> InMemoryUnitOfWork:
         return InMemoryUnitOfWork(self.db)
 
     def log(self) -> InMemoryMessageLog:
         return InMemoryMessageLog(self.db)
+
+    def directory(self) -> InMemoryConversationDirectory:
+        return InMemoryConversationDirectory(self.db)
 
     async def register(self, username: str, password: str = PASSWORD, email: str | None = None) -> SignedIn:
         use_case = RegisterUser(self.uow(), self.hasher, self.tokens, self.ids, self.clock)

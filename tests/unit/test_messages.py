@@ -30,8 +30,9 @@ async def user(world: World, name: str) -> User:
 
 
 async def record(world: World, author: User, content: str = "hi", **options: object) -> ChatMessage:
-    use_case = RecordMessage(world.log(), world.ids, world.clock, world.policy)
-    return await use_case(RecordMessageCommand(author=author, content=content, **options))  # type: ignore[arg-type]
+    use_case = RecordMessage(world.log(), world.ids, world.clock, world.policy, world.directory(), world.events)
+    recorded = await use_case(RecordMessageCommand(author=author, content=content, **options))  # type: ignore[arg-type]
+    return recorded.message
 
 
 async def listing(world: World, **query: object) -> list[str]:

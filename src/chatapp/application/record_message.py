@@ -4,10 +4,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chatapp.application.policy import Policy
+from chatapp.application.ports.conversations import ConversationDirectory
+from chatapp.application.ports.events import EventPublisher
 from chatapp.application.ports.persistence import MessageLog
 from chatapp.application.ports.system import Clock, IdGenerator
 from chatapp.domain.chat_message import ChatMessage, NewChatMessage
-from chatapp.domain.errors import Forbidden
+from chatapp.domain.errors import Forbidden, NotFound
+from chatapp.domain.events import MessagePosted
 from chatapp.domain.rules import check_client_id, check_message_content
 from chatapp.domain.user import User
 
@@ -19,6 +22,14 @@ class RecordMessageCommand:
     client_id: str | None = None
     # The user(s) the client named, by id or documentId: each must be the author.
     on_behalf_of: int | str | Sequence[int | str] | None = None
+    conversation: str | None = None  # a documentId; None is the author's personal stream
+    origin: object | None = None  # the connection whose frame this is (see domain.events)
+
+
+@dataclass(slots=True, frozen=True)
+class Recorded:
+    message: ChatMessage
+    is_new: bool  # False: the clientId was stored before, and `message` is that original row
 
 
 def names_author(claimed: int | str, author: User) -> bool:
@@ -31,18 +42,31 @@ class RecordMessage:
 
     - content: 1..Policy.message_max_chars characters after trimming, no NUL, stored exactly as sent;
     - a client naming any other user than the author is Forbidden and nothing is stored;
+    - a conversation message needs its author to be a member (NotFound otherwise: existence
+      does not leak) and gets the conversation's next seq;
     - the timestamp is the server's clock, never the client's;
     - the same client_id from the same author returns the original row (idempotent retry);
-    - returns only after the row is committed (StorageUnavailable otherwise).
+    - returns only after the row is committed (StorageUnavailable otherwise); a new row is then
+      published to the conversation's members (personal messages: to the author's other connections).
     """
 
-    def __init__(self, log: MessageLog, ids: IdGenerator, clock: Clock, policy: Policy) -> None:
+    def __init__(
+        self,
+        log: MessageLog,
+        ids: IdGenerator,
+        clock: Clock,
+        policy: Policy,
+        directory: ConversationDirectory,
+        events: EventPublisher,
+    ) -> None:
         self._log = log
         self._ids = ids
         self._clock = clock
         self._max_chars = policy.message_max_chars
+        self._directory = directory
+        self._events = events
 
-    async def __call__(self, command: RecordMessageCommand) -> ChatMessage:
+    async def __call__(self, command: RecordMessageCommand) -> Recorded:
         author = command.author
         claims = command.on_behalf_of
         if claims is not None:
@@ -51,12 +75,24 @@ class RecordMessage:
                 raise Forbidden("You may only send messages as yourself")
         content = check_message_content(command.content, self._max_chars)
         client_id = check_client_id(command.client_id)
-        return await self._log.append(
-            NewChatMessage.by(
-                author,
-                content,
-                document_id=self._ids.document_id(),
-                timestamp=self._clock.now(),
-                client_id=client_id,
-            )
+        recipients = frozenset((author.id,))
+        conversation_id: int | None = None
+        if command.conversation is not None:
+            membership = await self._directory.by_document_id(command.conversation)
+            if membership is None or author.id not in membership.member_ids:
+                raise NotFound("Conversation not found")
+            conversation_id, recipients = membership.conversation_id, membership.member_ids
+        draft = NewChatMessage.by(
+            author,
+            content,
+            document_id=self._ids.document_id(),
+            timestamp=self._clock.now(),
+            client_id=client_id,
+            conversation_id=conversation_id,
+            conversation_document_id=command.conversation if conversation_id is not None else None,
         )
+        message = await self._log.append(draft)
+        is_new = message.document_id == draft.document_id
+        if is_new:
+            self._events.publish(MessagePosted(message=message, recipients=recipients, origin=command.origin))
+        return Recorded(message, is_new)

@@ -13,6 +13,7 @@ from typing import Literal
 
 from chatapp.domain.chat_message import ChatMessage
 from chatapp.domain.conversation import Conversation
+from chatapp.domain.user import User
 
 
 @dataclass(slots=True, frozen=True)
@@ -22,6 +23,10 @@ class UserRef:
     id: int
     document_id: str
     username: str
+
+    @classmethod
+    def of(cls, user: User) -> UserRef:
+        return cls(user.id, user.document_id, user.username)
 
 
 @dataclass(slots=True, frozen=True, kw_only=True)

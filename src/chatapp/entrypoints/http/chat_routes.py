@@ -61,7 +61,7 @@ async def create_chat_session(
     command = RecordMessageCommand(
         author=caller, content=content, client_id=data.client_id, on_behalf_of=claimed
     )
-    return ChatSessionEnvelope(data=ChatSessionOut.of(await record(command)), meta={})
+    return ChatSessionEnvelope(data=ChatSessionOut.of((await record(command)).message), meta={})
 
 
 @get("/api/chat-sessions", tags=["chat-sessions"], security=BEARER, responses=documented_errors(400, 401))

@@ -7,6 +7,7 @@ from dishka.integrations.litestar import LitestarProvider
 
 from chatapp.entrypoints.ioc.caller import CallerProvider
 from chatapp.entrypoints.ioc.core import SecurityProvider, SettingsProvider, SystemProvider
+from chatapp.entrypoints.ioc.live import LiveProvider
 from chatapp.entrypoints.ioc.persistence import SqlPersistenceProvider
 from chatapp.entrypoints.ioc.use_cases import MessageLogUseCaseProvider, UseCaseProvider
 from chatapp.entrypoints.ioc.websocket import WebSocketProvider
@@ -25,6 +26,7 @@ def app_providers() -> list[Provider]:
         SqlPersistenceProvider(),
         UseCaseProvider(),
         MessageLogUseCaseProvider(),
+        LiveProvider(),
         CallerProvider(),
         WebSocketProvider(),
     ]

@@ -14,8 +14,10 @@ from chatapp.application.list_messages import ListMessages
 from chatapp.application.record_disconnect import RecordDisconnect
 from chatapp.application.record_message import RecordMessage
 from chatapp.application.register_user import RegisterUser
+from chatapp.application.replay_conversation import ReplayConversation
 from chatapp.application.reset_password import ResetPassword
 from chatapp.application.set_user_blocked import SetUserBlocked
+from chatapp.application.signal_typing import SignalTyping
 
 
 class UseCaseProvider(Provider):
@@ -39,9 +41,10 @@ class UseCaseProvider(Provider):
 
 
 class MessageLogUseCaseProvider(Provider):
-    """Appending goes through the APP-scoped MessageLog (its own unit of work, group-committed),
-    so these use cases are stateless and shared: a WebSocket connection resolves them once."""
+    """Appending goes through the APP-scoped MessageLog (its own unit of work, group-committed) and
+    reading conversations through APP-scoped ports, so these use cases are stateless and shared:
+    a WebSocket connection resolves them once."""
 
     scope = Scope.APP
 
-    appenders = provide_all(RecordMessage, RecordDisconnect, CheckHealth)
+    appenders = provide_all(RecordMessage, RecordDisconnect, CheckHealth, ReplayConversation, SignalTyping)

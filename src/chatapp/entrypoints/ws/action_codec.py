@@ -8,8 +8,10 @@ from chatapp.domain.chat_message import ChatMessage
 from chatapp.domain.user import User
 from chatapp.entrypoints.ws import errors
 from chatapp.entrypoints.ws.frames import (
+    CLIENT_FRAMES,
     ClientFrame,
     Connect,
+    ConversationMessage,
     ErrorFrame,
     MessageAck,
     Ping,
@@ -21,7 +23,7 @@ from chatapp.entrypoints.ws.frames import (
 )
 from chatapp.entrypoints.ws.sign_in import ACTIONS, ACTIONS_LEGACY, SignInRules
 
-KNOWN_ACTIONS = frozenset({"connect", "message", "ping"})
+KNOWN_ACTIONS = frozenset(frame.__struct_config__.tag for frame in CLIENT_FRAMES)
 PONG = server_frames.encode(Pong()).decode()
 
 
@@ -51,7 +53,8 @@ class ActionCodec:
 
     @staticmethod
     def ack(message: ChatMessage) -> str:
-        return server_frames.encode(MessageAck.of(message)).decode()
+        frame = MessageAck.of(message) if message.seq is None else ConversationMessage.of(message)
+        return server_frames.encode(frame).decode()
 
     @staticmethod
     def error(refusal: errors.Refusal) -> str:

@@ -18,17 +18,31 @@ from litestar.status_codes import WS_1008_POLICY_VIOLATION, WS_1011_INTERNAL_ERR
 
 from chatapp.application.get_current_user import GetCurrentUser
 from chatapp.application.identify_legacy_user import IdentifyLegacyUser
+from chatapp.application.live.hub import LiveHub
 from chatapp.application.record_disconnect import RecordDisconnect
 from chatapp.application.record_message import RecordMessage, RecordMessageCommand, names_author
+from chatapp.application.replay_conversation import ReplayConversation
+from chatapp.application.signal_typing import SignalTyping
 from chatapp.domain.chat_message import ChatMessage
 from chatapp.domain.errors import DomainError, Forbidden, StorageUnavailable, Unauthenticated
+from chatapp.domain.events import UserRef
 from chatapp.domain.user import User
 from chatapp.entrypoints.credentials import handshake_token
 from chatapp.entrypoints.settings import Settings
 from chatapp.entrypoints.ws import errors
 from chatapp.entrypoints.ws.channel import Channel
 from chatapp.entrypoints.ws.draining import open_connections
-from chatapp.entrypoints.ws.frames import ClientFrame, Connect, Ping, SendMessage
+from chatapp.entrypoints.ws.frames import (
+    ClientFrame,
+    Connect,
+    ConversationMessage,
+    Ping,
+    Resume,
+    Resumed,
+    SendMessage,
+    Typing,
+    server_frames,
+)
 from chatapp.entrypoints.ws.outbound import Outbound
 from chatapp.entrypoints.ws.rate_limit import TokenBucket
 from chatapp.entrypoints.ws.sign_in import SignInRules
@@ -67,11 +81,18 @@ class Gateway:
     settings: Settings
     record_message: RecordMessage
     record_disconnect: RecordDisconnect
+    hub: LiveHub
+    replay: ReplayConversation
+    signal_typing: SignalTyping
 
 
 class Connection:
     """Runs one codec over one socket; the inbound loop answers its own frames, `outbound` carries
-    everything to the peer, and the disconnect row is recorded exactly once."""
+    everything to the peer, and the disconnect row is recorded exactly once.
+
+    Signed in, it is also a live-delivery Subscriber: the hub hands it events for its user, and it
+    keeps each conversation in seq order across the seam between a resume's replay and live delivery.
+    """
 
     def __init__(
         self, socket: WebSocket[Any, Any, Any], codec: Codec, gateway: Gateway, scope: AsyncContainer
@@ -89,6 +110,12 @@ class Connection:
         self._auth_deadline = monotonic() + settings.ws_auth_timeout if codec.rules.auth_deadline else None
         rate = settings.ws_rate
         self._bucket = TokenBucket(rate, settings.ws_rate_burst) if rate else None
+        self.connection_id = self.id
+        # Per conversation: the first seq delivered live and the last seq sent (live or replayed),
+        # and the live frames held back while a resume replays that conversation.
+        self._first_live: dict[int, int] = {}
+        self._sent: dict[int, int] = {}
+        self._held: dict[int, list[tuple[str, int]]] = {}
 
     async def serve(self) -> None:
         with open_connections(self._socket.app).track():
@@ -171,6 +198,10 @@ class Connection:
                     await self.outbound.reply(self._codec.pong)
             case Connect():
                 await self._connect(frame)
+            case Resume():
+                await self._resume(frame)
+            case Typing():
+                await self._gateway.signal_typing(UserRef.of(self._signed_in()), frame.conversation, self.id)
 
     def _spend(self) -> None:
         """Charge one frame to the connection's rate budget."""
@@ -180,10 +211,66 @@ class Connection:
     async def _send(self, frame: SendMessage) -> None:
         user = self.user or await self._sign_in_from_frame(frame)
         command = RecordMessageCommand(
-            author=user, content=frame.content or "", client_id=frame.client_id, on_behalf_of=frame.user_id
+            author=user,
+            content=frame.content or "",
+            client_id=frame.client_id,
+            on_behalf_of=frame.user_id,
+            conversation=frame.conversation,
+            origin=self.id,
         )
-        message = await self._gateway.record_message(command)
-        await self.outbound.reply(self._codec.ack(message))
+        recorded = await self._gateway.record_message(command)
+        if recorded.is_new and recorded.message.seq is not None:
+            return  # live delivery sends this connection its ack, in the conversation's seq order
+        await self.outbound.reply(self._codec.ack(recorded.message))
+
+    async def _resume(self, frame: Resume) -> None:
+        user = self._signed_in()
+        for document_id, after in frame.after.items():
+            try:
+                replay = await self._gateway.replay(user.id, document_id, after)
+            except DomainError as error:  # one unknown conversation does not stop the others
+                await self.outbound.reply(self._codec.error(errors.refusal_for(error)))
+                continue
+            await self._replay(replay.conversation_id, replay.pages, document_id, after)
+
+    async def _replay(self, conversation_id: int, pages: Any, document_id: str, after: int) -> None:
+        """Send the stored messages, then `resumed`, then the live ones that came meanwhile."""
+        held = self._held[conversation_id] = []
+        first_live, sent = self._first_live.get(conversation_id), self._sent.get(conversation_id, 0)
+        last = max(after, sent)
+        try:
+            async for page in pages:
+                for message in page:
+                    if first_live is not None and first_live <= message.seq <= sent:
+                        continue  # already delivered live, before this resume
+                    await self.outbound.room()
+                    self.outbound.push(server_frames.encode(ConversationMessage.of(message)).decode())
+                    last = max(last, message.seq)
+            self._sent[conversation_id] = last
+            self.outbound.push(server_frames.encode(Resumed(conversation=document_id, seq=last)).decode())
+        finally:
+            del self._held[conversation_id]
+            for live_frame, seq in held:
+                self._push_in_order(live_frame, conversation_id, seq)
+
+    # --- live delivery (the hub calls these) ---------------------------------------------------
+
+    def deliver(self, frame: str, conversation_id: int | None, seq: int | None) -> None:
+        if conversation_id is None or seq is None:
+            self.outbound.push(frame)
+            return
+        held = self._held.get(conversation_id)
+        if held is not None:
+            held.append((frame, seq))
+            return
+        self._push_in_order(frame, conversation_id, seq)
+
+    def _push_in_order(self, frame: str, conversation_id: int, seq: int) -> None:
+        if seq <= self._sent.get(conversation_id, 0):
+            return
+        self._first_live.setdefault(conversation_id, seq)
+        self._sent[conversation_id] = seq
+        self.outbound.push(frame)
 
     async def _connect(self, frame: Connect) -> None:
         signed_in = self.user
@@ -206,8 +293,13 @@ class Connection:
     # --- identity -----------------------------------------------------------------------------
 
     async def _welcome(self, user: User) -> None:
-        self._sign_in(user)
+        await self._sign_in(user)
         await self.outbound.reply(self._codec.welcome(user))
+
+    def _signed_in(self) -> User:
+        if self.user is None:
+            raise errors.not_signed_in()
+        return self.user
 
     async def _sign_in_from_frame(self, frame: SendMessage) -> User:
         """Legacy text protocol only: the frame's userId is trusted to say who is speaking."""
@@ -216,15 +308,16 @@ class Connection:
         if frame.user_id is None:
             raise errors.Refusal("unauthenticated", "Name your userId in the frame")
         user = await self._legacy_user(frame.user_id)
-        self._sign_in(user)
+        await self._sign_in(user)
         return user
 
-    def _sign_in(self, user: User) -> None:
+    async def _sign_in(self, user: User) -> None:
         """Bind the connection to `user`; it cannot change hands afterwards."""
         if self.user is None:
             self.user = user
             self._since = monotonic()
             logger.info("websocket signed in: user_id=%d path=%s", user.id, self._socket.url.path)
+            await self._gateway.hub.subscribe(UserRef.of(user), self)
         elif self.user.id != user.id:
             raise errors.invalid_frame("This connection is already signed in as another user")
 
@@ -254,6 +347,8 @@ class Connection:
             return
         seconds = monotonic() - self._since
         stored = False
+        with anyio.move_on_after(DISCONNECT_GRACE_SECONDS, shield=True):
+            await self._gateway.hub.unsubscribe(UserRef.of(user), self)
         # A server shutting down may cancel this task. Shielded against cancel scopes (which re-cancel
         # every await); asyncio's one-shot task.cancel() has already fired; drain_websockets keeps the
         # loop and the container alive until this finishes.

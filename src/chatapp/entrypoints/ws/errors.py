@@ -35,6 +35,7 @@ DOMAIN_ERRORS: dict[type[errors.DomainError], tuple[str, int | None]] = {
     errors.EmptyMessage: ("empty_message", None),
     errors.MessageTooLong: ("message_too_long", None),
     errors.InvalidInput: ("invalid_frame", None),
+    errors.NotFound: ("not_found", None),
     errors.StorageUnavailable: ("unavailable", None),
 }
 

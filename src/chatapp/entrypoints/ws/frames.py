@@ -1,19 +1,27 @@
-"""Wire frames of both WebSocket protocols, as msgspec Structs with one decoder/encoder each."""
+"""Wire frames of both WebSocket protocols, as msgspec Structs with one decoder/encoder each.
+
+`CLIENT_FRAMES` and `SERVER_FRAMES` are the registry of the `/ws` protocol: the decoder is built
+from the first, and the AsyncAPI document (`/schema/asyncapi.json`) from both. A new frame is
+part of the protocol, and of its documentation, by being listed there.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Union
 
 import msgspec
 
 from chatapp.domain.chat_message import ChatMessage
 from chatapp.domain.rules import CLIENT_ID_MAX_CHARS
-from chatapp.entrypoints.wire import iso
+from chatapp.entrypoints.wire import AuthorOut, iso
 
 WELCOME = "Welcome to the WebSocket server!"
 
 ClientId = Annotated[str, msgspec.Meta(min_length=1, max_length=CLIENT_ID_MAX_CHARS)]
 UserRef = int | str  # the seed sends integer ids; numeric strings and documentIds are accepted too
+Seq = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
+ConversationId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]  # a conversation's documentId
+MAX_RESUME_CONVERSATIONS = 1000
 
 
 # Unknown fields are ignored, not refused: the seed's client may send more than we read.
@@ -30,6 +38,22 @@ class SendMessage(ClientFrame, tag="message"):
     content: str | None = None  # missing content is empty_message, not invalid_frame
     client_id: ClientId | None = None
     user_id: UserRef | None = None
+    conversation: ConversationId | None = None  # None: the author's personal stream, as in the seed
+
+
+class Resume(ClientFrame, tag="resume"):
+    """Replay every message after the given seq of each conversation, then continue live."""
+
+    after: Annotated[dict[ConversationId, Seq], msgspec.Meta(max_length=MAX_RESUME_CONVERSATIONS)]
+
+
+class Typing(ClientFrame, tag="typing"):
+    conversation: ConversationId
+
+
+class MarkRead(ClientFrame, tag="read"):
+    conversation: ConversationId
+    seq: Seq
 
 
 class Ping(ClientFrame, tag="ping"):
@@ -42,7 +66,8 @@ class AnyAction(msgspec.Struct):
     action: str
 
 
-client_frames = msgspec.json.Decoder(Connect | SendMessage | Ping)
+CLIENT_FRAMES: tuple[type[ClientFrame], ...] = (Connect, SendMessage, Ping, Resume, Typing, MarkRead)
+client_frames = msgspec.json.Decoder(Union[CLIENT_FRAMES])  # noqa: UP007 (a tuple cannot be joined with |)
 any_action = msgspec.json.Decoder(AnyAction)
 
 
@@ -73,6 +98,72 @@ class MessageAck(ServerFrame, tag="message"):
         )
 
 
+class ConversationMessage(ServerFrame, tag="message", kw_only=True):
+    """A conversation's message, to every open connection of every member (the sender's is its ack)."""
+
+    content: str
+    id: int
+    document_id: str
+    timestamp: str
+    client_id: str | None
+    conversation: str
+    seq: int
+    user: AuthorOut
+
+    @classmethod
+    def of(cls, message: ChatMessage) -> ConversationMessage:
+        assert message.conversation_document_id is not None and message.seq is not None
+        return cls(
+            content=message.message,
+            id=message.id,
+            document_id=message.document_id,
+            timestamp=iso(message.timestamp) or "",
+            client_id=message.client_id,
+            conversation=message.conversation_document_id,
+            seq=message.seq,
+            user=AuthorOut(id=message.user_id, document_id=message.user_document_id, username=message.username),
+        )
+
+
+class Resumed(ServerFrame, tag="resumed"):
+    """A conversation's replay is complete up to `seq`; live messages follow."""
+
+    conversation: str
+    seq: int
+
+
+class TypingNotice(ServerFrame, tag="typing"):
+    conversation: str
+    user: AuthorOut
+
+
+class ReadNotice(ServerFrame, tag="read"):
+    conversation: str
+    user: AuthorOut
+    seq: int
+
+
+class PresenceNotice(ServerFrame, tag="presence"):
+    user: AuthorOut
+    online: bool
+
+
+class EditedNotice(ServerFrame, tag="edited", kw_only=True):
+    conversation: str | None
+    seq: int | None
+    id: int
+    document_id: str
+    content: str
+    updated_at: str
+
+
+class DeletedNotice(ServerFrame, tag="deleted", kw_only=True):
+    conversation: str | None
+    seq: int | None
+    id: int
+    document_id: str
+
+
 class ErrorFrame(ServerFrame, tag="error"):
     code: str
     content: str
@@ -82,6 +173,19 @@ class Pong(ServerFrame, tag="pong"):
     pass
 
 
+SERVER_FRAMES: tuple[type[ServerFrame], ...] = (
+    Welcome,
+    MessageAck,
+    ConversationMessage,
+    Resumed,
+    TypingNotice,
+    ReadNotice,
+    PresenceNotice,
+    EditedNotice,
+    DeletedNotice,
+    ErrorFrame,
+    Pong,
+)
 server_frames = msgspec.json.Encoder()
 
 
