@@ -155,6 +155,11 @@ class LiveHub(EventPublisher):
         for user_id in user_ids:
             yield from connections.get(user_id, ())
 
+    async def settled(self) -> None:
+        """Wait until every read-back started so far has delivered what it found."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
     async def aclose(self) -> None:
         for task in list(self._tasks):
             task.cancel()
