@@ -124,27 +124,28 @@ async def test_the_notification_is_heard_only_after_the_batch_commits(
         await log.aclose()
 
 
-async def test_personal_batches_announce_themselves_too_and_none_means_silence(
+async def test_only_new_conversation_messages_are_announced_and_none_means_silence(
     engine: AsyncEngine, people_and_group: tuple[list[User], Conversation], heard: asyncio.Queue[str]
 ) -> None:
-    users, _ = people_and_group
+    users, group = people_and_group
     told: list[list[str]] = []
 
     def payload(messages: list[ChatMessage]) -> str | None:
         told.append([m.document_id for m in messages])
-        return None if messages[0].message == "quiet" else "personal"
+        return None if messages[0].message == "quiet" else "loud"
 
     log = SqlMessageLog(engine, notify=payload)
     try:
-        quiet = await log.append(draft(users[0], "quiet"))
-        loud = await log.append(draft(users[0], "loud", client_id="once"))
-        again = await log.append(draft(users[0], "loud again", client_id="once"))
+        await log.append(draft(users[0], "personal: stays one statement, announced to nobody"))
+        quiet = await log.append(draft(users[0], "quiet", conversation=group))
+        loud = await log.append(draft(users[0], "loud", client_id="once", conversation=group))
+        again = await log.append(draft(users[0], "loud again", client_id="once", conversation=group))
     finally:
         await log.aclose()
 
-    assert await asyncio.wait_for(heard.get(), 10) == "personal"
+    assert await asyncio.wait_for(heard.get(), 10) == "loud"
     await heard.listener.fetchval("SELECT 1")  # type: ignore[attr-defined]
     assert heard.empty()  # "quiet" sent nothing; the retry stored nothing, so announced nothing
     assert again == loud and told == [[quiet.document_id], [loud.document_id]]
     async with engine.connect() as connection:
-        assert (await connection.execute(text("SELECT count(*) FROM chat_sessions"))).scalar_one() == 2
+        assert (await connection.execute(text("SELECT count(*) FROM chat_sessions"))).scalar_one() == 3

@@ -57,7 +57,8 @@ class SqlMessageLog(MessageLog):
     Conversation messages get their seq in the inserting transaction (see sequenced_batch). On
     PostgreSQL, `notify` (if given) turns the messages a batch stored into a payload that the same
     transaction sends with pg_notify on EVENTS_CHANNEL, so listeners hear of them only once committed.
-    A batch of personal messages only, without `notify`, stays one statement (see batch_insert).
+    A batch of personal messages only stays one statement (see batch_insert) and announces nothing:
+    personal messages are live only on the process that stored them.
     """
 
     def __init__(
@@ -180,7 +181,7 @@ class SqlMessageLog(MessageLog):
 
     async def _store(self, connection: AsyncConnection, drafts: list[NewChatMessage]) -> list[ChatMessage]:
         """Insert and commit, then read back the rows that earlier appends had already stored."""
-        if self._notify is not None or any(d.conversation_id is not None for d in drafts):
+        if any(d.conversation_id is not None for d in drafts):
             return await store_sequenced(connection, drafts, self._notify)
         new_ids = await self._insert(connection, drafts)
         retried = {(d.user_id, d.client_id) for d in drafts if d.document_id not in new_ids}

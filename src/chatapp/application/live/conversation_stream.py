@@ -18,6 +18,7 @@ class ConversationStream:
     ahead: dict[int, MessagePosted] = field(default_factory=dict)
     target: int = 0  # the highest seq known to be committed
     repairing: bool = False
+    probing: bool = False  # reading back after a lost connection to the other processes: target unknown
 
     def is_next(self, seq: int) -> bool:
         return seq == self.delivered + 1 and not self.repairing and not self.ahead

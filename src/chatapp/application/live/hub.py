@@ -5,6 +5,8 @@ import logging
 from collections.abc import Iterable
 
 from chatapp.application.live.conversation_stream import ConversationStream
+from chatapp.application.live.presence import PresenceBook
+from chatapp.application.live.relay import LocalOnly, Relay
 from chatapp.application.live.subscriber import FrameEncoder, Subscriber
 from chatapp.application.ports.conversations import ConversationDirectory, MessageHistory
 from chatapp.application.ports.events import EventPublisher
@@ -12,6 +14,7 @@ from chatapp.domain.events import ChatEvent, MessagePosted, PresenceChanged, Use
 
 logger = logging.getLogger(__name__)
 CATCH_UP_BATCH = 500
+EVERYTHING = 2**63 - 1  # a read-back target meaning "whatever is stored"
 
 
 class LiveHub(EventPublisher):
@@ -23,27 +26,41 @@ class LiveHub(EventPublisher):
     encoded once, whatever the number of recipients. A conversation message goes to every member
     connection, its sender's included (that frame is the sender's ack, so it too comes in order);
     anything else skips the connection whose own frame caused it.
+
+    With other processes on the same database, `relay` carries this process's events to them,
+    and they come back in through `receive`, `advance` and the presence methods.
     """
 
-    def __init__(self, history: MessageHistory, directory: ConversationDirectory, encode: FrameEncoder) -> None:
+    def __init__(
+        self,
+        history: MessageHistory,
+        directory: ConversationDirectory,
+        encode: FrameEncoder,
+        relay: Relay | None = None,
+    ) -> None:
         self._history = history
         self._directory = directory
         self._encode = encode
+        self._relay = relay or LocalOnly()
         self._connections: dict[int, set[Subscriber]] = {}  # user id -> their open connections here
         self._streams: dict[int, ConversationStream] = {}  # conversation id -> delivery so far
+        self._presence = PresenceBook()
         self._tasks: set[asyncio.Task[None]] = set()
 
     # --- who is connected ---------------------------------------------------------------------
 
     async def subscribe(self, user: UserRef, subscriber: Subscriber) -> None:
         connections = self._connections.setdefault(user.id, set())
-        first = not connections
-        connections.add(subscriber)
-        if first:
+        if not connections:
             # Follow the user's conversations from where they stand: anything older is history (resume).
             for conversation_id, last_seq in (await self._directory.last_seqs(user.id)).items():
                 if conversation_id not in self._streams:
                     self._streams[conversation_id] = ConversationStream(delivered=last_seq, target=last_seq)
+        connections.add(subscriber)
+        became_online = self._presence.opened(user)
+        if self._presence.first_here(user.id):
+            self._relay.presence(user, True)
+        if became_online:
             await self._announce(user, online=True)
 
     async def unsubscribe(self, user: UserRef, subscriber: Subscriber) -> None:
@@ -53,23 +70,50 @@ class LiveHub(EventPublisher):
         connections.discard(subscriber)
         if not connections:
             del self._connections[user.id]
+        if self._presence.closed(user):
             await self._announce(user, online=False)
+        if not connections:
+            self._relay.presence(user, False)
 
     def is_online(self, user_id: int) -> bool:
-        return user_id in self._connections
+        return self._presence.online(user_id)
+
+    def local_users(self) -> list[int]:
+        return self._presence.local_users()
 
     async def _announce(self, user: UserRef, *, online: bool) -> None:
+        """Tell this process's connections of who shares a conversation with `user` (each process
+        tells its own, when the user's state changes as it sees it)."""
         peers = await self._directory.peers(user.id)
         if peers:
-            self.publish(PresenceChanged(user=user, online=online, recipients=peers))
+            self._fan_out(PresenceChanged(user=user, online=online, recipients=peers))
+
+    # --- what other processes say ---------------------------------------------------------------
+
+    def receive(self, event: ChatEvent) -> None:
+        """An event another process published: for this process's connections only."""
+        self._fan_out(event)
+
+    async def remote_presence(self, process: str, user: UserRef, online: bool, now: float) -> None:
+        if self._presence.remote(process, user, online, now):
+            await self._announce(user, online=online)
+
+    def remote_alive(self, process: str, now: float) -> None:
+        self._presence.alive(process, now)
+
+    async def expire_processes(self, older_than: float) -> None:
+        """Processes silent since `older_than` are gone (killed): their users are offline."""
+        for user in self._presence.expire(older_than):
+            await self._announce(user, online=False)
 
     # --- events -------------------------------------------------------------------------------
 
     def publish(self, event: ChatEvent) -> None:
         if isinstance(event, MessagePosted) and event.message.seq is not None:
-            self._sequence(event)
+            self._sequence(event)  # other processes hear of it from the storing transaction
         else:
             self._fan_out(event)
+            self._relay.publish(event)
 
     def advance(self, conversation_id: int, first_seq: int, last_seq: int) -> None:
         """Another process committed seqs first_seq..last_seq of a conversation: deliver them here too."""
@@ -83,7 +127,8 @@ class LiveHub(EventPublisher):
     def repair(self) -> None:
         """Events from other processes may have been missed: read every followed conversation back."""
         for conversation_id, stream in self._streams.items():
-            stream.target = max(stream.target, stream.delivered + 1)
+            stream.probing = True
+            stream.target = EVERYTHING
             self._catch_up(conversation_id, stream)
 
     def _sequence(self, event: MessagePosted) -> None:
@@ -133,7 +178,9 @@ class LiveHub(EventPublisher):
                     stream.delivered = seq
                     self._fan_out(stream.ahead[seq])
             stream.ahead.clear()
-            stream.delivered = max(stream.delivered, stream.target)
+            if stream.probing:  # the target was "whatever is stored": what was read is all there is
+                stream.target, stream.probing = stream.delivered, False
+            stream.delivered = max(stream.delivered, stream.target)  # the rest was deleted
             stream.repairing = False
 
     def _fan_out(self, event: ChatEvent) -> None:

@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from dishka import Provider, Scope, alias, provide
 
 from chatapp.application.live.hub import LiveHub
+from chatapp.application.live.relay import Relay
 from chatapp.application.ports.conversations import ConversationDirectory, MessageHistory
 from chatapp.application.ports.events import EventPublisher
 from chatapp.entrypoints.ws.live_frames import encode_live_event
@@ -16,9 +17,13 @@ class LiveProvider(Provider):
     scope = Scope.APP
 
     @provide
-    async def hub(self, history: MessageHistory, directory: ConversationDirectory) -> AsyncIterator[LiveHub]:
-        hub = LiveHub(history, directory, encode_live_event)
+    async def hub(
+        self, history: MessageHistory, directory: ConversationDirectory, relay: Relay
+    ) -> AsyncIterator[LiveHub]:
+        hub = LiveHub(history, directory, encode_live_event, relay)
+        relay.start(hub)
         yield hub
+        await relay.aclose()
         await hub.aclose()
 
     publisher = alias(source=LiveHub, provides=EventPublisher)

@@ -16,7 +16,9 @@ from chatapp.adapters.sql.database import make_engine, make_session_factory
 from chatapp.adapters.sql.health import SqlHealthProbe
 from chatapp.adapters.sql.message_history import SqlMessageHistory
 from chatapp.adapters.sql.message_log import SqlMessageLog
+from chatapp.adapters.sql.postgres_relay import PostgresRelay
 from chatapp.adapters.sql.unit_of_work import SqlUnitOfWork
+from chatapp.application.live.relay import LocalOnly, Relay
 from chatapp.application.ports.conversations import ConversationDirectory, MessageHistory
 from chatapp.application.ports.persistence import MessageLog, UnitOfWork
 from chatapp.application.ports.system import HealthProbe
@@ -37,8 +39,16 @@ class SqlPersistenceProvider(Provider):
         return make_session_factory(engine)
 
     @provide(scope=Scope.APP)
-    async def message_log(self, engine: AsyncEngine) -> AsyncIterator[MessageLog]:
-        log = SqlMessageLog(engine)
+    def relay(self, engine: AsyncEngine) -> Relay:
+        """PostgreSQL may be shared by several processes; SQLite is served by one."""
+        if engine.dialect.name != "postgresql":
+            return LocalOnly()
+        return PostgresRelay(engine.url.set(drivername="postgresql").render_as_string(hide_password=False))
+
+    @provide(scope=Scope.APP)
+    async def message_log(self, engine: AsyncEngine, relay: Relay) -> AsyncIterator[MessageLog]:
+        notify = relay.messages_stored if isinstance(relay, PostgresRelay) else None
+        log = SqlMessageLog(engine, notify=notify)
         yield log
         await log.aclose()
 
@@ -69,6 +79,10 @@ class MemoryPersistenceProvider(Provider):
     @provide(scope=Scope.APP)
     def database(self) -> InMemoryDatabase:
         return self._database
+
+    @provide(scope=Scope.APP)
+    def relay(self) -> Relay:
+        return LocalOnly()
 
     @provide(scope=Scope.APP)
     def message_log(self, db: InMemoryDatabase) -> MessageLog:

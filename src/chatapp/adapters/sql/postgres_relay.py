@@ -1,0 +1,197 @@
+"""Live events between processes sharing one PostgreSQL, over LISTEN/NOTIFY on EVENTS_CHANNEL.
+
+Payloads are small JSON documents tagged with the sending process (`n`):
+  {"n", "c": [[conversation id, first seq, last seq], ...]}  a batch of conversation messages was
+                                                            committed (sent by the storing transaction)
+  {"n", "k": <event type>, "e": {...}}                     any other event, sent after its commit
+  {"n", "p": [user, online]}                               a user's first/last connection there
+  {"n", "a": true}                                         that process is alive (every HEARTBEAT)
+  {"n", "h": true}                                         a process (re)joined: say who is online
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import secrets
+import time
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from chatapp.adapters.sql.notify import EVENTS_CHANNEL
+from chatapp.application.live.hub import LiveHub
+from chatapp.application.live.relay import Relay
+from chatapp.domain.chat_message import ChatMessage
+from chatapp.domain.events import (
+    ChatEvent,
+    ConversationChanged,
+    MessageDeleted,
+    MessageEdited,
+    ReadMarked,
+    Typing,
+    UserRef,
+)
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 8.0
+SILENT_PROCESS_SECONDS = 25.0  # a process not heard from for this long is gone: its users are offline
+RECONNECT_SECONDS = (0.1, 5.0)  # first and longest wait before listening again
+MAX_PAYLOAD_BYTES = 7900  # PostgreSQL refuses a NOTIFY payload of 8000 bytes or more
+RELAYED: dict[str, type[ChatEvent]] = {
+    cls.__name__: cls for cls in (Typing, ReadMarked, ConversationChanged, MessageEdited, MessageDeleted)
+}
+_encode = msgspec.json.Encoder().encode
+
+
+class _Envelope(msgspec.Struct, omit_defaults=True):
+    n: str
+    c: list[tuple[int, int, int]] | None = None
+    k: str | None = None
+    e: msgspec.Raw = msgspec.Raw()  # empty: no event
+    p: tuple[UserRef, bool] | None = None
+    a: bool = False
+    h: bool = False
+
+
+_decode = msgspec.json.Decoder(_Envelope).decode
+
+
+class PostgresRelay(Relay):
+    """One LISTEN connection and one NOTIFY connection per process, both re-opened when lost.
+
+    After the LISTEN connection comes back, the hub reads back every conversation it follows
+    (notices sent meanwhile are lost, the rows are not).
+    """
+
+    def __init__(self, dsn: str) -> None:
+        self._dsn = dsn
+        self.process = secrets.token_hex(8)
+        self._hub: LiveHub | None = None
+        self._outbox: asyncio.Queue[str] = asyncio.Queue(maxsize=10_000)
+        self._tasks: list[asyncio.Task[None]] = []
+        self._users: dict[int, UserRef] = {}  # this process's online users, for `h` answers
+
+    # --- sending ------------------------------------------------------------------------------
+
+    def messages_stored(self, messages: list[ChatMessage]) -> str | None:
+        """The payload the storing transaction sends for a batch (SqlMessageLog's `notify`)."""
+        ranges: dict[int, list[int]] = {}
+        for message in messages:
+            if message.conversation_id is not None and message.seq is not None:
+                seqs = ranges.setdefault(message.conversation_id, [message.seq, message.seq])
+                seqs[0], seqs[1] = min(seqs[0], message.seq), max(seqs[1], message.seq)
+        if not ranges:
+            return None
+        return _encode(_Envelope(n=self.process, c=[(c, lo, hi) for c, (lo, hi) in ranges.items()])).decode()
+
+    def publish(self, event: ChatEvent) -> None:
+        kind = type(event).__name__
+        if kind not in RELAYED:
+            return
+        if hasattr(event, "origin"):
+            event = dataclasses.replace(event, origin=None)  # type: ignore[call-arg]
+        self._send(_Envelope(n=self.process, k=kind, e=msgspec.Raw(_encode(event))))
+
+    def presence(self, user: UserRef, online: bool) -> None:
+        if online:
+            self._users[user.id] = user
+        else:
+            self._users.pop(user.id, None)
+        self._send(_Envelope(n=self.process, p=(user, online)))
+
+    def _send(self, envelope: _Envelope) -> None:
+        payload = _encode(envelope).decode()
+        if len(payload.encode()) > MAX_PAYLOAD_BYTES:
+            logger.warning("live event too large to relay (%d bytes): %s", len(payload), envelope.k)
+            return
+        with contextlib.suppress(asyncio.QueueFull):  # live events are not history: drop, never block
+            self._outbox.put_nowait(payload)
+
+    async def _notify_forever(self) -> None:
+        connection: asyncpg.Connection | None = None
+        while True:
+            payload = await self._outbox.get()
+            try:
+                if connection is None or connection.is_closed():
+                    connection = await asyncpg.connect(self._dsn, timeout=5)
+                await connection.execute("SELECT pg_notify($1, $2)", EVENTS_CHANNEL, payload)
+            except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as error:
+                logger.warning("could not relay a live event: %r", error)
+                connection = None
+
+    # --- listening ----------------------------------------------------------------------------
+
+    def start(self, hub: LiveHub) -> None:
+        self._hub = hub
+        loop = asyncio.get_running_loop()
+        for run in (self._listen_forever, self._notify_forever, self._heartbeat_forever):
+            self._tasks.append(loop.create_task(run()))
+
+    async def _listen_forever(self) -> None:
+        wait = RECONNECT_SECONDS[0]
+        while True:
+            lost = asyncio.Event()
+            try:
+                connection = await asyncpg.connect(self._dsn, timeout=5)
+                connection.add_termination_listener(lambda _: lost.set())
+                await connection.add_listener(EVENTS_CHANNEL, self._heard)
+            except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as error:
+                logger.warning("not listening to other processes yet: %r", error)
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, RECONNECT_SECONDS[1])
+                continue
+            wait = RECONNECT_SECONDS[0]
+            logger.info("listening to other processes (this one is %s)", self.process)
+            self._send(_Envelope(n=self.process, h=True))
+            assert self._hub is not None
+            self._hub.repair()
+            try:
+                await lost.wait()
+                logger.warning("lost the connection to other processes; listening again")
+            finally:
+                with contextlib.suppress(Exception):
+                    await connection.close(timeout=1)
+
+    async def _heartbeat_forever(self) -> None:
+        assert self._hub is not None
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            self._send(_Envelope(n=self.process, a=True))
+            await self._hub.expire_processes(time.monotonic() - SILENT_PROCESS_SECONDS)
+
+    def _heard(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
+        try:
+            envelope = _decode(payload)
+        except msgspec.DecodeError:
+            logger.warning("ignored a malformed live event: %.200s", payload)
+            return
+        if envelope.n == self.process or self._hub is None:
+            return
+        hub, now = self._hub, time.monotonic()
+        if envelope.c is not None:
+            for conversation_id, first, last in envelope.c:
+                hub.advance(conversation_id, first, last)
+        elif envelope.k is not None and envelope.e and envelope.k in RELAYED:
+            hub.receive(msgspec.json.decode(envelope.e, type=RELAYED[envelope.k]))
+        elif envelope.p is not None:
+            user, online = envelope.p
+            self._spawn(hub.remote_presence(envelope.n, user, online, now))
+        elif envelope.h:
+            for user in list(self._users.values()):
+                self._send(_Envelope(n=self.process, p=(user, True)))
+        hub.remote_alive(envelope.n, now)
+
+    def _spawn(self, work: Any) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.append(task)
+        task.add_done_callback(lambda done: self._tasks.remove(done) if done in self._tasks else None)
+
+    async def aclose(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)

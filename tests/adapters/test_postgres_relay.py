@@ -1,0 +1,164 @@
+"""Two processes on one PostgreSQL behave as one: conversation messages, other events and presence
+cross over, and a process whose listening connection is killed reads back what it missed."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from chatapp.adapters.sql.conversation_directory import SqlConversationDirectory
+from chatapp.adapters.sql.database import make_engine, make_session_factory
+from chatapp.adapters.sql.message_history import SqlMessageHistory
+from chatapp.adapters.sql.message_log import SqlMessageLog
+from chatapp.adapters.sql.postgres_relay import PostgresRelay
+from chatapp.adapters.sql.unit_of_work import SqlUnitOfWork
+from chatapp.application.live.hub import LiveHub
+from chatapp.domain.conversation import Conversation
+from chatapp.domain.events import ChatEvent, MessagePosted, Typing, UserRef
+from chatapp.domain.user import User
+from tests.adapters.factories import draft, new_conversation, new_user
+
+pytestmark = pytest.mark.postgres
+DEADLINE_SECONDS = 10.0
+
+
+@dataclass(eq=False)
+class Connection:
+    connection_id: int
+    frames: list[tuple[str, int | None]]
+
+    def deliver(self, frame: str, conversation_id: int | None, seq: int | None) -> None:
+        self.frames.append((frame, seq))
+
+    def kinds(self) -> list[str]:
+        return [frame.split(":")[0] for frame, _ in self.frames]
+
+
+def encode(event: ChatEvent) -> str:
+    if isinstance(event, MessagePosted):
+        return f"message:{event.message.message}"
+    return f"{type(event).__name__}:{getattr(event, 'online', '')}"
+
+
+@dataclass
+class Process:
+    engine: AsyncEngine
+    relay: PostgresRelay
+    hub: LiveHub
+    log: SqlMessageLog
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Wait for something another process causes; fail after DEADLINE_SECONDS."""
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while not condition():
+        assert time.monotonic() < deadline, "it never happened"
+        await asyncio.sleep(0.01)
+
+
+@pytest.fixture
+async def processes(clean_postgres_url: str) -> AsyncIterator[list[Process]]:
+    dsn = make_url(clean_postgres_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    started = []
+    for _ in range(2):
+        engine = make_engine(clean_postgres_url)
+        relay = PostgresRelay(dsn)
+        hub = LiveHub(SqlMessageHistory(engine), SqlConversationDirectory(engine), encode, relay)
+        relay.start(hub)
+        started.append(Process(engine, relay, hub, SqlMessageLog(engine, notify=relay.messages_stored)))
+    yield started
+    for process in started:
+        await process.log.aclose()
+        await process.relay.aclose()
+        await process.hub.aclose()
+        await process.engine.dispose()
+
+
+@pytest.fixture
+async def team(processes: list[Process]) -> tuple[list[User], Conversation]:
+    async with SqlUnitOfWork(make_session_factory(processes[0].engine)) as uow:
+        users = [await uow.users.add(new_user(name)) for name in ("alice", "bob")]
+        conversation = await uow.conversations.add(new_conversation(*users))
+        await uow.commit()
+    return users, conversation
+
+
+async def listening(*processes: Process) -> None:
+    """Both relays have joined: each heard the other's hello."""
+    for process in processes:
+        await until(lambda p=process: bool(p.hub._presence._seen))  # noqa: SLF001
+
+
+async def test_a_message_stored_by_one_process_reaches_members_on_the_other_in_order(
+    processes: list[Process], team: tuple[list[User], Conversation]
+) -> None:
+    (alice, bob), conversation = team
+    here, there = processes
+    receiver = Connection(1, [])
+    await there.hub.subscribe(UserRef.of(bob), receiver)
+    await listening(here, there)
+
+    for n in range(20):
+        message = await here.log.append(draft(alice, f"m{n}", conversation=conversation))
+        here.hub.publish(MessagePosted(message=message, recipients=conversation.member_ids))
+
+    await until(lambda: len([f for f in receiver.frames if f[1] is not None]) == 20)
+    assert [seq for _, seq in receiver.frames if seq is not None] == list(range(1, 21))
+
+
+async def test_other_events_and_presence_cross_over(
+    processes: list[Process], team: tuple[list[User], Conversation]
+) -> None:
+    (alice, bob), conversation = team
+    here, there = processes
+    watcher = Connection(1, [])
+    await there.hub.subscribe(UserRef.of(bob), watcher)
+    await listening(here, there)
+
+    typist = Connection(2, [])
+    await here.hub.subscribe(UserRef.of(alice), typist)
+    await until(lambda: "PresenceChanged" in watcher.kinds())
+    assert there.hub.is_online(alice.id)
+
+    here.hub.publish(
+        Typing(conversation_document_id=conversation.document_id, user=UserRef.of(alice), recipients={bob.id})
+    )
+    await until(lambda: "Typing" in watcher.kinds())
+
+    await here.hub.unsubscribe(UserRef.of(alice), typist)
+    await until(lambda: watcher.frames[-1][0] == "PresenceChanged:False")
+    assert not there.hub.is_online(alice.id)
+
+
+async def test_a_killed_listening_connection_is_replaced_and_what_it_missed_is_read_back(
+    processes: list[Process], team: tuple[list[User], Conversation], clean_postgres_url: str
+) -> None:
+    (alice, bob), conversation = team
+    here, there = processes
+    receiver = Connection(1, [])
+    await there.hub.subscribe(UserRef.of(bob), receiver)
+    await listening(here, there)
+    first = await here.log.append(draft(alice, "before", conversation=conversation))
+    await until(lambda: [seq for _, seq in receiver.frames if seq] == [first.seq])
+
+    admin = await asyncpg.connect(
+        make_url(clean_postgres_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    )
+    try:  # every LISTEN connection of this database (both processes) dies; the NOTIFYs meanwhile are lost
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+        )
+        for n in range(5):
+            await here.log.append(draft(alice, f"during {n}", conversation=conversation))
+    finally:
+        await admin.close()
+
+    await until(lambda: [seq for _, seq in receiver.frames if seq] == [1, 2, 3, 4, 5, 6])
