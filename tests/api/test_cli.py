@@ -66,3 +66,13 @@ def test_invalid_settings_exit_2_naming_the_variable(
     monkeypatch.setenv("PORT", "not-a-port")
     assert main(["migrate"]) == 2
     assert "PORT" in capsys.readouterr().err
+
+
+def test_serve_refuses_several_workers_on_sqlite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}")
+    monkeypatch.setenv("JWT_SECRET", TEST_SECRET)
+    assert main(["serve", "--workers", "2"]) == 2
+    assert "--workers above 1 needs PostgreSQL" in capsys.readouterr().err
+    assert not (tmp_path / "chat.db").exists()  # refused before anything was touched

@@ -14,7 +14,7 @@ from typing import TypeVar
 import uvicorn
 from dishka import make_async_container
 
-from chatapp.adapters.sql.database import mask_url
+from chatapp.adapters.sql.database import is_postgres, mask_url
 from chatapp.adapters.sql.migrate import upgrade_database
 from chatapp.application.register_user import RegisterUser, RegisterUserCommand
 from chatapp.application.set_user_blocked import SetUserBlocked
@@ -29,6 +29,10 @@ T = TypeVar("T")
 
 
 def serve(settings: Settings, args: argparse.Namespace) -> int:
+    if args.workers > 1 and not is_postgres(settings.database_url):
+        # Live delivery between processes rides on PostgreSQL's LISTEN/NOTIFY; SQLite has no such thing.
+        print("chatapp: --workers above 1 needs PostgreSQL (DATABASE_URL=postgresql://...)", file=sys.stderr)
+        return 2
     upgrade_database(settings.database_url)
     # Workers re-read the environment: hand them the (possibly generated) secret instead of racing for the file.
     os.environ["JWT_SECRET"] = settings.jwt_secret or ""

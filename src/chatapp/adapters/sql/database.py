@@ -44,6 +44,15 @@ def _parse(url: str) -> URL:
     raise ValueError(f"Unsupported database URL {mask_url(url)!r}: use postgresql:// or sqlite://")
 
 
+def is_postgres(url: str) -> bool:
+    return make_url(url).get_backend_name() in ("postgres", "postgresql")
+
+
+def libpq_url(url: str) -> str:
+    """A PostgreSQL URL as libpq and asyncpg.connect read it (`postgresql://`, sslmode kept)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def async_url(url: str) -> str:
     """The same database, addressed through the async driver we ship (asyncpg or aiosqlite)."""
     return _parse(url).render_as_string(hide_password=False)

@@ -12,7 +12,7 @@ from chatapp.adapters.memory.message_history import InMemoryMessageHistory
 from chatapp.adapters.memory.message_log import InMemoryMessageLog
 from chatapp.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from chatapp.adapters.sql.conversation_directory import SqlConversationDirectory
-from chatapp.adapters.sql.database import make_engine, make_session_factory
+from chatapp.adapters.sql.database import is_postgres, libpq_url, make_engine, make_session_factory
 from chatapp.adapters.sql.health import SqlHealthProbe
 from chatapp.adapters.sql.message_history import SqlMessageHistory
 from chatapp.adapters.sql.message_log import SqlMessageLog
@@ -39,11 +39,11 @@ class SqlPersistenceProvider(Provider):
         return make_session_factory(engine)
 
     @provide(scope=Scope.APP)
-    def relay(self, engine: AsyncEngine) -> Relay:
+    def relay(self, settings: Settings) -> Relay:
         """PostgreSQL may be shared by several processes; SQLite is served by one."""
-        if engine.dialect.name != "postgresql":
+        if not is_postgres(settings.database_url):
             return LocalOnly()
-        return PostgresRelay(engine.url.set(drivername="postgresql").render_as_string(hide_password=False))
+        return PostgresRelay(libpq_url(settings.database_url))
 
     @provide(scope=Scope.APP)
     async def message_log(self, engine: AsyncEngine, relay: Relay) -> AsyncIterator[MessageLog]:
