@@ -21,7 +21,7 @@ from chatapp.adapters.sql.postgres_relay import PostgresRelay
 from chatapp.adapters.sql.unit_of_work import SqlUnitOfWork
 from chatapp.application.live.hub import LiveHub
 from chatapp.domain.conversation import Conversation
-from chatapp.domain.events import ChatEvent, MessagePosted, Typing, UserRef
+from chatapp.domain.events import ChatEvent, MessagePosted, TokensRevoked, Typing, UserRef
 from chatapp.domain.user import User
 from tests.adapters.factories import draft, new_conversation, new_user
 
@@ -33,9 +33,13 @@ DEADLINE_SECONDS = 10.0
 class Connection:
     connection_id: int
     frames: list[tuple[str, int | None]]
+    revoked_below: int = 0
 
     def deliver(self, frame: str, conversation_id: int | None, seq: int | None) -> None:
         self.frames.append((frame, seq))
+
+    def revoke(self, token_version: int) -> None:
+        self.revoked_below = token_version
 
     def kinds(self) -> list[str]:
         return [frame.split(":")[0] for frame, _ in self.frames]
@@ -135,6 +139,9 @@ async def test_other_events_and_presence_cross_over(
     await here.hub.unsubscribe(UserRef.of(alice), typist)
     await until(lambda: watcher.frames[-1][0] == "PresenceChanged:False")
     assert not there.hub.is_online(alice.id)
+
+    here.hub.publish(TokensRevoked(user_id=bob.id, token_version=7))  # bob changed his password here
+    await until(lambda: watcher.revoked_below == 7)
 
 
 async def test_a_killed_listening_connection_is_replaced_and_what_it_missed_is_read_back(

@@ -161,3 +161,30 @@ class TestAuthTimeout:
             assert receive(ws) == {"action": "pong"}
             time.sleep(0.3)  # past the deadline: not a synchronisation, the point of the test
             assert send_message(ws, "late but signed in")["content"] == "late but signed in"
+
+
+@pytest.mark.parametrize("path", ["/ws", "/"])
+def test_a_password_change_ends_the_users_open_connections_but_not_new_ones(
+    client: TestClient[Litestar], alice: Account, bob: Account, path: str
+) -> None:
+    body = {"currentPassword": PASSWORD, "password": "new password", "passwordConfirmation": "new password"}
+    with signed_in(client, alice, path) as old, signed_in(client, bob, path) as other:
+        response = client.post("/api/auth/change-password", json=body, headers=alice.headers)
+        assert response.status_code == 200
+        with signed_in(client, Account(jwt=response.json()["jwt"], user=alice.user), path) as new:
+            if path == "/ws":
+                assert error_code(receive(old)) == "unauthenticated"
+            else:
+                assert old.receive_text(timeout=5).startswith("Error: unauthenticated: ")
+            assert closed_with(old) == 1008
+            for ws in (new, other):  # the new token's connection and other users' stay
+                ws.send_json({"action": "message", "content": "still here", "userId": None})
+                answer = receive(ws) if path == "/ws" else ws.receive_text(timeout=5)
+                assert "still here" in str(answer)
+
+
+def test_blocking_a_user_ends_their_open_connections(client: TestClient[Litestar], alice: Account) -> None:
+    with signed_in(client, alice) as ws:
+        set_blocked(client, "alice")
+        assert error_code(receive(ws)) == "unauthenticated"
+        assert closed_with(ws) == 1008

@@ -49,7 +49,7 @@ async def test_unknown_user_and_wrong_password_get_the_same_error(
 
 async def test_a_blocked_user_is_told_so_only_with_the_right_password(world: World) -> None:
     await world.register("alice")
-    await SetUserBlocked(world.uow())("alice", blocked=True)
+    await SetUserBlocked(world.uow(), world.events)("alice", blocked=True)
 
     with pytest.raises(AccountBlocked, match="^Your account has been blocked by an administrator$"):
         await authenticate(world)(Credentials(identifier="alice", password=PASSWORD))
@@ -59,8 +59,8 @@ async def test_a_blocked_user_is_told_so_only_with_the_right_password(world: Wor
 
 async def test_an_unblocked_user_signs_in_again(world: World) -> None:
     await world.register("alice")
-    await SetUserBlocked(world.uow())("alice", blocked=True)
-    await SetUserBlocked(world.uow())("ALICE", blocked=False)
+    await SetUserBlocked(world.uow(), world.events)("alice", blocked=True)
+    await SetUserBlocked(world.uow(), world.events)("ALICE", blocked=False)
 
     signed_in = await authenticate(world)(Credentials(identifier="alice", password=PASSWORD))
 
@@ -69,4 +69,4 @@ async def test_an_unblocked_user_signs_in_again(world: World) -> None:
 
 async def test_blocking_an_unknown_user_is_not_found(world: World) -> None:
     with pytest.raises(NotFound):
-        await SetUserBlocked(world.uow())("nobody", blocked=True)
+        await SetUserBlocked(world.uow(), world.events)("nobody", blocked=True)

@@ -24,6 +24,9 @@ class Connection:
     def deliver(self, frame: str, conversation_id: int | None, seq: int | None) -> None:
         self.frames.append((frame, conversation_id, seq))
 
+    def revoke(self, token_version: int) -> None:
+        self.frames.append(("revoked", None, token_version))
+
     @property
     def seqs(self) -> list[int | None]:
         return [seq for _, _, seq in self.frames]

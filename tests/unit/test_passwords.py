@@ -38,7 +38,7 @@ async def change(world: World, signed_in: SignedIn, current: str, new: str, conf
     command = ChangePasswordCommand(
         user=user, current_password=current, password=new, password_confirmation=confirmation
     )
-    return await ChangePassword(world.uow(), world.hasher, world.tokens, world.clock)(command)
+    return await ChangePassword(world.uow(), world.hasher, world.tokens, world.clock, world.events)(command)
 
 
 async def forgot(world: World, email: str) -> None:
@@ -51,7 +51,7 @@ async def reset(
     command = ResetPasswordCommand(
         code=code, password=password, password_confirmation=password if confirmation is None else confirmation
     )
-    return await ResetPassword(world.uow(), world.hasher, world.tokens, world.clock)(command)
+    return await ResetPassword(world.uow(), world.hasher, world.tokens, world.clock, world.events)(command)
 
 
 class TestChangePassword:

@@ -136,11 +136,11 @@ async def test_a_token_of_an_unknown_user_id_is_refused(world: World) -> None:
 
 async def test_blocking_revokes_tokens_and_unblocking_does_not_revive_them(world: World) -> None:
     signed_in = await world.register("alice")
-    await SetUserBlocked(world.uow())("alice", blocked=True)
+    await SetUserBlocked(world.uow(), world.events)("alice", blocked=True)
 
     with pytest.raises(Unauthenticated):
         await current_user(world)(signed_in.jwt)
-    await SetUserBlocked(world.uow())("alice", blocked=False)
+    await SetUserBlocked(world.uow(), world.events)("alice", blocked=False)
     with pytest.raises(Unauthenticated):
         await current_user(world)(signed_in.jwt)
 

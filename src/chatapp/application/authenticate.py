@@ -7,6 +7,7 @@ from chatapp.application.ports.security import PasswordHasher, TokenIssuer
 from chatapp.application.results import SignedIn
 from chatapp.domain.errors import AccountBlocked, InvalidCredentials
 
+
 @dataclass(slots=True, kw_only=True, frozen=True)
 class Credentials:
     identifier: str

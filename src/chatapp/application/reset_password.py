@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chatapp.application.ports.events import EventPublisher
 from chatapp.application.ports.persistence import UnitOfWork
 from chatapp.application.ports.security import PasswordHasher, TokenIssuer
 from chatapp.application.ports.system import Clock
 from chatapp.application.results import SignedIn
 from chatapp.domain.errors import InvalidInput
+from chatapp.domain.events import TokensRevoked
 from chatapp.domain.rules import check_password
 from chatapp.domain.user import hash_reset_code
 
@@ -24,11 +26,14 @@ class ResetPassword:
     """Set a new password with a code from ForgotPassword.
 
     - the code must be known and unexpired; only a successful reset consumes it;
-    - every token issued before the reset stops working; a fresh one is returned.
+    - every token issued before the reset stops working (open connections end); a fresh one is returned.
     """
 
-    def __init__(self, uow: UnitOfWork, hasher: PasswordHasher, tokens: TokenIssuer, clock: Clock) -> None:
+    def __init__(
+        self, uow: UnitOfWork, hasher: PasswordHasher, tokens: TokenIssuer, clock: Clock, events: EventPublisher
+    ) -> None:
         self._uow = uow
+        self._events = events
         self._hasher = hasher
         self._tokens = tokens
         self._clock = clock
@@ -49,4 +54,5 @@ class ResetPassword:
             user.change_password(password_hash, now)
             await uow.users.save(user)
             await uow.commit()
+        self._events.publish(TokensRevoked(user_id=user.id, token_version=user.token_version))
         return SignedIn(user=user, jwt=self._tokens.issue(user.id, user.token_version))

@@ -84,6 +84,26 @@ class PresenceChanged:
     recipients: frozenset[int]
 
 
+@dataclass(slots=True, frozen=True, kw_only=True)
+class TokensRevoked:
+    """A password change or reset, or a block, raised the user's token version: connections signed in
+    with an older token must end, on every process."""
+
+    user_id: int
+    token_version: int
+
+    @property
+    def recipients(self) -> frozenset[int]:
+        return frozenset((self.user_id,))
+
+
 ChatEvent = (
-    MessagePosted | MessageEdited | MessageDeleted | Typing | ReadMarked | ConversationChanged | PresenceChanged
+    MessagePosted
+    | MessageEdited
+    | MessageDeleted
+    | Typing
+    | ReadMarked
+    | ConversationChanged
+    | PresenceChanged
+    | TokensRevoked
 )

@@ -32,6 +32,7 @@ from chatapp.domain.events import (
     MessageDeleted,
     MessageEdited,
     ReadMarked,
+    TokensRevoked,
     Typing,
     UserRef,
 )
@@ -41,9 +42,11 @@ logger = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 8.0
 SILENT_PROCESS_SECONDS = 25.0  # a process not heard from for this long is gone: its users are offline
 RECONNECT_SECONDS = (0.1, 5.0)  # first and longest wait before listening again
+FLUSH_SECONDS = 2.0  # how long closing waits for queued events to go out
 MAX_PAYLOAD_BYTES = 7900  # PostgreSQL refuses a NOTIFY payload of 8000 bytes or more
 RELAYED: dict[str, type[ChatEvent]] = {
-    cls.__name__: cls for cls in (Typing, ReadMarked, ConversationChanged, MessageEdited, MessageDeleted)
+    cls.__name__: cls
+    for cls in (Typing, ReadMarked, ConversationChanged, MessageEdited, MessageDeleted, TokensRevoked)
 }
 _encode = msgspec.json.Encoder().encode
 
@@ -123,6 +126,8 @@ class PostgresRelay(Relay):
             except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as error:
                 logger.warning("could not relay a live event: %r", error)
                 connection = None
+            finally:
+                self._outbox.task_done()
 
     # --- listening ----------------------------------------------------------------------------
 
@@ -192,6 +197,9 @@ class PostgresRelay(Relay):
         task.add_done_callback(lambda done: self._tasks.remove(done) if done in self._tasks else None)
 
     async def aclose(self) -> None:
+        """Send what is queued (a short-lived process, `chatapp block-user`, relays its last words), then stop."""
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._outbox.join(), FLUSH_SECONDS)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

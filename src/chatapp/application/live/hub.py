@@ -10,7 +10,7 @@ from chatapp.application.live.relay import LocalOnly, Relay
 from chatapp.application.live.subscriber import FrameEncoder, Subscriber
 from chatapp.application.ports.conversations import ConversationDirectory, MessageHistory
 from chatapp.application.ports.events import EventPublisher
-from chatapp.domain.events import ChatEvent, MessagePosted, PresenceChanged, UserRef
+from chatapp.domain.events import ChatEvent, MessagePosted, PresenceChanged, TokensRevoked, UserRef
 
 logger = logging.getLogger(__name__)
 CATCH_UP_BATCH = 500
@@ -184,6 +184,10 @@ class LiveHub(EventPublisher):
             stream.repairing = False
 
     def _fan_out(self, event: ChatEvent) -> None:
+        if isinstance(event, TokensRevoked):
+            for connection in list(self._connections.get(event.user_id, ())):
+                connection.revoke(event.token_version)
+            return
         conversation_id: int | None = None
         seq: int | None = None
         skip = getattr(event, "origin", None)

@@ -19,6 +19,10 @@ class Subscriber(Protocol):
         (the seam between a resume's replay and live delivery).
         """
 
+    @abstractmethod
+    def revoke(self, token_version: int) -> None:
+        """The user's tokens older than `token_version` were revoked: end the connection if its is one."""
+
 
 class FrameEncoder(Protocol):
     """The wire text of an event: computed once per event, whatever the number of recipients."""

@@ -116,6 +116,7 @@ class Connection:
         self._first_live: dict[int, int] = {}
         self._sent: dict[int, int] = {}
         self._held: dict[int, list[tuple[str, int]]] = {}
+        self._inbound = anyio.CancelScope()  # cancelled when the user's tokens are revoked
 
     async def serve(self) -> None:
         with open_connections(self._socket.app).track():
@@ -137,10 +138,12 @@ class Connection:
         writer = asyncio.get_running_loop().create_task(self.outbound.run())
         try:
             await self.channel.accept()
-            await self._answering(self._start())
-            while True:
-                deadline = self._auth_deadline if self.user is None else None
-                await self._answering(self._handle(await self.channel.receive(deadline)))
+            with self._inbound:
+                await self._answering(self._start())
+                while True:
+                    deadline = self._auth_deadline if self.user is None else None
+                    await self._answering(self._handle(await self.channel.receive(deadline)))
+            raise errors.tokens_revoked()
         except errors.Refusal as refusal:
             await self._close(refusal)
             return refusal.close
@@ -264,6 +267,10 @@ class Connection:
             held.append((frame, seq))
             return
         self._push_in_order(frame, conversation_id, seq)
+
+    def revoke(self, token_version: int) -> None:
+        if self.user is not None and self.user.token_version < token_version:
+            self._inbound.cancel()
 
     def _push_in_order(self, frame: str, conversation_id: int, seq: int) -> None:
         if seq <= self._sent.get(conversation_id, 0):

@@ -83,6 +83,14 @@ def origin_not_allowed() -> Refusal:
     return Refusal("forbidden", "Origin not allowed", WS_1008_POLICY_VIOLATION)
 
 
+def tokens_revoked() -> Refusal:
+    return Refusal(
+        "unauthenticated",
+        "Signed out: the password changed or the account was blocked. Sign in again.",
+        WS_1008_POLICY_VIOLATION,
+    )
+
+
 def frame_too_large() -> Refusal:
     return Refusal(None, "Frame too large", WS_1009_MESSAGE_TOO_BIG)
 
