@@ -183,3 +183,32 @@ def test_a_personal_message_reaches_the_authors_other_connections_as_its_ack(
         assert ack["content"] == "note to self" and "conversation" not in ack
         assert receive(elsewhere) == ack
         nothing_more(sender)
+
+
+def test_a_message_sent_between_a_reconnect_and_its_resume_comes_after_the_replay_once(
+    client: TestClient[Litestar], memory_db: InMemoryDatabase, alice: Account, bob: Account
+) -> None:
+    chat = group(client, memory_db, alice, bob)
+    with signed_in(client, alice) as sender:
+        for n in range(1, 4):
+            say(sender, chat, f"m{n}")
+            assert receive(sender)["seq"] == n
+        with signed_in(client, bob) as back:  # signed in: live frames wait for its first frame
+            settle(sender)
+            say(sender, chat, "m4")
+            assert receive(sender)["seq"] == 4
+            back.send_json({"action": "resume", "after": {chat: 0}})
+            assert [receive(back)["seq"] for _ in range(4)] == [1, 2, 3, 4]
+            assert receive(back) == {"action": "resumed", "conversation": chat, "seq": 4}
+            nothing_more(back)
+
+
+def test_a_client_that_never_resumes_still_gets_live_messages(
+    client: TestClient[Litestar], memory_db: InMemoryDatabase, alice: Account, bob: Account
+) -> None:
+    chat = group(client, memory_db, alice, bob)
+    with signed_in(client, bob) as passive, signed_in(client, alice) as sender:
+        say(sender, chat, "are you there?")
+        assert receive(sender)["seq"] == 1
+        frames = [receive(passive), receive(passive)]  # alice's presence, then (after the hold) the message
+        assert [f["action"] for f in frames] == ["presence", "message"] and frames[1]["seq"] == 1

@@ -43,6 +43,7 @@ from chatapp.entrypoints.ws.frames import (
     Typing,
     server_frames,
 )
+from chatapp.entrypoints.ws.live_order import LiveOrder
 from chatapp.entrypoints.ws.outbound import Outbound
 from chatapp.entrypoints.ws.rate_limit import TokenBucket
 from chatapp.entrypoints.ws.sign_in import SignInRules
@@ -111,11 +112,7 @@ class Connection:
         rate = settings.ws_rate
         self._bucket = TokenBucket(rate, settings.ws_rate_burst) if rate else None
         self.connection_id = self.id
-        # Per conversation: the first seq delivered live and the last seq sent (live or replayed),
-        # and the live frames held back while a resume replays that conversation.
-        self._first_live: dict[int, int] = {}
-        self._sent: dict[int, int] = {}
-        self._held: dict[int, list[tuple[str, int]]] = {}
+        self._order = LiveOrder(self.outbound.push)
         self._inbound = anyio.CancelScope()  # cancelled when the user's tokens are revoked
 
     async def serve(self) -> None:
@@ -154,6 +151,7 @@ class Connection:
             await self._close(errors.Refusal(None, "Internal error", WS_1011_INTERNAL_ERROR))
             return WS_1011_INTERNAL_ERROR
         finally:
+            self._order.close()
             writer.cancel()
             with contextlib.suppress(BaseException):
                 await writer
@@ -186,6 +184,15 @@ class Connection:
             await self.outbound.reply(self._codec.welcome(None))
 
     async def _handle(self, data: str | bytes) -> None:
+        if self._order.holding:  # the first frame since sign-in: live conversation frames may go now
+            try:
+                await self._dispatch(data)
+            finally:
+                self._order.release()
+            return
+        await self._dispatch(data)
+
+    async def _dispatch(self, data: str | bytes) -> None:
         try:
             frame = self._codec.decode(data)
         except errors.Refusal:
@@ -238,46 +245,32 @@ class Connection:
 
     async def _replay(self, conversation_id: int, pages: Any, document_id: str, after: int) -> None:
         """Send the stored messages, then `resumed`, then the live ones that came meanwhile."""
-        held = self._held[conversation_id] = []
-        first_live, sent = self._first_live.get(conversation_id), self._sent.get(conversation_id, 0)
-        last = max(after, sent)
+        order = self._order
+        order.begin_replay(conversation_id)
         try:
             async for page in pages:
                 for message in page:
-                    if first_live is not None and first_live <= message.seq <= sent:
-                        continue  # already delivered live, before this resume
-                    await self.outbound.room()
-                    self.outbound.push(server_frames.encode(ConversationMessage.of(message)).decode())
-                    last = max(last, message.seq)
-            self._sent[conversation_id] = last
-            self.outbound.push(server_frames.encode(Resumed(conversation=document_id, seq=last)).decode())
+                    if order.needs(conversation_id, message.seq):
+                        await self.outbound.room()
+                        self.outbound.push(server_frames.encode(ConversationMessage.of(message)).decode())
+                        order.replayed(conversation_id, message.seq)
+            resumed = Resumed(conversation=document_id, seq=max(after, order.position(conversation_id)))
+            self.outbound.push(server_frames.encode(resumed).decode())
         finally:
-            del self._held[conversation_id]
-            for live_frame, seq in held:
-                self._push_in_order(live_frame, conversation_id, seq)
+            order.end_replay(conversation_id)
 
     # --- live delivery (the hub calls these) ---------------------------------------------------
 
     def deliver(self, frame: str, conversation_id: int | None, seq: int | None) -> None:
         if conversation_id is None or seq is None:
             self.outbound.push(frame)
-            return
-        held = self._held.get(conversation_id)
-        if held is not None:
-            held.append((frame, seq))
-            return
-        self._push_in_order(frame, conversation_id, seq)
+        else:
+            self._order.deliver(frame, conversation_id, seq)
 
     def revoke(self, token_version: int) -> None:
         if self.user is not None and self.user.token_version < token_version:
             self._inbound.cancel()
 
-    def _push_in_order(self, frame: str, conversation_id: int, seq: int) -> None:
-        if seq <= self._sent.get(conversation_id, 0):
-            return
-        self._first_live.setdefault(conversation_id, seq)
-        self._sent[conversation_id] = seq
-        self.outbound.push(frame)
 
     async def _connect(self, frame: Connect) -> None:
         signed_in = self.user
@@ -324,6 +317,7 @@ class Connection:
             self.user = user
             self._since = monotonic()
             logger.info("websocket signed in: user_id=%d path=%s", user.id, self._socket.url.path)
+            self._order.hold()
             await self._gateway.hub.subscribe(UserRef.of(user), self)
         elif self.user.id != user.id:
             raise errors.invalid_frame("This connection is already signed in as another user")
