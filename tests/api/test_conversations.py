@@ -277,10 +277,40 @@ def test_a_non_member_gets_404_from_every_conversation_route(
         assert_error(response, 404, "NotFoundError")
     assert [c["title"] for c in client.get("/api/conversations", headers=eve.headers).json()["data"]] == []
     assert client.get(path, headers=alice.headers).json()["data"]["title"] == "team"
+    assert (
+        client.get("/api/chat-sessions", headers=eve.headers).json()["data"] == []
+    )  # nothing stored for eve
 
 
 @memory_only
 class TestConversationMessages:
+    def test_posting_to_a_conversation_numbers_the_message_and_members_see_it(
+        self, client: Client, alice: Account, bob: Account
+    ) -> None:
+        team = new_group(client, alice, bob)
+        body = {"data": {"message": "over REST", "conversation": team["documentId"]}, "clientId": "r-1"}
+
+        first = client.post("/api/chat-sessions", json=body, headers=bob.headers)
+        retry = client.post("/api/chat-sessions", json=body, headers=bob.headers)
+        second = client.post(
+            "/api/chat-sessions",
+            json={"data": {"message": "and again", "conversation": team["documentId"]}},
+            headers=alice.headers,
+        )
+
+        assert first.status_code == 201 and set(first.json()["data"]) == CHAT_SESSION_FIELDS
+        row = first.json()["data"]
+        assert (row["conversation"], row["seq"], row["user"]["username"]) == (team["documentId"], 1, "bob")
+        assert retry.json()["data"] == row and second.json()["data"]["seq"] == 2
+        seen = client.get(f"/api/conversations/{team['documentId']}", headers=alice.headers).json()["data"]
+        assert (seen["lastSeq"], seen["unread"], seen["lastMessage"]["message"]) == (2, 1, "and again")
+        unknown = client.post(
+            "/api/chat-sessions",
+            json={"data": {"message": "x", "conversation": "nope"}},
+            headers=alice.headers,
+        )
+        assert_error(unknown, 404, "NotFoundError")
+
     def test_every_message_of_the_conversation_for_members_with_seq_filters_and_order(
         self, client: Client, alice: Account, bob: Account
     ) -> None:

@@ -54,3 +54,18 @@ def test_members_hear_added_updated_removed_and_read(
     assert (read["conversation"], read["seq"], read["user"]["username"]) == (team["documentId"], 1, "bob")
     assert removed["event"] == "removed"
     assert [m["username"] for m in removed["conversation"]["members"]] == ["alice", "carol"]
+
+
+def test_a_message_posted_over_rest_reaches_every_member_connection(
+    client: TestClient[Litestar], alice: Account, bob: Account
+) -> None:
+    team = new_group(client, alice, bob)
+    with signed_in(client, alice) as alice_ws, signed_in(client, bob) as bob_ws:
+        body = {"data": {"message": "from REST", "conversation": team["documentId"]}}
+        posted = client.post("/api/chat-sessions", json=body, headers=alice.headers).json()["data"]
+
+        to_bob, to_alice = next_of(bob_ws, "message"), next_of(alice_ws, "message")
+
+    assert to_bob == to_alice
+    assert (to_bob["content"], to_bob["seq"], to_bob["conversation"]) == ("from REST", 1, team["documentId"])
+    assert (to_bob["documentId"], to_bob["user"]["username"]) == (posted["documentId"], "alice")

@@ -47,19 +47,24 @@ def named_users(value: Any) -> list[Any]:
     status_code=201,
     tags=["chat-sessions"],
     security=BEARER,
-    responses=documented_errors(400, 401, 403, 413),
+    responses=documented_errors(400, 401, 403, 404, 413),
 )
 @inject
 async def create_chat_session(
     data: JSONBody[NewChatSessionBody], caller: FromDishka[Caller], record: FromDishka[RecordMessage]
 ) -> ChatSessionEnvelope:
-    """Store a message authored by the caller. Naming any other user is 403."""
+    """Store a message authored by the caller. Naming any other user is 403. With `data.conversation`
+    (a documentId) it is that conversation's next message, pushed to its members (non-members: 404)."""
     content = data.data.message if data.data is not None else data.message
     if content is None:
         raise InvalidInput("message is required")
     claimed = named_users(data.user_id) + named_users(data.user) + named_users(data.data and data.data.user)
     command = RecordMessageCommand(
-        author=caller, content=content, client_id=data.client_id, on_behalf_of=claimed
+        author=caller,
+        content=content,
+        client_id=data.client_id,
+        on_behalf_of=claimed,
+        conversation=data.data.conversation if data.data is not None else None,
     )
     return ChatSessionEnvelope(data=ChatSessionOut.of((await record(command)).message), meta={})
 
