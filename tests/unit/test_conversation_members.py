@@ -174,3 +174,14 @@ class TestRemoveMember:
             await remove(world, alice, dm, alice)
 
         assert world.db.conversations[team.id].member_ids == {alice.id, bob.id}
+
+
+async def test_one_request_names_at_most_100_users(world: World) -> None:
+    alice, bob = await user(world, "alice"), await user(world, "bob")
+    team = await group(world, alice)
+
+    with pytest.raises(InvalidInput):
+        await add_members(world, alice, team, *([bob.id] * 101))
+    grown = await add_members(world, alice, team, *([bob.id] * 100))
+
+    assert grown.conversation.member_ids == {alice.id, bob.id}

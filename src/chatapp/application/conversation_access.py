@@ -12,6 +12,7 @@ from chatapp.domain.user import User
 
 UserReference = int | str
 """A user named in a body: the integer id, or the documentId (a numeric string is tried as an id too)."""
+MAX_NAMED_USERS = 100  # users one request may name (each is looked up)
 
 
 async def conversation_of_member(uow: UnitOfWork, document_id: str, user_id: int) -> Conversation:
@@ -44,6 +45,8 @@ async def find_user(uow: UnitOfWork, reference: UserReference) -> User | None:
 
 async def other_users(uow: UnitOfWork, references: Sequence[object], caller: User) -> list[User]:
     """The distinct users named, without the caller; every one must exist and not be blocked."""
+    if len(references) > MAX_NAMED_USERS:
+        raise InvalidInput(f"Name at most {MAX_NAMED_USERS} users at a time")
     users: dict[int, User] = {}
     for reference in references:
         if not isinstance(reference, (int, str)):
