@@ -149,3 +149,30 @@ async def test_only_new_conversation_messages_are_announced_and_none_means_silen
     assert again == loud and told == [[quiet.document_id], [loud.document_id]]
     async with engine.connect() as connection:
         assert (await connection.execute(text("SELECT count(*) FROM chat_sessions"))).scalar_one() == 3
+
+
+async def test_batches_mixing_personal_and_conversation_messages_keep_the_idempotence_contract(
+    engine: AsyncEngine, people_and_group: tuple[list[User], Conversation], heard: asyncio.Queue[str]
+) -> None:
+    users, group = people_and_group
+    log = SqlMessageLog(engine, notify=seqs_payload)
+    try:
+        retries = await asyncio.gather(
+            *(log.append(draft(users[0], f"try {i}", client_id="x")) for i in range(5))
+        )
+        mixed = await asyncio.gather(
+            *(
+                log.append(draft(u, f"{u.username} {i}", conversation=group if i % 2 else None))
+                for i in range(20)
+                for u in users
+            )
+        )
+        again = await log.append(draft(users[0], "late retry", client_id="x"))
+    finally:
+        await log.aclose()
+
+    assert len({m.id for m in retries}) == 1 and again == retries[0]
+    assert len({m.id for m in mixed}) == 80
+    assert sorted(m.seq for m in mixed if m.seq is not None) == list(range(1, 41))
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM chat_sessions"))).scalar_one() == 81

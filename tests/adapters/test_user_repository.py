@@ -24,9 +24,10 @@ async def test_added_user_is_found_by_id_email_and_username(backend: Backend, ad
             await uow.users.find_by_username("aLICE"),
             await uow.users.find_by_identifier("ALICE"),
             await uow.users.find_by_identifier("Alice@Example.com"),
+            await uow.users.find_by_document_id(alice.document_id),
         ]
 
-    assert found == [alice] * 5
+    assert found == [alice] * 6
     assert isinstance(alice.id, int)
     assert (alice.username, alice.email, alice.provider) == ("Alice", "alice@example.com", "local")
     assert (alice.confirmed, alice.blocked, alice.token_version) == (True, False, 0)
@@ -42,6 +43,8 @@ async def test_unknown_users_are_none(backend: Backend, add_user) -> None:
         assert await uow.users.find_by_identifier("bob@example.com") is None
         assert await uow.users.find_by_email("bob@example.com") is None
         assert await uow.users.find_by_reset_code_hash("nope") is None
+        assert await uow.users.find_by_document_id("nope") is None
+        assert await uow.users.find_by_document_id("no\x00pe") is None
 
 
 async def test_ids_are_distinct_integers(add_user) -> None:

@@ -103,7 +103,12 @@ def bob(client: TestClient[Litestar]) -> Account:
 USER_FIELDS = set(
     "id documentId username email provider confirmed blocked createdAt updatedAt publishedAt".split()
 )
-CHAT_SESSION_FIELDS = set("id documentId message kind timestamp user createdAt updatedAt publishedAt".split())
+CHAT_SESSION_FIELDS = set(
+    "id documentId message kind timestamp user createdAt updatedAt publishedAt conversation seq".split()
+)
+CONVERSATION_FIELDS = set(
+    "id documentId kind title members lastSeq lastMessage unread createdAt updatedAt publishedAt".split()
+)
 
 
 def assert_error(response: Any, status: int, name: str, message: str | None = None) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from tests.api.conftest import CHAT_SESSION_FIELDS, USER_FIELDS
+from tests.api.conftest import CHAT_SESSION_FIELDS, CONVERSATION_FIELDS, USER_FIELDS
 
 pytestmark = pytest.mark.parametrize(
     "database_url", [None], ids=["memory"]
@@ -165,3 +165,49 @@ def test_the_schema_ui_is_served(client: TestClient[Litestar]) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert "<html" in response.text.lower()
+
+
+CONVERSATION_ROUTES = [
+    ("post", "/api/conversations", "201"),
+    ("get", "/api/conversations/{document_id}", "200"),
+    ("put", "/api/conversations/{document_id}", "200"),
+    ("post", "/api/conversations/{document_id}/members", "200"),
+    ("put", "/api/conversations/{document_id}/read", "200"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "status"), CONVERSATION_ROUTES)
+def test_conversation_routes_answer_the_conversation_object(
+    spec: dict[str, Any], method: str, path: str, status: str
+) -> None:
+    operation = spec["paths"][path][method]
+    envelope = json_schema(spec, operation["responses"][status])
+    conversation = resolve(spec, envelope["properties"]["data"])
+
+    assert set(envelope["properties"]) == {"data", "meta"}
+    assert set(conversation["properties"]) == CONVERSATION_FIELDS
+    member = resolve(spec, conversation["properties"]["members"]["items"])
+    assert set(member["properties"]) == {"id", "documentId", "username", "role"}
+    assert operation["security"] == [{"BearerToken": []}]
+    assert "404" in operation["responses"] or path == "/api/conversations"
+
+
+def test_conversation_listing_removal_and_message_filters_are_documented(spec: dict[str, Any]) -> None:
+    listed = json_schema(spec, spec["paths"]["/api/conversations"]["get"]["responses"]["200"])
+    removal = spec["paths"]["/api/conversations/{document_id}/members/{member_document_id}"]["delete"]
+    created = spec["paths"]["/api/conversations"]["post"]
+    messages = {p["name"] for p in spec["paths"]["/api/chat-sessions"]["get"]["parameters"]}
+
+    assert set(resolve(spec, listed["properties"]["data"]["items"])["properties"]) == CONVERSATION_FIELDS
+    assert "204" in removal["responses"] and {"400", "403", "404"} <= set(removal["responses"])
+    assert {"200", "201", "400"} <= set(created["responses"])
+    assert {"kind", "members", "title"} <= set(
+        resolve(spec, json_schema(spec, created["requestBody"])["properties"]["data"])["properties"]
+    )
+    assert {
+        "filters[conversation][documentId][$eq]",
+        "filters[seq][$gt]",
+        "filters[seq][$gte]",
+        "filters[seq][$lt]",
+        "filters[seq][$lte]",
+    } <= messages

@@ -10,6 +10,7 @@ USERNAME_MIN_CHARS = 3
 PASSWORD_MIN_BYTES = 6
 PASSWORD_MAX_BYTES = 72  # bcrypt cannot hash more; never truncate silently
 CLIENT_ID_MAX_CHARS = 64
+TITLE_MAX_CHARS = 100  # a group conversation's title, after trimming
 MESSAGE_MAX_CHARS = 4000  # the MESSAGE_MAX_CHARS default, in code points after trimming
 NUL = "\x00"  # PostgreSQL `text` cannot hold U+0000: every validator here refuses it, on every backend
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -58,3 +59,10 @@ def check_password(password: str, field: str = "password") -> str:
     if size > PASSWORD_MAX_BYTES:
         raise InvalidInput(f"{field} must be at most {PASSWORD_MAX_BYTES} bytes")
     return password
+
+
+def check_title(title: object) -> str:
+    """A group's title: 1..TITLE_MAX_CHARS characters after trimming, stored trimmed."""
+    if not isinstance(title, str) or NUL in title or not 1 <= len(title.strip()) <= TITLE_MAX_CHARS:
+        raise InvalidInput(f"title must be a string of 1..{TITLE_MAX_CHARS} characters")
+    return title.strip()

@@ -9,6 +9,7 @@ from litestar.plugins.prometheus import PrometheusController
 
 from chatapp.entrypoints.http.auth_routes import OTHER_ROUTES, RATE_LIMITED_ROUTES
 from chatapp.entrypoints.http.chat_routes import CHAT_ROUTES
+from chatapp.entrypoints.http.conversation_routes import CONVERSATION_ROUTES
 from chatapp.entrypoints.http.errors import EXCEPTION_HANDLERS
 from chatapp.entrypoints.http.health import health
 from chatapp.entrypoints.http.plugins import auth_rate_limit, cors, openapi_config, prometheus_config
@@ -23,9 +24,19 @@ def create_app(settings: Settings | None = None, *providers: Provider) -> Litest
     settings = ensure_jwt_secret(settings or load_settings())
     container = make_async_container(*app_providers(), *providers, context={Settings: settings})
     rate_limit = auth_rate_limit(settings)
-    auth = Router("/", route_handlers=RATE_LIMITED_ROUTES, middleware=[rate_limit.middleware] if rate_limit else [])
+    auth = Router(
+        "/", route_handlers=RATE_LIMITED_ROUTES, middleware=[rate_limit.middleware] if rate_limit else []
+    )
     app = Litestar(
-        route_handlers=[auth, *OTHER_ROUTES, *CHAT_ROUTES, health, PrometheusController, *WS_ROUTES],
+        route_handlers=[
+            auth,
+            *OTHER_ROUTES,
+            *CHAT_ROUTES,
+            *CONVERSATION_ROUTES,
+            health,
+            PrometheusController,
+            *WS_ROUTES,
+        ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=openapi_config,
         cors_config=cors(settings),

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import msgspec
 
 from chatapp.domain.chat_message import ChatMessage
+from chatapp.domain.conversation import Conversation, Member
 from chatapp.domain.user import User
 
 
@@ -63,6 +64,8 @@ class ChatSessionOut(msgspec.Struct, rename="camel"):
     created_at: str
     updated_at: str
     published_at: str | None
+    conversation: str | None  # its documentId; None: the author's personal stream
+    seq: int | None  # its place in the conversation: 1, 2, 3...
 
     @classmethod
     def of(cls, message: ChatMessage) -> ChatSessionOut:
@@ -72,8 +75,63 @@ class ChatSessionOut(msgspec.Struct, rename="camel"):
             message=message.message,
             kind=message.kind.value,
             timestamp=iso(message.timestamp) or "",
-            user=AuthorOut(id=message.user_id, document_id=message.user_document_id, username=message.username),
+            user=AuthorOut(
+                id=message.user_id, document_id=message.user_document_id, username=message.username
+            ),
             created_at=iso(message.created_at) or "",
             updated_at=iso(message.updated_at) or "",
             published_at=iso(message.published_at),
+            conversation=message.conversation_document_id,
+            seq=message.seq,
+        )
+
+
+class MemberOut(msgspec.Struct, rename="camel"):
+    id: int
+    document_id: str
+    username: str
+    role: str
+
+    @classmethod
+    def of(cls, member: Member) -> MemberOut:
+        return cls(
+            id=member.user_id,
+            document_id=member.document_id,
+            username=member.username,
+            role=member.role.value,
+        )
+
+
+class ConversationOut(msgspec.Struct, rename="camel"):
+    """A conversation as one member sees it: `unread` counts messages above their read marker that
+    others wrote."""
+
+    id: int
+    document_id: str
+    kind: str
+    title: str | None
+    members: list[MemberOut]
+    last_seq: int
+    last_message: ChatSessionOut | None
+    unread: int
+    created_at: str
+    updated_at: str
+    published_at: str | None
+
+    @classmethod
+    def of(
+        cls, conversation: Conversation, *, last_message: ChatMessage | None = None, unread: int = 0
+    ) -> ConversationOut:
+        return cls(
+            id=conversation.id,
+            document_id=conversation.document_id,
+            kind=conversation.kind.value,
+            title=conversation.title,
+            members=[MemberOut.of(m) for m in conversation.members],
+            last_seq=conversation.last_seq,
+            last_message=None if last_message is None else ChatSessionOut.of(last_message),
+            unread=unread,
+            created_at=iso(conversation.created_at) or "",
+            updated_at=iso(conversation.updated_at) or "",
+            published_at=iso(conversation.published_at),
         )

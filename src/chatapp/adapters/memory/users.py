@@ -49,6 +49,9 @@ class InMemoryUserRepository(UserRepository):
     async def get(self, user_id: int) -> User | None:
         return self._find(lambda u: u.id == user_id)
 
+    async def find_by_document_id(self, document_id: str) -> User | None:
+        return self._find(lambda u: u.document_id == document_id)
+
     async def find_by_identifier(self, identifier: str) -> User | None:
         folded = identifier.lower()
         return self._find(lambda u: u.email == folded or u.username.lower() == folded)

@@ -1,4 +1,4 @@
-"""Batches that number conversation messages (seq) or announce themselves (NOTIFY): one transaction each.
+"""Batches holding conversation messages: numbered (seq) and announced (NOTIFY) in one transaction each.
 
 Seq N+1 never commits before seq N. A batch first locks the rows of its conversations (PostgreSQL
 `SELECT ... FOR UPDATE` in id order, so two writers cannot deadlock; SQLite has one writer at a time,
@@ -9,6 +9,10 @@ A draft whose (user_id, client_id) is already stored takes no seq: that is check
 held. If ON CONFLICT still skips a conversation message (another writer stored its client id in
 between, through a conversation this batch did not lock), the batch rolls back and starts again, so
 no gap is ever committed.
+
+PostgreSQL round trips per batch: BEGIN, the lock (if it has conversation messages), the client-id
+look-up (if they carry client ids), the INSERT, the last_seq UPDATE (if any were numbered),
+pg_notify (if announced) and COMMIT.
 """
 
 from __future__ import annotations
@@ -67,7 +71,10 @@ async def _store(
     connection: AsyncConnection, drafts: list[NewChatMessage], notify: Notify | None
 ) -> list[ChatMessage]:
     last_seqs = await _lock(connection, sorted({d.conversation_id for d in drafts if d.conversation_id}))
-    known = await _read_back(connection, {(d.user_id, d.client_id) for d in drafts if d.client_id})
+    # Only numbered drafts need their client id looked up first; a personal one that was stored
+    # before is skipped by ON CONFLICT and read back afterwards, as on the one-statement path.
+    numbered_keys = {(d.user_id, d.client_id) for d in drafts if d.client_id and d.conversation_id}
+    known = await _read_back(connection, numbered_keys)
     fresh: list[tuple[NewChatMessage, int | None]] = []
     claimed = set(known)
     for draft in drafts:

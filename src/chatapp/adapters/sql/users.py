@@ -66,6 +66,11 @@ class SqlUserRepository(UserRepository):
     async def get(self, user_id: int) -> User | None:
         return await self._find(UserRow.id == user_id)
 
+    async def find_by_document_id(self, document_id: str) -> User | None:
+        if not storable(document_id):
+            return None
+        return await self._find(UserRow.document_id == document_id)
+
     async def find_by_identifier(self, identifier: str) -> User | None:
         if not storable(identifier):
             return None

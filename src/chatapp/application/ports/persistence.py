@@ -58,6 +58,9 @@ class UserRepository(Protocol):
     async def get(self, user_id: int) -> User | None: ...
 
     @abstractmethod
+    async def find_by_document_id(self, document_id: str) -> User | None: ...
+
+    @abstractmethod
     async def find_by_identifier(self, identifier: str) -> User | None:
         """Match an email or a username, case-insensitively."""
 

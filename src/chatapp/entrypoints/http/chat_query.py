@@ -5,15 +5,24 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal, cast
 
-from chatapp.application.ports.persistence import MessageQuery
+from chatapp.application.ports.persistence import MessageQuery, SeqRange
 from chatapp.domain.chat_message import MessageKind
 from chatapp.domain.errors import InvalidInput
 
-SORTABLE = ("timestamp", "createdAt", "id")
-KNOWN_FILTERS = {"filters[timestamp][$gt]", "filters[timestamp][$lt]", "filters[kind][$eq]"}
+SORTABLE = ("timestamp", "createdAt", "id", "seq")
+Sortable = Literal["timestamp", "createdAt", "id", "seq"]
+CONVERSATION_FILTER = "filters[conversation][documentId][$eq]"
+SEQ_OPERATORS = ("$gt", "$gte", "$lt", "$lte")
+KNOWN_FILTERS = {
+    "filters[timestamp][$gt]",
+    "filters[timestamp][$lt]",
+    "filters[kind][$eq]",
+    CONVERSATION_FILTER,
+    *(f"filters[seq][{operator}]" for operator in SEQ_OPERATORS),
+}
 
 
-def parse_sort(sort: str | None) -> tuple[Literal["timestamp", "createdAt", "id"], bool]:
+def parse_sort(sort: str | None) -> tuple[Sortable, bool]:
     """`field` or `field:asc|desc` (Strapi sorts ascending when no direction is given)."""
     if sort is None:
         return "timestamp", False
@@ -21,7 +30,7 @@ def parse_sort(sort: str | None) -> tuple[Literal["timestamp", "createdAt", "id"
     direction = direction.lower() or "asc"
     if field not in SORTABLE or direction not in ("asc", "desc"):
         raise InvalidInput(f"Invalid sort {sort!r}: use one of {', '.join(SORTABLE)} with :asc or :desc")
-    return cast(Literal["timestamp", "createdAt", "id"], field), direction == "asc"
+    return cast(Sortable, field), direction == "asc"
 
 
 def parse_moment(name: str, value: str | None) -> datetime | None:
@@ -43,6 +52,18 @@ def parse_kind(value: str | None) -> MessageKind | None:
         raise InvalidInput("filters[kind][$eq] must be 'message' or 'disconnect'") from None
 
 
+def parse_seq_range(bounds: dict[str, str | None]) -> SeqRange:
+    """`filters[seq][$gt|$gte|$lt|$lte]`: each a non-negative integer."""
+    parsed: dict[str, int] = {}
+    for operator, value in bounds.items():
+        if value is None:
+            continue
+        if not value.isdigit() or len(value) > 18:
+            raise InvalidInput(f"filters[seq][{operator}] must be a non-negative integer")
+        parsed[operator.removeprefix("$")] = int(value)
+    return SeqRange(**parsed)
+
+
 def check_filter_names(names: list[str]) -> None:
     unknown = sorted(n for n in names if n.startswith("filters") and n not in KNOWN_FILTERS)
     if unknown:
@@ -58,6 +79,7 @@ def build_query(
     after: str | None,
     before: str | None,
     kind: str | None,
+    seq: dict[str, str | None] | None = None,
 ) -> MessageQuery:
     order_by, ascending = parse_sort(sort)
     return MessageQuery(
@@ -69,4 +91,5 @@ def build_query(
         after=parse_moment("filters[timestamp][$gt]", after),
         before=parse_moment("filters[timestamp][$lt]", before),
         kind=parse_kind(kind),
+        seq=parse_seq_range(seq or {}),
     )

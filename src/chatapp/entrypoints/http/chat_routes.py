@@ -14,7 +14,7 @@ from chatapp.application.list_messages import ListMessages
 from chatapp.application.record_message import RecordMessage, RecordMessageCommand
 from chatapp.domain.errors import InvalidInput
 from chatapp.entrypoints.http.bearer import BEARER
-from chatapp.entrypoints.http.chat_query import build_query, check_filter_names
+from chatapp.entrypoints.http.chat_query import CONVERSATION_FILTER, build_query, check_filter_names
 from chatapp.entrypoints.http.errors import documented_errors
 from chatapp.entrypoints.http.schemas import (
     ChatSessionEnvelope,
@@ -47,24 +47,31 @@ def named_users(value: Any) -> list[Any]:
     status_code=201,
     tags=["chat-sessions"],
     security=BEARER,
-    responses=documented_errors(400, 401, 403, 413),
+    responses=documented_errors(400, 401, 403, 404, 413),
 )
 @inject
 async def create_chat_session(
     data: JSONBody[NewChatSessionBody], caller: FromDishka[Caller], record: FromDishka[RecordMessage]
 ) -> ChatSessionEnvelope:
-    """Store a message authored by the caller. Naming any other user is 403."""
+    """Store a message authored by the caller. Naming any other user is 403. With `data.conversation`
+    (a documentId) it is that conversation's next message, pushed to its members (non-members: 404)."""
     content = data.data.message if data.data is not None else data.message
     if content is None:
         raise InvalidInput("message is required")
     claimed = named_users(data.user_id) + named_users(data.user) + named_users(data.data and data.data.user)
     command = RecordMessageCommand(
-        author=caller, content=content, client_id=data.client_id, on_behalf_of=claimed
+        author=caller,
+        content=content,
+        client_id=data.client_id,
+        on_behalf_of=claimed,
+        conversation=data.data.conversation if data.data is not None else None,
     )
     return ChatSessionEnvelope(data=ChatSessionOut.of((await record(command)).message), meta={})
 
 
-@get("/api/chat-sessions", tags=["chat-sessions"], security=BEARER, responses=documented_errors(400, 401))
+@get(
+    "/api/chat-sessions", tags=["chat-sessions"], security=BEARER, responses=documented_errors(400, 401, 404)
+)
 @inject
 async def list_chat_sessions(
     request: AnyRequest,
@@ -73,18 +80,34 @@ async def list_chat_sessions(
     page: Annotated[int, QueryParameter(name="pagination[page]")] = 1,
     page_size: Annotated[int, QueryParameter(name="pagination[pageSize]")] = 25,
     sort: Annotated[
-        str | None, QueryParameter(name="sort", description="timestamp|createdAt|id, :asc or :desc")
+        str | None, QueryParameter(name="sort", description="timestamp|createdAt|id|seq, :asc or :desc")
     ] = None,
     after: Annotated[str | None, QueryParameter(name="filters[timestamp][$gt]")] = None,
     before: Annotated[str | None, QueryParameter(name="filters[timestamp][$lt]")] = None,
     kind: Annotated[str | None, QueryParameter(name="filters[kind][$eq]")] = None,
+    conversation: Annotated[
+        str | None, QueryParameter(name=CONVERSATION_FILTER, description="a conversation's documentId")
+    ] = None,
+    seq_gt: Annotated[str | None, QueryParameter(name="filters[seq][$gt]")] = None,
+    seq_gte: Annotated[str | None, QueryParameter(name="filters[seq][$gte]")] = None,
+    seq_lt: Annotated[str | None, QueryParameter(name="filters[seq][$lt]")] = None,
+    seq_lte: Annotated[str | None, QueryParameter(name="filters[seq][$lte]")] = None,
 ) -> ChatSessionList:
-    """The caller's own messages, newest first by default."""
+    """The caller's own messages, newest first by default. With the conversation filter: every
+    message of that conversation, any author, for its members only (404 otherwise)."""
     check_filter_names(list(request.query_params.keys()))
+    seq = {"$gt": seq_gt, "$gte": seq_gte, "$lt": seq_lt, "$lte": seq_lte}
     query = build_query(
-        user_id=caller.id, page=page, page_size=page_size, sort=sort, after=after, before=before, kind=kind
+        user_id=caller.id,
+        page=page,
+        page_size=page_size,
+        sort=sort,
+        after=after,
+        before=before,
+        kind=kind,
+        seq=seq,
     )
-    listing = await list_messages(query)
+    listing = await list_messages(query, conversation)
     pagination = Pagination(
         page=listing.page, page_size=listing.page_size, page_count=listing.page_count, total=listing.total
     )

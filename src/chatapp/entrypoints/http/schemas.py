@@ -51,6 +51,7 @@ class NewChatSessionData(msgspec.Struct):
     message: str
     timestamp: Any = None  # any type: it is ignored
     user: Any = None  # id, documentId or {connect: ...}: only the caller may be named
+    conversation: str | None = None  # a conversation's documentId (members only); None: the personal stream
 
 
 class NewChatSessionBody(msgspec.Struct, rename="camel"):

@@ -2,18 +2,25 @@ from __future__ import annotations
 
 from dishka import Provider, Scope, provide_all
 
+from chatapp.application.add_members import AddMembers
 from chatapp.application.authenticate import Authenticate
 from chatapp.application.change_password import ChangePassword
 from chatapp.application.check_health import CheckHealth
+from chatapp.application.create_conversation import CreateConversation
 from chatapp.application.delete_message import DeleteMessage
 from chatapp.application.forgot_password import ForgotPassword
+from chatapp.application.get_conversation import GetConversation
 from chatapp.application.get_current_user import GetCurrentUser
 from chatapp.application.get_message import GetMessage
 from chatapp.application.identify_legacy_user import IdentifyLegacyUser
+from chatapp.application.list_conversations import ListConversations
 from chatapp.application.list_messages import ListMessages
+from chatapp.application.mark_read import MarkRead
 from chatapp.application.record_disconnect import RecordDisconnect
 from chatapp.application.record_message import RecordMessage
 from chatapp.application.register_user import RegisterUser
+from chatapp.application.remove_member import RemoveMember
+from chatapp.application.rename_conversation import RenameConversation
 from chatapp.application.replay_conversation import ReplayConversation
 from chatapp.application.reset_password import ResetPassword
 from chatapp.application.set_user_blocked import SetUserBlocked
@@ -37,6 +44,15 @@ class UseCaseProvider(Provider):
         GetMessage,
         DeleteMessage,
         SetUserBlocked,
+    )
+    conversations = provide_all(
+        CreateConversation,
+        ListConversations,
+        GetConversation,
+        RenameConversation,
+        AddMembers,
+        RemoveMember,
+        MarkRead,
     )
 
 

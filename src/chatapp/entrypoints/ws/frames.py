@@ -13,7 +13,7 @@ import msgspec
 
 from chatapp.domain.chat_message import ChatMessage
 from chatapp.domain.rules import CLIENT_ID_MAX_CHARS
-from chatapp.entrypoints.wire import AuthorOut, iso
+from chatapp.entrypoints.wire import AuthorOut, ConversationOut, iso
 
 WELCOME = "Welcome to the WebSocket server!"
 
@@ -146,6 +146,14 @@ class ReadNotice(ServerFrame, tag="read"):
 class PresenceNotice(ServerFrame, tag="presence"):
     user: AuthorOut
     online: bool
+
+
+class ConversationNotice(ServerFrame, tag="conversation"):
+    """A conversation the recipient was `added` to, that was `updated`, or they were `removed` from.
+    Encoded once for all recipients: `lastMessage` is null and `unread` 0 (GET it for those)."""
+
+    event: str
+    conversation: ConversationOut
 
 
 class EditedNotice(ServerFrame, tag="edited", kw_only=True):

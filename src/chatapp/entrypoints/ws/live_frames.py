@@ -13,9 +13,10 @@ from chatapp.domain.events import (
     Typing,
     UserRef,
 )
-from chatapp.entrypoints.wire import AuthorOut, iso
+from chatapp.entrypoints.wire import AuthorOut, ConversationOut, iso
 from chatapp.entrypoints.ws.frames import (
     ConversationMessage,
+    ConversationNotice,
     DeletedNotice,
     EditedNotice,
     MessageAck,
@@ -55,11 +56,13 @@ def live_frame(event: ChatEvent) -> ServerFrame:
         case Typing():
             return TypingNotice(conversation=event.conversation_document_id, user=author(event.user))
         case ReadMarked():
-            return ReadNotice(conversation=event.conversation_document_id, user=author(event.user), seq=event.seq)
+            return ReadNotice(
+                conversation=event.conversation_document_id, user=author(event.user), seq=event.seq
+            )
         case PresenceChanged():
             return PresenceNotice(user=author(event.user), online=event.online)
         case ConversationChanged():
-            raise NotImplementedError("conversation frames come with the conversation objects")
+            return ConversationNotice(event=event.change, conversation=ConversationOut.of(event.conversation))
 
 
 def encode_live_event(event: ChatEvent) -> str:

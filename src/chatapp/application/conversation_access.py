@@ -1,0 +1,65 @@
+"""What every conversation use case checks first: who the caller may see, and whom a body names."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from chatapp.application.ports.persistence import UnitOfWork
+from chatapp.domain.conversation import Conversation, ConversationKind, Member, MemberRole
+from chatapp.domain.errors import Forbidden, InvalidInput, NotFound
+from chatapp.domain.events import UserRef
+from chatapp.domain.user import User
+
+UserReference = int | str
+"""A user named in a body: the integer id, or the documentId (a numeric string is tried as an id too)."""
+MAX_NAMED_USERS = 100  # users one request may name (each is looked up)
+
+
+async def conversation_of_member(uow: UnitOfWork, document_id: str, user_id: int) -> Conversation:
+    """The conversation, if `user_id` is a member; NotFound otherwise, so existence does not leak."""
+    conversation = await uow.conversations.get(document_id)
+    if conversation is None or conversation.member(user_id) is None:
+        raise NotFound()
+    return conversation
+
+
+def require_owned_group(conversation: Conversation, user_id: int) -> None:
+    """Groups are changed by their owners only; a DM has nothing to change."""
+    if conversation.kind is ConversationKind.DIRECT:
+        raise InvalidInput("A direct conversation's title and members cannot change")
+    member = conversation.member(user_id)
+    if member is None or member.role is not MemberRole.OWNER:
+        raise Forbidden("Only the conversation's owner may do this")
+
+
+async def find_user(uow: UnitOfWork, reference: UserReference) -> User | None:
+    if isinstance(reference, bool):
+        return None
+    if isinstance(reference, int):
+        return await uow.users.get(reference)
+    found = await uow.users.find_by_document_id(reference)
+    if found is None and reference.isdigit() and len(reference) < 19:
+        found = await uow.users.get(int(reference))
+    return found
+
+
+async def other_users(uow: UnitOfWork, references: Sequence[object], caller: User) -> list[User]:
+    """The distinct users named, without the caller; every one must exist and not be blocked."""
+    if len(references) > MAX_NAMED_USERS:
+        raise InvalidInput(f"Name at most {MAX_NAMED_USERS} users at a time")
+    users: dict[int, User] = {}
+    for reference in references:
+        if not isinstance(reference, (int, str)):
+            raise InvalidInput("A user is named by its id or documentId")
+        user = await find_user(uow, reference)
+        if user is None or user.blocked:
+            raise InvalidInput(f"Unknown user {reference!r}")
+        if user.id != caller.id:
+            users.setdefault(user.id, user)
+    return list(users.values())
+
+
+def user_ref(who: User | Member) -> UserRef:
+    if isinstance(who, Member):
+        return UserRef(who.user_id, who.document_id, who.username)
+    return UserRef(who.id, who.document_id, who.username)
