@@ -105,6 +105,7 @@ def test_a_non_member_is_told_the_conversation_does_not_exist_and_nothing_is_sto
             {"action": "message", "conversation": "no-such-conversation", "content": "hi"},
             {"action": "typing", "conversation": chat},
             {"action": "resume", "after": {chat: 0}},
+            {"action": "read", "conversation": chat, "seq": 1},
         ):
             outsider.send_json(frame)
             assert error_code(receive(outsider)) == "not_found", frame
@@ -212,3 +213,24 @@ def test_a_client_that_never_resumes_still_gets_live_messages(
         assert receive(sender)["seq"] == 1
         frames = [receive(passive), receive(passive)]  # alice's presence, then (after the hold) the message
         assert [f["action"] for f in frames] == ["presence", "message"] and frames[1]["seq"] == 1
+
+
+def test_a_read_marker_is_stored_and_told_to_the_other_members(
+    client: TestClient[Litestar], memory_db: InMemoryDatabase, alice: Account, bob: Account
+) -> None:
+    chat = group(client, memory_db, alice, bob)
+    with signed_in(client, alice) as sender, signed_in(client, bob) as reader:
+        settle(sender, reader)
+        for n in range(1, 4):
+            say(sender, chat, f"m{n}")
+            assert receive(sender)["seq"] == n
+        assert [receive(reader)["seq"] for _ in range(3)] == [1, 2, 3]
+
+        reader.send_json({"action": "read", "conversation": chat, "seq": 2})
+        bob_ref = {key: bob.user[key] for key in ("id", "documentId", "username")}
+        assert receive(sender) == {"action": "read", "conversation": chat, "user": bob_ref, "seq": 2}
+        listing = client.get("/api/conversations", headers=bob.headers).json()["data"]
+        assert [(c["documentId"], c["unread"]) for c in listing] == [(chat, 1)]
+
+        reader.send_json({"action": "read", "conversation": chat, "seq": 1})  # never backwards: no news
+        nothing_more(sender)

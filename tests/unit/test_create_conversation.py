@@ -82,7 +82,8 @@ class TestDirect:
     ) -> None:
         alice, bob, carol = await user(world, "alice"), await user(world, "bob"), await user(world, "carol")
         mallory = await user(world, "mallory")
-        await SetUserBlocked(world.uow())("mallory", True)
+        await SetUserBlocked(world.uow(), world.events)("mallory", True)
+        world.events.events.clear()  # the block's own news
         names = {
             "self": alice.id,
             "bob": bob.id,

@@ -60,6 +60,7 @@ async def other_users(uow: UnitOfWork, references: Sequence[object], caller: Use
 
 
 def user_ref(who: User | Member) -> UserRef:
+    """A user or member as others see them."""
     if isinstance(who, Member):
         return UserRef(who.user_id, who.document_id, who.username)
     return UserRef(who.id, who.document_id, who.username)

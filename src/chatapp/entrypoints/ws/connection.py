@@ -19,6 +19,7 @@ from litestar.status_codes import WS_1008_POLICY_VIOLATION, WS_1011_INTERNAL_ERR
 from chatapp.application.get_current_user import GetCurrentUser
 from chatapp.application.identify_legacy_user import IdentifyLegacyUser
 from chatapp.application.live.hub import LiveHub
+from chatapp.application.mark_read import MarkRead, MarkReadCommand
 from chatapp.application.record_disconnect import RecordDisconnect
 from chatapp.application.record_message import RecordMessage, RecordMessageCommand, names_author
 from chatapp.application.replay_conversation import ReplayConversation
@@ -37,6 +38,7 @@ from chatapp.entrypoints.ws.frames import (
     Connect,
     ConversationMessage,
     Ping,
+    ReadUpTo,
     Resume,
     Resumed,
     SendMessage,
@@ -212,6 +214,10 @@ class Connection:
                 await self._resume(frame)
             case Typing():
                 await self._gateway.signal_typing(UserRef.of(self._signed_in()), frame.conversation, self.id)
+            case ReadUpTo():
+                command = MarkReadCommand(reader=self._signed_in(), conversation=frame.conversation, seq=frame.seq)
+                async with self._scope() as request:  # a short unit of work of its own
+                    await (await request.get(MarkRead))(command)
 
     def _spend(self) -> None:
         """Charge one frame to the connection's rate budget."""

@@ -51,7 +51,7 @@ class Typing(ClientFrame, tag="typing"):
     conversation: ConversationId
 
 
-class MarkRead(ClientFrame, tag="read"):
+class ReadUpTo(ClientFrame, tag="read"):
     conversation: ConversationId
     seq: Seq
 
@@ -66,7 +66,7 @@ class AnyAction(msgspec.Struct):
     action: str
 
 
-CLIENT_FRAMES: tuple[type[ClientFrame], ...] = (Connect, SendMessage, Ping, Resume, Typing, MarkRead)
+CLIENT_FRAMES: tuple[type[ClientFrame], ...] = (Connect, SendMessage, Ping, Resume, Typing, ReadUpTo)
 client_frames = msgspec.json.Decoder(Union[CLIENT_FRAMES])  # noqa: UP007 (a tuple cannot be joined with |)
 any_action = msgspec.json.Decoder(AnyAction)
 
