@@ -299,8 +299,17 @@ class Connection:
     # --- identity -----------------------------------------------------------------------------
 
     async def _welcome(self, user: User) -> None:
-        await self._sign_in(user)
-        await self.outbound.reply(self._codec.welcome(user))
+        if self.user is not None:
+            await self._sign_in(user)  # the same user again (or refused)
+            await self.outbound.reply(self._codec.welcome(user))
+            return
+        self.outbound.cork()  # what signing in makes others send (presence) comes after the welcome
+        try:
+            await self._sign_in(user)
+        except BaseException:
+            self.outbound.uncork()
+            raise
+        self.outbound.uncork(self._codec.welcome(user))
 
     def _signed_in(self) -> User:
         if self.user is None:
@@ -320,11 +329,11 @@ class Connection:
     async def _sign_in(self, user: User) -> None:
         """Bind the connection to `user`; it cannot change hands afterwards."""
         if self.user is None:
+            self._order.hold()
+            await self._gateway.hub.subscribe(UserRef.of(user), self)  # may fail: then nobody signed in
             self.user = user
             self._since = monotonic()
             logger.info("websocket signed in: user_id=%d path=%s", user.id, self._socket.url.path)
-            self._order.hold()
-            await self._gateway.hub.subscribe(UserRef.of(user), self)
         elif self.user.id != user.id:
             raise errors.invalid_frame("This connection is already signed in as another user")
 

@@ -25,12 +25,24 @@ class Outbound:
         self._capacity = capacity
         self._queue: deque[str] = deque()
         self._writing = False
+        self._corked = False
         self._wake = asyncio.Event()
         self._room = asyncio.Event()
         self._room.set()
 
+    def cork(self) -> None:
+        """Hold everything pushed from now on until `uncork`: what must come first is not ready yet."""
+        self._corked = True
+
+    def uncork(self, first: str | None = None) -> None:
+        """Send `first` (if any), then what was held."""
+        self._corked = False
+        if first is not None:
+            self._queue.appendleft(first)
+        self._wake.set()
+
     async def reply(self, text: str) -> None:
-        if not self._writing and not self._queue:
+        if not self._writing and not self._queue and not self._corked:
             self._writing = True
             try:
                 await self._channel.send_text(text)
@@ -48,7 +60,7 @@ class Outbound:
         self._queue.append(text)
         if len(self._queue) >= self._capacity // 2:
             self._room.clear()
-        if not self._writing:
+        if not self._writing and not self._corked:
             self._wake.set()
 
     async def room(self) -> None:
@@ -61,7 +73,7 @@ class Outbound:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            while queue and not self._writing:
+            while queue and not self._writing and not self._corked:
                 self._writing = True
                 try:
                     await channel.send_text(queue.popleft())
