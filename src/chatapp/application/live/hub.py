@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
 
 from chatapp.application.live.conversation_stream import ConversationStream
 from chatapp.application.live.presence import PresenceBook
@@ -109,11 +108,14 @@ class LiveHub(EventPublisher):
     # --- events -------------------------------------------------------------------------------
 
     def publish(self, event: ChatEvent) -> None:
-        if isinstance(event, MessagePosted) and event.message.seq is not None:
-            self._sequence(event)  # other processes hear of it from the storing transaction
-        else:
-            self._fan_out(event)
-            self._relay.publish(event)
+        if isinstance(event, MessagePosted):
+            if event.message.seq is not None:
+                self._sequence(event)  # other processes hear of it from the storing transaction
+            else:
+                self._fan_out(event)  # a personal message: live on this process only
+            return
+        self._fan_out(event)
+        self._relay.publish(event)
 
     def advance(self, conversation_id: int, first_seq: int, last_seq: int) -> None:
         """Another process committed seqs first_seq..last_seq of a conversation: deliver them here too."""
@@ -194,17 +196,14 @@ class LiveHub(EventPublisher):
         if isinstance(event, MessagePosted) and event.message.seq is not None:
             conversation_id, seq, skip = event.message.conversation_id, event.message.seq, None
         frame: str | None = None
-        for connection in self._connections_of(event.recipients):
-            if connection.connection_id == skip:
-                continue
-            if frame is None:
-                frame = self._encode(event)
-            connection.deliver(frame, conversation_id, seq)
-
-    def _connections_of(self, user_ids: Iterable[int]) -> Iterable[Subscriber]:
         connections = self._connections
-        for user_id in user_ids:
-            yield from connections.get(user_id, ())
+        for user_id in event.recipients:
+            for connection in connections.get(user_id, ()):
+                if connection.connection_id == skip:
+                    continue
+                if frame is None:  # encoded once, and only if someone is there to get it
+                    frame = self._encode(event)
+                connection.deliver(frame, conversation_id, seq)
 
     async def settled(self) -> None:
         """Wait until every read-back started so far has delivered what it found."""
