@@ -169,3 +169,13 @@ async def test_a_users_conversations_latest_activity_first_one_page_at_a_time(
     assert (woken.unread, woken.last_message.message) == (1, "wake up")
     assert [m.user_id for m in woken.conversation.members] == [alice.id, bob.id]
     assert (page_one.items[1].last_message, page_one.items[1].unread) == (None, 0)
+
+
+async def test_a_page_far_past_the_end_is_empty(backend: Backend, add_user) -> None:
+    alice = await add_user("alice")
+    async with backend.uow() as uow:
+        await uow.conversations.add(new_conversation(alice))
+        await uow.commit()
+    async with backend.uow() as uow:
+        page = await uow.conversations.list_for(alice.id, page=10**40, page_size=25)
+    assert (page.items, page.total) == ([], 1)

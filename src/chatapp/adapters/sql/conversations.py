@@ -169,6 +169,9 @@ class SqlConversationRepository(ConversationRepository):
             total = (
                 await self._session.scalar(select(func.count()).select_from(_members_table).where(mine)) or 0
             )
+            offset = (page - 1) * page_size
+            if total <= offset:  # past the end (and past BIGINT, for a page number of 40 digits)
+                return ConversationPage(items=[], total=total)
             rows = (
                 await self._session.execute(
                     select(_conversations_table, _unread(user_id).label("unread"))
@@ -185,7 +188,7 @@ class SqlConversationRepository(ConversationRepository):
                     .where(mine)
                     .order_by(activity.desc(), ConversationRow.id.desc())
                     .limit(page_size)
-                    .offset((page - 1) * page_size)
+                    .offset(offset)
                 )
             ).all()
             members = await self._members([row.id for row in rows])
