@@ -101,7 +101,7 @@ class Connection:
         self, socket: WebSocket[Any, Any, Any], codec: Codec, gateway: Gateway, scope: AsyncContainer
     ) -> None:
         settings = gateway.settings
-        self.id = next(_connection_ids)
+        self.connection_id = next(_connection_ids)  # what live delivery knows it by
         self.user: User | None = None
         self.channel = Channel(socket, settings)
         self.outbound = Outbound(self.channel)
@@ -113,7 +113,6 @@ class Connection:
         self._auth_deadline = monotonic() + settings.ws_auth_timeout if codec.rules.auth_deadline else None
         rate = settings.ws_rate
         self._bucket = TokenBucket(rate, settings.ws_rate_burst) if rate else None
-        self.connection_id = self.id
         self._order = LiveOrder(self.outbound.push)
         self._inbound = anyio.CancelScope()  # cancelled when the user's tokens are revoked
 
@@ -213,7 +212,7 @@ class Connection:
             case Resume():
                 await self._resume(frame)
             case Typing():
-                await self._gateway.signal_typing(UserRef.of(self._signed_in()), frame.conversation, self.id)
+                await self._gateway.signal_typing(UserRef.of(self._signed_in()), frame.conversation, self.connection_id)
             case ReadUpTo():
                 command = MarkReadCommand(reader=self._signed_in(), conversation=frame.conversation, seq=frame.seq)
                 async with self._scope() as request:  # a short unit of work of its own
@@ -232,7 +231,7 @@ class Connection:
             client_id=frame.client_id,
             on_behalf_of=frame.user_id,
             conversation=frame.conversation,
-            origin=self.id,
+            origin=self.connection_id,
         )
         recorded = await self._gateway.record_message(command)
         if recorded.is_new and recorded.message.seq is not None:
