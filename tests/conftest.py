@@ -57,6 +57,16 @@ def _temporary_postgres_database() -> Iterator[str]:
         _execute(POSTGRES_ADMIN_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that reaches PostgreSQL carries the `postgres` mark, however it asks for the server:
+    through a fixture below, or as the "postgres" backend of a `database_url` fixture."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("database_url") if callspec is not None else None
+        if backend == "postgres" or "_postgres_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
+
+
 @pytest.fixture(scope="session")
 def _postgres_server() -> None:
     try:

@@ -44,6 +44,17 @@ async def test_content_is_stored_exactly_as_sent(backend: Backend, add_user) -> 
     assert read is not None and (read.message, read.client_id) == (content, client_id)
 
 
+async def test_a_long_message_is_stored_whole(backend: Backend, add_user) -> None:
+    alice = await add_user("alice")
+    content = "  \n" + "\u00e9" * 4000 + "\U0001f600" * 10 + "\t "  # over 4000 characters untrimmed
+
+    stored = await backend.log.append(draft(alice, content))
+    async with backend.uow() as uow:
+        read = await uow.messages.get(stored.document_id, alice.id)
+
+    assert read is not None and read.message == content
+
+
 async def test_timestamps_keep_utc_and_milliseconds(backend: Backend, add_user) -> None:
     alice = await add_user("alice")
     moment = T0.replace(microsecond=123_000)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import pytest
 
@@ -68,10 +68,13 @@ async def test_equal_timestamps_are_ordered_by_id_in_the_same_direction(
     assert await page(backend, user_id=alice.id, ascending=True) == (["earlier", "a", "b", "c"], 4)
 
 
+@pytest.mark.parametrize("ascending", [True, False])
 @pytest.mark.parametrize("order_by", ["createdAt", "id"])
-async def test_other_sort_columns(backend: Backend, alice, five, order_by) -> None:
-    assert await page(backend, user_id=alice.id, order_by=order_by, ascending=True) == (
-        ["m0", "m1", "m2", "m3", "m4"],
+async def test_other_sort_columns(backend: Backend, alice, five, order_by, ascending) -> None:
+    oldest_first = ["m0", "m1", "m2", "m3", "m4"]
+
+    assert await page(backend, user_id=alice.id, order_by=order_by, ascending=ascending) == (
+        oldest_first if ascending else oldest_first[::-1],
         5,
     )
 
@@ -81,6 +84,19 @@ async def test_time_filters_are_strict(backend: Backend, alice, five) -> None:
     assert await page(backend, user_id=alice.id, before=at(3), ascending=True) == (["m0", "m1", "m2"], 3)
     assert await page(backend, user_id=alice.id, after=at(1), before=at(3)) == (["m2"], 1)
     assert await page(backend, user_id=alice.id, after=at(0.5), before=at(1.5)) == (["m1"], 1)
+
+
+async def test_time_filters_compare_instants_whatever_the_utc_offset(backend: Backend, alice, five) -> None:
+    elsewhere = timezone(timedelta(hours=-5, minutes=-30))
+
+    assert await page(backend, user_id=alice.id, after=at(1).astimezone(elsewhere), ascending=True) == (
+        ["m2", "m3", "m4"],
+        3,
+    )
+    assert await page(backend, user_id=alice.id, before=at(3).astimezone(elsewhere), ascending=True) == (
+        ["m0", "m1", "m2"],
+        3,
+    )
 
 
 async def test_kind_filter(backend: Backend, alice, post) -> None:
@@ -112,10 +128,13 @@ async def test_nobody_reads_or_deletes_another_users_messages(
         assert await uow.messages.get(secret.document_id, alice.id) == secret
 
 
-async def test_unknown_document_id(backend: Backend, alice) -> None:
+@pytest.mark.parametrize("document_id", ["nope", "abcdefghijklmnopqrstuvwx", "\U0001f4a9"])
+async def test_unknown_document_id(backend: Backend, alice, post, document_id) -> None:
+    await post(alice)
+
     async with backend.uow() as uow:
-        assert await uow.messages.get("nope", alice.id) is None
-        assert await uow.messages.delete("nope", alice.id) is None
+        assert await uow.messages.get(document_id, alice.id) is None
+        assert await uow.messages.delete(document_id, alice.id) is None
 
 
 async def test_delete_returns_the_row_and_removes_it(backend: Backend, alice, five) -> None:

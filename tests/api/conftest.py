@@ -1,11 +1,15 @@
-"""The real app, over every persistence backend: in-memory, SQLite and PostgreSQL."""
+"""The real app, on the in-memory adapters unless a test asks for SQL.
+
+The contract suite (tests/adapters) holds every adapter to the same behaviour, so the API tier runs
+once, on memory. A test that needs a real database says so: `@on_sql` (SQLite and PostgreSQL) or
+`@on_every_backend`, which parametrize `database_url` indirectly.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,7 +19,6 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from chatapp.adapters.memory.database import InMemoryDatabase
-from chatapp.adapters.sql.migrate import upgrade_database
 from chatapp.application.set_user_blocked import SetUserBlocked
 from chatapp.entrypoints.app import create_app
 from chatapp.entrypoints.ioc.persistence import MemoryPersistenceProvider
@@ -36,15 +39,20 @@ def make_settings(**overrides: Any) -> Settings:
     return Settings(**{**values, **overrides})
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
-    """None means the in-memory adapters."""
-    if request.param == "memory":
+SQL_BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+on_sql = pytest.mark.parametrize("database_url", SQL_BACKENDS, indirect=True)
+on_every_backend = pytest.mark.parametrize("database_url", ["memory", *SQL_BACKENDS], indirect=True)
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest) -> str | None:
+    """The app's database: None (the in-memory adapters) unless parametrized "sqlite" or "postgres"."""
+    backend = getattr(request, "param", "memory")
+    if backend == "memory":
         return None
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"
-        upgrade_database(url)
-        return url
+    if backend == "sqlite":
+        make_sqlite_url: Callable[[], str] = request.getfixturevalue("sqlite_url")
+        return make_sqlite_url()
     return str(request.getfixturevalue("clean_postgres_url"))
 
 

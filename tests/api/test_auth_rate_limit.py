@@ -10,10 +10,6 @@ from litestar.testing import TestClient
 
 from tests.api.conftest import PASSWORD, asgi_client, assert_error, register, running
 
-pytestmark = pytest.mark.parametrize(
-    "database_url", [None], ids=["memory"]
-)  # the limiter precedes any storage
-
 LIMITED_ROUTES = {
     "/api/auth/local": {"identifier": "alice", "password": "wrong password"},
     "/api/auth/local/register": {"username": "ab", "email": "bad", "password": "x"},

@@ -8,7 +8,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from tests.api.conftest import CHAT_SESSION_FIELDS, Account, assert_error
+from tests.api.conftest import CHAT_SESSION_FIELDS, Account, assert_error, on_every_backend
 
 
 def post(client: TestClient[Litestar], account: Account, message: str = "hello") -> dict[str, Any]:
@@ -51,6 +51,7 @@ def test_reading_a_row_needs_a_token(client: TestClient[Litestar], alice: Accoun
     assert_error(client.get(url(post(client, alice))), 401, "UnauthorizedError")
 
 
+@on_every_backend  # create, read, list and delete through the SQL unit of work, each request its own
 def test_deleting_ones_own_row_answers_it_and_removes_it(
     client: TestClient[Litestar], alice: Account
 ) -> None:

@@ -10,10 +10,6 @@ from litestar.testing import TestClient
 
 from tests.api.conftest import CHAT_SESSION_FIELDS, CONVERSATION_FIELDS, USER_FIELDS
 
-pytestmark = pytest.mark.parametrize(
-    "database_url", [None], ids=["memory"]
-)  # the schema is backend-independent
-
 AUTH_ROUTES = [
     ("post", "/api/auth/local/register", "RegisterBody", {"username", "email", "password"}),
     ("post", "/api/auth/local", "LoginBody", {"identifier", "password"}),

@@ -11,7 +11,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from chatapp.adapters.memory.database import InMemoryDatabase
-from tests.api.conftest import Account
+from tests.api.conftest import Account, on_every_backend
 from tests.api.ws_support import (
     closed_with,
     error_code,
@@ -48,6 +48,7 @@ def test_a_client_close_stores_one_disconnect_row(
     exactly_one_disconnect(client, alice)
 
 
+@on_every_backend  # stored while the connection is torn down, through the SQL message log
 def test_the_disconnect_row_comes_after_the_connections_messages(
     client: TestClient[Litestar], alice: Account
 ) -> None:

@@ -6,10 +6,11 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from chatapp.adapters.memory.database import InMemoryDatabase
-from tests.api.conftest import Account
+from tests.api.conftest import Account, on_every_backend
 from tests.api.ws_support import error_code, memory_only, receive, send_message, signed_in, stored
 
 
+@on_every_backend  # group commit on SQL: the ack waits for the commit of the batch
 def test_an_acknowledged_message_is_already_readable(client: TestClient[Litestar], alice: Account) -> None:
     with signed_in(client, alice) as ws:
         for i in range(5):
