@@ -1,4 +1,4 @@
-"""What only the SQL adapters do: shutdown, unreachable databases, recovery, failure isolation."""
+"""What only the SQL adapters do: group commit, shutdown, unreachable databases, recovery, isolation."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chatapp.adapters.sql.database import make_engine, make_session_factory
@@ -45,6 +45,37 @@ async def alice(engine: AsyncEngine) -> User:
 async def count_messages(engine: AsyncEngine) -> int:
     async with engine.connect() as connection:
         return (await connection.execute(text("SELECT count(*) FROM chat_sessions"))).scalar_one()
+
+
+class Transactions:
+    """How many transactions stored the chat_sessions rows. PostgreSQL tells by each row's xmin (the
+    id of the transaction that inserted it); SQLite has none, so its commits are counted as sent."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._sqlite_commits = 0
+        if engine.dialect.name == "sqlite":
+            event.listen(engine.sync_engine, "commit", self._count_commit)
+
+    def _count_commit(self, _connection: object) -> None:
+        self._sqlite_commits += 1
+
+    async def count(self) -> int:
+        if self._engine.dialect.name == "sqlite":
+            return self._sqlite_commits
+        async with self._engine.connect() as connection:
+            return int(await connection.scalar(text("SELECT count(DISTINCT xmin::text) FROM chat_sessions")))
+
+
+async def test_appends_that_arrive_together_share_a_commit(engine: AsyncEngine, alice: User) -> None:
+    log = SqlMessageLog(engine)
+    transactions = Transactions(engine)
+
+    stored = await asyncio.gather(*(log.append(draft(alice, f"m{i}")) for i in range(200)))
+    await log.aclose()
+
+    assert len({message.id for message in stored}) == 200 == await count_messages(engine)
+    assert 1 <= await transactions.count() <= 2  # at most one per writer task, not one per message
 
 
 async def test_close_stores_what_is_queued_then_refuses(engine: AsyncEngine, alice: User) -> None:
