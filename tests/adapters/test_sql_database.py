@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import aiosqlite
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from chatapp.adapters.sql.database import async_url, make_engine, make_session_factory, mask_url
 from chatapp.adapters.sql.message_log import SqlMessageLog
@@ -51,6 +53,26 @@ async def test_sqlite_connections_are_durable_and_enforce_foreign_keys(tmp_path:
     await engine.dispose()
 
     assert settings == ["wal", 2, 1, 5000]  # synchronous 2 = FULL
+
+
+async def test_a_sqlite_file_in_a_missing_directory_fails_without_starting_a_worker_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """aiosqlite leaves the worker thread of a failed connect to finish on its own, calling into the
+    event loop later ("Event loop is closed" once the loop is gone): such a connect must not start."""
+    started: list[object] = []
+    real_connect = aiosqlite.connect
+    monkeypatch.setattr(
+        aiosqlite, "connect", lambda *args, **kw: started.append(args) or real_connect(*args, **kw)
+    )
+    engine = make_engine(f"sqlite:///{tmp_path / 'missing-dir' / 'chat.db'}")
+
+    with pytest.raises(OperationalError, match="unable to open database file"):
+        async with engine.connect():
+            pass
+    await engine.dispose()
+
+    assert started == []
 
 
 async def test_an_in_memory_sqlite_database_is_shared_by_all_sessions() -> None:

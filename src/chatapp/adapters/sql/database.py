@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from typing import Any
 
 from sqlalchemy import event
@@ -90,6 +92,17 @@ def _sqlite_engine(url: URL) -> AsyncEngine:
     if url.database in (None, "", ":memory:"):
         options["poolclass"] = StaticPool  # one connection, or every session would see its own empty database
     engine = create_async_engine(url, **options)
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _refuse_a_missing_directory(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> None:
+        # SQLite cannot create a file in a directory that does not exist. Say so before aiosqlite
+        # starts a worker thread: when its connect fails, aiosqlite 0.22 stops that thread without
+        # waiting, and the thread later calls into an event loop that may have closed by then.
+        database = str(cargs[0]) if cargs else ""
+        if database not in ("", ":memory:") and not cparams.get("uri") and not os.path.isdir(
+            os.path.dirname(database) or "."
+        ):
+            raise sqlite3.OperationalError("unable to open database file: its directory does not exist")
 
     @event.listens_for(engine.sync_engine, "connect")
     def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
