@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import bcrypt
 import pytest
 
+from chatapp.adapters.security.bcrypt_hasher import BcryptPasswordHasher
 from chatapp.application.authenticate import Authenticate, Credentials
 from chatapp.application.set_user_blocked import SetUserBlocked
 from chatapp.domain.errors import AccountBlocked, InvalidCredentials, NotFound
@@ -45,6 +47,45 @@ async def test_unknown_user_and_wrong_password_get_the_same_error(
 
     with pytest.raises(InvalidCredentials, match=INVALID):
         await authenticate(world)(Credentials(identifier=identifier, password=password))
+
+
+@pytest.fixture
+def bcrypt_checks(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """The cost prefix (b"$2b$05$") of every hash that bcrypt.checkpw checks a password against."""
+    checks: list[bytes] = []
+    check = bcrypt.checkpw
+
+    def recording(password: bytes, hashed: bytes) -> bool:
+        checks.append(hashed[:7])
+        return check(password, hashed)
+
+    monkeypatch.setattr(bcrypt, "checkpw", recording)
+    return checks
+
+
+@pytest.mark.parametrize(
+    ("identifier", "password"),
+    [
+        ("alice", "wrong password"),  # the reference: a known account
+        ("nobody", "wrong password"),
+        ("nobody@example.com", PASSWORD),
+        ("alice\x00", PASSWORD),  # never looked up
+        ("nobody", "x" * 100),  # over 72 bytes
+        ("alice", "x" * 100),
+    ],
+)
+async def test_a_failed_login_does_the_same_work_whether_or_not_the_account_exists(
+    world: World, bcrypt_checks: list[bytes], identifier: str, password: str
+) -> None:
+    """Timing cannot tell who has an account: one bcrypt check, at the accounts' own cost, each time."""
+    world.hasher = BcryptPasswordHasher(rounds=5)  # not bcrypt's default, nor the suite's 4
+    alice = await world.register("alice")
+    bcrypt_checks.clear()
+
+    with pytest.raises(InvalidCredentials, match=INVALID):
+        await authenticate(world)(Credentials(identifier=identifier, password=password))
+
+    assert bcrypt_checks == [alice.user.password_hash[:7].encode()] == [b"$2b$05$"]
 
 
 async def test_a_blocked_user_is_told_so_only_with_the_right_password(world: World) -> None:
