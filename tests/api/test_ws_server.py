@@ -27,7 +27,9 @@ from chatapp.domain.chat_message import ChatMessage, MessageKind, NewChatMessage
 from chatapp.entrypoints.app import create_app
 from chatapp.entrypoints.ioc.persistence import MemoryPersistenceProvider
 from tests.api.conftest import PASSWORD, make_settings
-from tests.api.ws_support import WELCOME, eventually
+from tests.api.ws_support import RECEIVE_TIMEOUT, WELCOME, eventually
+
+SERVER_DEADLINE = 20.0  # seconds for the server to do what a test waits for: the test fails, never hangs
 
 
 @dataclass
@@ -72,14 +74,19 @@ def serving(*providers: Provider, graceful_shutdown: int = 5, **settings: Any) -
         thread.join(10)
 
 
+async def receive(ws: ClientConnection) -> str | bytes:
+    with anyio.fail_after(RECEIVE_TIMEOUT):
+        return await ws.recv()
+
+
 async def welcomed(ws: ClientConnection, user_id: int) -> None:
-    assert json.loads(await ws.recv()) == {"action": "welcome", "content": WELCOME, "userId": user_id}
+    assert json.loads(await receive(ws)) == {"action": "welcome", "content": WELCOME, "userId": user_id}
 
 
 async def close_code(ws: ClientConnection) -> int | None:
     """Read (and drop) frames until the server closes; its close code."""
     with pytest.raises(ConnectionClosed) as closed:
-        with anyio.fail_after(10):
+        with anyio.fail_after(SERVER_DEADLINE):
             while True:
                 await ws.recv()
     return closed.value.rcvd.code if closed.value.rcvd else None
@@ -91,12 +98,12 @@ async def test_both_protocols_over_a_real_socket() -> None:
         async with connect(server.ws_url("/ws", alice["jwt"])) as ws:
             await welcomed(ws, alice["user"]["id"])
             await ws.send(json.dumps({"action": "message", "content": "hi", "clientId": "c-1"}))
-            ack = json.loads(await ws.recv())
+            ack = json.loads(await receive(ws))
             assert (ack["action"], ack["content"], ack["clientId"]) == ("message", "hi", "c-1")
         async with connect(server.ws_url("/", alice["jwt"])) as ws:
-            assert await ws.recv() == WELCOME
+            assert await receive(ws) == WELCOME
             await ws.send(json.dumps({"userId": alice["user"]["id"], "content": "hi"}))
-            assert await ws.recv() == "Server received: hi"
+            assert await receive(ws) == "Server received: hi"
 
         assert eventually(lambda: len(server.disconnects()) == 2)  # one per connection, stored after each close
 
@@ -120,7 +127,7 @@ async def test_shutdown_closes_sockets_with_1012_and_records_their_disconnects()
             connect(server.ws_url("/", bob["jwt"])) as on_text,
         ):
             await welcomed(on_ws, alice["user"]["id"])
-            assert await on_text.recv() == WELCOME
+            assert await receive(on_text) == WELCOME
             server.stop()
             assert await close_code(on_ws) == 1012
             assert await close_code(on_text) == 1012
@@ -190,9 +197,10 @@ async def test_a_client_that_stops_reading_is_closed_and_its_disconnect_recorded
         flooding = asyncio.create_task(flood())
         async with connect(server.ws_url("/ws", fast["jwt"])) as ws:
             await welcomed(ws, fast["user"]["id"])
-            while not server.disconnects():
-                await ws.send(json.dumps({"action": "message", "content": "still served"}))
-                assert json.loads(await ws.recv())["action"] == "message"
+            with anyio.fail_after(SERVER_DEADLINE):  # until the server gives up on the slow client
+                while not server.disconnects():
+                    await ws.send(json.dumps({"action": "message", "content": "still served"}))
+                    assert json.loads(await receive(ws))["action"] == "message"
 
             assert [row.username for row in server.disconnects()] == ["slow"]
             assert await close_code(stalled) == 1013
