@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
+
 from chatapp.application.ports.persistence import MessageQuery
 from chatapp.domain.chat_message import MessageKind
+from chatapp.domain.errors import StorageRejected
 from tests.adapters.conftest import Backend
-from tests.adapters.factories import T0, draft
+from tests.adapters.factories import T0, draft, unsaved_user
 
 
 async def test_append_returns_the_stored_row(backend: Backend, add_user) -> None:
@@ -131,3 +134,15 @@ async def test_disconnect_rows_are_stored_with_their_kind(backend: Backend, add_
 
     async with backend.uow() as uow:
         assert (await uow.messages.get(stored.document_id, alice.id)).kind is MessageKind.DISCONNECT
+
+
+async def test_a_message_whose_author_is_gone_is_rejected_not_unavailable(backend: Backend, add_user) -> None:
+    """A foreign key refuses it: telling the client to retry would have it retry forever."""
+    alice = await add_user("alice")
+
+    with pytest.raises(StorageRejected):
+        await backend.log.append(draft(unsaved_user(), "from a deleted account", client_id="c-1"))
+
+    assert (await backend.log.append(draft(alice, "still working"))).message == "still working"
+    async with backend.uow() as uow:
+        assert (await uow.messages.list(MessageQuery(user_id=unsaved_user().id))).total == 0

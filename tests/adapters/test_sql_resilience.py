@@ -103,7 +103,7 @@ async def test_one_bad_message_does_not_fail_its_batch(engine: AsyncEngine, alic
 
     assert [type(result).__name__ for result in results] == [
         "ChatMessage",
-        "StorageUnavailable",
+        "StorageRejected",
         "ChatMessage",
     ]
     assert await count_messages(engine) == 2

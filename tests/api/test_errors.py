@@ -12,10 +12,12 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from chatapp.adapters.memory.database import InMemoryDatabase
-from chatapp.application.ports.persistence import UnitOfWork
+from chatapp.adapters.memory.message_log import InMemoryMessageLog
+from chatapp.application.ports.persistence import MessageLog, UnitOfWork
+from chatapp.domain.chat_message import ChatMessage, NewChatMessage
 from chatapp.entrypoints.app import create_app
 from chatapp.entrypoints.ioc.persistence import MemoryPersistenceProvider
-from tests.api.conftest import PASSWORD, Account, assert_error, make_settings
+from tests.api.conftest import PASSWORD, Account, assert_error, make_settings, register
 
 MEMORY_ONLY = pytest.mark.parametrize("database_url", [None], ids=["memory"])  # the fake can be switched off
 
@@ -99,6 +101,35 @@ class TestDatabaseDown:
 
         memory_db.available = True
         assert client.get("/api/users/me", headers=alice.headers).status_code == 200
+
+
+class AuthorDeletedMeanwhile(InMemoryMessageLog):
+    """The author's account is deleted while their message is on its way to the log."""
+
+    def __init__(self, db: InMemoryDatabase) -> None:
+        super().__init__(db)
+        self._users = db.users
+
+    async def append(self, draft: NewChatMessage) -> ChatMessage:
+        self._users.pop(draft.user_id, None)
+        return await super().append(draft)
+
+
+class DeletingAuthors(Provider):
+    @provide(scope=Scope.APP)
+    def message_log(self, db: InMemoryDatabase) -> MessageLog:
+        return AuthorDeletedMeanwhile(db)
+
+
+def test_a_message_the_database_refuses_is_a_conflict_not_a_retryable_503() -> None:
+    db = InMemoryDatabase()
+    with TestClient(create_app(make_settings(), MemoryPersistenceProvider(db), DeletingAuthors())) as client:
+        alice = register(client, "alice")
+
+        response = client.post("/api/chat-sessions", json={"data": {"message": "hi"}}, headers=alice.headers)
+
+    assert_error(response, 409, "ConflictError")
+    assert db.messages == {}
 
 
 class ExplodingUnitOfWork(UnitOfWork):

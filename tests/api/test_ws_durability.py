@@ -93,3 +93,16 @@ def test_authentication_during_an_outage_can_be_retried_on_the_same_connection(
         ws.send_json({"action": "connect", "token": alice.jwt})
         assert receive(ws)["action"] == "welcome"
         assert send_message(ws, "hello")["content"] == "hello"
+
+
+@memory_only
+def test_a_message_the_database_refuses_is_rejected_so_the_client_does_not_retry(
+    client: TestClient[Litestar], alice: Account, memory_db: InMemoryDatabase
+) -> None:
+    with signed_in(client, alice) as ws:
+        del memory_db.users[alice.user["id"]]  # the account is deleted while it is connected
+        assert error_code(send_message(ws, "hello", clientId="c-1")) == "rejected"
+        ws.send_json({"action": "ping"})
+        assert receive(ws) == {"action": "pong"}
+
+    assert memory_db.messages == {}

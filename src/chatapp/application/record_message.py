@@ -46,8 +46,9 @@ class RecordMessage:
       does not leak) and gets the conversation's next seq;
     - the timestamp is the server's clock, never the client's;
     - the same client_id from the same author returns the original row (idempotent retry);
-    - returns only after the row is committed (StorageUnavailable otherwise); a new row is then
-      published to the conversation's members (personal messages: to the author's other connections).
+    - returns only after the row is committed (StorageUnavailable or StorageRejected otherwise); a new
+      row is then published to the conversation's members (personal messages: to the author's other
+      connections).
     """
 
     def __init__(

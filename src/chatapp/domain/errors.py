@@ -74,3 +74,11 @@ class StorageUnavailable(DomainError):
 
     code = "unavailable"
     default_message = "The database is unavailable"
+
+
+class StorageRejected(DomainError):
+    """The database refused the write itself (its author was deleted meanwhile, say): nothing was
+    stored, and sending the same again will be refused the same way."""
+
+    code = "rejected"
+    default_message = "The database refused to store this; sending it again will not help"

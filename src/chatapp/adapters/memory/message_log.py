@@ -5,7 +5,7 @@ from dataclasses import replace
 from chatapp.adapters.memory.database import InMemoryDatabase
 from chatapp.application.ports.persistence import MessageLog
 from chatapp.domain.chat_message import ChatMessage, NewChatMessage
-from chatapp.domain.errors import NotFound, StorageUnavailable
+from chatapp.domain.errors import NotFound, StorageRejected, StorageUnavailable
 
 
 class InMemoryMessageLog(MessageLog):
@@ -15,6 +15,8 @@ class InMemoryMessageLog(MessageLog):
     async def append(self, draft: NewChatMessage) -> ChatMessage:
         if not self._db.available:
             raise StorageUnavailable()
+        if draft.user_id not in self._db.users:  # what the foreign key refuses in SQL
+            raise StorageRejected()
         if draft.client_id is not None:
             known = self._db.by_client_id.get((draft.user_id, draft.client_id))
             if known is not None and known in self._db.messages:

@@ -6,13 +6,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import asyncpg
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from chatapp.domain.errors import AlreadyTaken, StorageUnavailable
 
 # SQLSTATE classes meaning "the server cannot serve us right now": connection exception,
 # insufficient resources (too many connections, disk full), operator intervention (shutdown, restart).
 _UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
+# SQLSTATE classes meaning "this statement can never succeed as sent": data exception (a value
+# the column cannot hold), integrity constraint violation (a foreign key, a check, a unique key).
+_REFUSED_SQLSTATES = ("22", "23")
 
 
 def _sqlstate(exc: BaseException) -> str:
@@ -34,6 +37,11 @@ def is_connection_failure(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     return _sqlstate(exc).startswith(_UNAVAILABLE_SQLSTATES)
+
+
+def is_refusal(exc: BaseException) -> bool:
+    """The database refused the statement itself: sending it again fails the same way."""
+    return isinstance(exc, (IntegrityError, DataError)) or _sqlstate(exc).startswith(_REFUSED_SQLSTATES)
 
 
 @contextmanager

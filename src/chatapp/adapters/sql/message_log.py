@@ -10,14 +10,14 @@ from sqlalchemy import tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from chatapp.adapters.sql.batch_insert import INSERTERS
-from chatapp.adapters.sql.errors import is_connection_failure
+from chatapp.adapters.sql.errors import is_connection_failure, is_refusal
 from chatapp.adapters.sql.messages import SELECT_MESSAGES, to_message
 from chatapp.adapters.sql.models import ChatMessageRow
 from chatapp.adapters.sql.notify import Notify
 from chatapp.adapters.sql.sequenced_batch import store_sequenced
 from chatapp.application.ports.persistence import MessageLog
 from chatapp.domain.chat_message import ChatMessage, NewChatMessage
-from chatapp.domain.errors import DomainError, StorageUnavailable
+from chatapp.domain.errors import DomainError, StorageRejected, StorageUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +42,12 @@ async def _discard(connection: AsyncConnection | None) -> None:
         await connection.close()
 
 
-def _unavailable(cause: BaseException) -> StorageUnavailable:
-    error = StorageUnavailable()
+def _domain_error(cause: BaseException) -> DomainError:
+    """What the caller is told: a broken rule as such (an unknown conversation), a statement the
+    database refuses as rejected (never worth a retry), anything else as unavailable (retry)."""
+    if isinstance(cause, DomainError):
+        return cause
+    error = StorageRejected() if is_refusal(cause) else StorageUnavailable()
     error.__cause__ = cause
     return error
 
@@ -176,8 +180,8 @@ class SqlMessageLog(MessageLog):
         if not isinstance(cause, asyncio.CancelledError):
             logger.warning("Could not store %d chat message(s): %r", len(batch), cause)
         for item in batch:
-            if not item.future.done():  # a rule broken (an unknown conversation) is said as such
-                item.future.set_exception(cause if isinstance(cause, DomainError) else _unavailable(cause))
+            if not item.future.done():
+                item.future.set_exception(_domain_error(cause))
 
     async def _store(self, connection: AsyncConnection, drafts: list[NewChatMessage]) -> list[ChatMessage]:
         """Insert and commit, then read back the rows that earlier appends had already stored."""

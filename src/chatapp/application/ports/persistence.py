@@ -127,7 +127,8 @@ class MessageLog(Protocol):
     append() returns only once the row is committed (it is its own unit of work, so an
     implementation may commit the messages of many connections in one transaction). A draft
     whose (user_id, client_id) is already stored returns the original row and stores nothing.
-    Raises StorageUnavailable when the database cannot be reached.
+    Raises StorageUnavailable when the database cannot be reached (a retry may succeed), and
+    StorageRejected when it refuses the row itself, e.g. its author no longer exists (a retry cannot).
     """
 
     @abstractmethod

@@ -22,6 +22,7 @@ DOMAIN_ERRORS: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.Forbidden: (403, "ForbiddenError"),
     errors.NotFound: (404, "NotFoundError"),
     errors.StorageUnavailable: (503, "ServiceUnavailableError"),
+    errors.StorageRejected: (409, "ConflictError"),
 }
 
 STATUS_NAMES: dict[int, str] = {
@@ -30,6 +31,7 @@ STATUS_NAMES: dict[int, str] = {
     403: "ForbiddenError",
     404: "NotFoundError",
     405: "MethodNotAllowedError",
+    409: "ConflictError",
     413: "PayloadTooLargeError",
     429: "RateLimitError",
     500: "InternalServerError",

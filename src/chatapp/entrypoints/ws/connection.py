@@ -25,7 +25,7 @@ from chatapp.application.record_message import RecordMessage, RecordMessageComma
 from chatapp.application.replay_conversation import ReplayConversation
 from chatapp.application.signal_typing import SignalTyping
 from chatapp.domain.chat_message import ChatMessage
-from chatapp.domain.errors import DomainError, Forbidden, StorageUnavailable, Unauthenticated
+from chatapp.domain.errors import DomainError, Forbidden, StorageRejected, StorageUnavailable, Unauthenticated
 from chatapp.domain.events import UserRef
 from chatapp.domain.user import User
 from chatapp.entrypoints.credentials import handshake_token
@@ -387,6 +387,9 @@ class Connection:
             except StorageUnavailable:
                 logger.warning("disconnect of user_id=%d not stored yet: database unavailable", user.id)
                 await anyio.sleep(DISCONNECT_RETRY_SECONDS)
+            except StorageRejected:  # the user was deleted meanwhile: there is no one to record it for
+                logger.warning("disconnect of user_id=%d not stored: the database refused it", user.id)
+                return False
             except Exception:
                 logger.exception("disconnect of user_id=%d not stored", user.id)
                 return False

@@ -37,6 +37,7 @@ DOMAIN_ERRORS: dict[type[errors.DomainError], tuple[str, int | None]] = {
     errors.InvalidInput: ("invalid_frame", None),
     errors.NotFound: ("not_found", None),
     errors.StorageUnavailable: ("unavailable", None),
+    errors.StorageRejected: ("rejected", None),
 }
 
 
