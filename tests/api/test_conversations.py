@@ -13,6 +13,7 @@ from tests.api.conftest import (
     CONVERSATION_FIELDS,
     Account,
     assert_error,
+    on_every_backend,
     register,
     set_blocked,
 )
@@ -353,6 +354,7 @@ class TestConversationMessages:
         assert_error(client.get(f"{listing}&{query}", headers=alice.headers), 400, "ValidationError")
 
 
+@on_every_backend
 def test_the_conversation_routes_on_every_backend(client: Client, alice: Account, bob: Account) -> None:
     dm = start(client, alice, "direct", [bob.user["id"]])
     again = start(client, bob, "direct", [alice.user["documentId"]])
