@@ -63,7 +63,9 @@ def upgrade() -> None:
 
     # Both columns nullable: existing rows stay in their authors' personal streams. SQLite cannot add
     # a named foreign key to a table in place: batch mode copies the table (once, at this upgrade).
-    with op.batch_alter_table("chat_sessions", table_kwargs={"sqlite_autoincrement": True}) as batch:
+    with op.batch_alter_table(
+        "chat_sessions", table_kwargs={"sqlite_autoincrement": True}, reflect_kwargs={"resolve_fks": False}
+    ) as batch:
         batch.add_column(sa.Column("conversation_id", ID, nullable=True))
         batch.add_column(sa.Column("seq", sa.Integer(), nullable=True))
         batch.create_foreign_key(
@@ -77,7 +79,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("chat_sessions", table_kwargs={"sqlite_autoincrement": True}) as batch:
+    with op.batch_alter_table(
+        "chat_sessions", table_kwargs={"sqlite_autoincrement": True}, reflect_kwargs={"resolve_fks": False}
+    ) as batch:
         batch.drop_index("uq_chat_sessions_conversation_id_seq")
         batch.drop_constraint("fk_chat_sessions_conversation_id_conversations", type_="foreignkey")
         batch.drop_column("seq")
