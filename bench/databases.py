@@ -51,6 +51,13 @@ class Database(Protocol):
     def checkpoints(self) -> int | None:
         """Checkpoints the database server has started so far (None: not tracked)."""
 
+    def preload_conversation(self, conversation_id: int, author_id: int, rows: int) -> None:
+        """`rows` messages of `author_id` appended to a conversation: seq last_seq+1.. and last_seq
+        moved past them, as the server's insert transaction does (SPEC 9)."""
+
+    def count_conversation_messages(self, conversation_id: int) -> int:
+        """Stored rows of kind 'message' in one conversation."""
+
 
 def _unknown_required(columns: dict[str, bool]) -> list[str]:
     """NOT NULL columns without a default that the preload does not fill (`columns`: name → required)."""
@@ -61,6 +68,16 @@ SQLITE_PRELOAD = f"""
     WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < :rows)
     INSERT INTO chat_sessions ({", ".join(PRELOAD_COLUMNS)})
     SELECT lower(hex(randomblob(12))), :user, 'preloaded message ' || n, 'message', ts, ts, ts, ts
+    FROM (SELECT n, strftime('%Y-%m-%d %H:%M:%f', julianday('now', '-1 day') + n / 86400000.0) || '000' AS ts
+          FROM seq)
+"""
+
+
+SQLITE_CONVERSATION_PRELOAD = f"""
+    WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < :rows)
+    INSERT INTO chat_sessions ({", ".join(PRELOAD_COLUMNS)}, conversation_id, seq)
+    SELECT lower(hex(randomblob(12))), :user, 'preloaded message ' || n, 'message', ts, ts, ts, ts,
+           :conversation, :last + n
     FROM (SELECT n, strftime('%Y-%m-%d %H:%M:%f', julianday('now', '-1 day') + n / 86400000.0) || '000' AS ts
           FROM seq)
 """
@@ -107,6 +124,24 @@ class SqliteDatabase:
 
     def checkpoints(self) -> int | None:
         return None  # SQLite checkpoints its WAL inside the writer's commits
+
+    def preload_conversation(self, conversation_id: int, author_id: int, rows: int) -> None:
+        with closing(self._connect()) as connection:
+            connection.execute("BEGIN IMMEDIATE")
+            (last,) = connection.execute(
+                "SELECT last_seq FROM conversations WHERE id = ?", (conversation_id,)
+            ).fetchone()
+            params = {"rows": rows, "user": author_id, "conversation": conversation_id, "last": last}
+            connection.execute(SQLITE_CONVERSATION_PRELOAD, params)
+            connection.execute(
+                "UPDATE conversations SET last_seq = ? WHERE id = ?", (last + rows, conversation_id)
+            )
+            connection.execute("COMMIT")
+
+    def count_conversation_messages(self, conversation_id: int) -> int:
+        with closing(self._connect()) as connection:
+            query = "SELECT count(*) FROM chat_sessions WHERE kind = 'message' AND conversation_id = ?"
+            return connection.execute(query, (conversation_id,)).fetchone()[0]
 
 
 class PostgresDatabase:
@@ -200,3 +235,40 @@ class PostgresDatabase:
             return await connection.fetchval("SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter")
 
         return self._run(self.dsn, started)
+
+    def preload_conversation(self, conversation_id: int, author_id: int, rows: int) -> None:
+        async def insert(connection: asyncpg.Connection) -> None:
+            async with connection.transaction():
+                last = await connection.fetchval(
+                    "SELECT last_seq FROM conversations WHERE id = $1 FOR UPDATE", conversation_id
+                )
+                salt = secrets.token_hex(8)
+                await connection.execute(
+                    f"""
+                    INSERT INTO chat_sessions ({", ".join(PRELOAD_COLUMNS)}, conversation_id, seq)
+                    SELECT substr(md5($3 || '-' || g), 1, 24), $1, 'preloaded message ' || g, 'message',
+                           ts, ts, ts, ts, $4, $5 + g
+                    FROM generate_series(1, $2) AS g,
+                         LATERAL (SELECT date_trunc('milliseconds', now()) - interval '1 day'
+                                         + g * interval '1 millisecond') AS t(ts)
+                    """,
+                    author_id,
+                    rows,
+                    f"{salt}-{conversation_id}",
+                    conversation_id,
+                    last,
+                )
+                await connection.execute(
+                    "UPDATE conversations SET last_seq = $1 WHERE id = $2", last + rows, conversation_id
+                )
+
+        self._run(self.dsn, insert)
+
+    def count_conversation_messages(self, conversation_id: int) -> int:
+        async def count(connection: asyncpg.Connection) -> int:
+            return await connection.fetchval(
+                "SELECT count(*) FROM chat_sessions WHERE kind = 'message' AND conversation_id = $1",
+                conversation_id,
+            )
+
+        return self._run(self.dsn, count)

@@ -15,6 +15,7 @@ import json
 import random
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from time import perf_counter, perf_counter_ns
 from typing import Any
@@ -290,6 +291,298 @@ async def register_users(job: dict[str, Any]) -> dict[str, Any]:
     return {"users": [users[i] for i in range(job["count"])]}
 
 
+# ---------------------------------------------------------------- conversations (SPEC 9)
+
+
+class ConversationFrame(msgspec.Struct):
+    """What a receiver needs of a frame: unknown fields (`user`, `content`…) are skipped unread."""
+
+    action: str = ""
+    code: str | None = None
+    conversation: str | None = None
+    seq: int | None = None
+    clientId: str | None = None  # noqa: N815 - the wire name
+
+
+decode_frame = msgspec.json.Decoder(ConversationFrame).decode
+
+
+@dataclass(slots=True)
+class Delivery:
+    """One sent message: when it was due, and per receiver group how many got it and the last arrival."""
+
+    conversation: str
+    scheduled_ns: int
+    in_window: bool
+    groups: dict[str, list[int]] = field(default_factory=dict)  # group -> [receipts, last arrival ns]
+
+
+@dataclass(slots=True)
+class Member:
+    """One connection of a conversation member: what it received, and its own pending send."""
+
+    client: WsClient
+    conversation: str
+    group: str
+    count: int = 0  # message frames of its conversation received (its own acks included)
+    last_seq: int = 0
+    out_of_order: int = 0  # frames whose seq is not the previous one + 1: a gap, a repeat or disorder
+    waiting: str | None = None  # the clientId whose ack the sender awaits
+    ack: asyncio.Future[tuple[int, str | None]] | None = None
+
+
+@dataclass(slots=True)
+class Receipts:
+    window: Window
+    deliveries: dict[str, Delivery] = field(default_factory=dict)
+    delivered: int = 0
+    delivered_in_window: int = 0
+
+    def receiver(self, member: Member) -> Callable[[int, bytes], None]:
+        deliveries, window = self.deliveries, self.window
+
+        def on_text(arrived: int, payload: bytes) -> None:
+            frame = decode_frame(payload)
+            if frame.action == "message" and frame.conversation == member.conversation:
+                member.count += 1
+                if frame.seq != member.last_seq + 1:
+                    member.out_of_order += 1
+                member.last_seq = frame.seq or 0
+                self.delivered += 1
+                self.delivered_in_window += arrived in window
+                delivery = deliveries.get(frame.clientId)
+                if delivery is not None:
+                    tally = delivery.groups.get(member.group)
+                    if tally is None:
+                        delivery.groups[member.group] = [1, arrived]
+                    else:
+                        tally[0] += 1
+                        tally[1] = max(tally[1], arrived)
+                if member.waiting is not None and frame.clientId == member.waiting:
+                    member.waiting = None
+                    member.ack.set_result((arrived, None))
+            elif frame.action == "error" and member.waiting is not None:
+                member.waiting = None
+                member.ack.set_result((arrived, frame.code or "error"))
+
+        return on_text
+
+
+def _closed(member: Member) -> Callable[[], None]:
+    def on_close() -> None:
+        if member.waiting is not None:
+            member.waiting = None
+            member.ack.set_result((perf_counter_ns(), "WebSocketClosed"))
+
+    return on_close
+
+
+async def _go_live(client: WsClient, conversation: str, after: int) -> None:
+    """The connection's first frame is a resume, so its live conversation frames start at once
+    (a new connection's wait for its first frame, or a second otherwise)."""
+    client.send_text(msgspec.json.encode({"action": "resume", "after": {conversation: after}}))
+    async with asyncio.timeout(REPLY_TIMEOUT):
+        while True:
+            _, payload = await client.recv()
+            frame = decode_frame(payload)
+            if frame.action == "resumed" and frame.conversation == conversation:
+                return
+            if frame.action == "error":
+                raise RuntimeError(f"resume refused: {payload[:200]!r}")
+
+
+async def send_conversation(
+    member: Member, label: str, receipts: Receipts, tally: Tally, limit: int, rate: float | None, content: str
+) -> None:
+    """Like `send_messages`, into a conversation: the ack is the sender's own `message` frame."""
+    window, loop = receipts.window, asyncio.get_running_loop()
+    interval = int(1e9 / rate) if rate else 0
+    scheduled = perf_counter_ns() + random.randrange(interval or 1)
+    prefix = (
+        f'{{"action":"message","conversation":"{member.conversation}","content":"{content}","clientId":"'
+    )
+    try:
+        async with asyncio.timeout_at(_deadline(window)):
+            for number in range(limit):
+                now = perf_counter_ns()
+                if now >= window.end_ns:
+                    return
+                if interval and scheduled > now:
+                    await asyncio.sleep((scheduled - now) / 1e9)
+                elif not interval:
+                    scheduled = now
+                client_id = f"{label}-{number}"
+                sent = perf_counter_ns()
+                receipts.deliveries[client_id] = Delivery(member.conversation, scheduled, sent in window)
+                member.waiting, member.ack = client_id, loop.create_future()
+                member.client.send_text(f'{prefix}{client_id}"}}'.encode())
+                arrived, code = await member.ack
+                if code is None:
+                    tally.acked += 1
+                    tally.acked_in_window += arrived in window
+                    if sent in window:
+                        tally.latencies_ns.append(arrived - scheduled)
+                else:
+                    tally.errors[code] += 1
+                    del receipts.deliveries[client_id]
+                    if code == "WebSocketClosed":
+                        return
+                scheduled += interval
+    except TimeoutError:
+        tally.errors["TimeoutError"] += 1
+
+
+async def ws_conversation(job: dict[str, Any]) -> dict[str, Any]:
+    """Members of conversations, each connection on its own server port: the `sends` ones send
+    (closed loop, or paced at `rate`), every one counts what it receives. Per receiver `group`,
+    the latency of a message is from its (scheduled) send to its arrival at the group's LAST
+    member; a message some member of the group never got counts as `incomplete` there."""
+    specs = job["connections"]
+    gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
+
+    async def connect(spec: dict[str, Any]) -> Member:
+        async with gate:
+            [client] = await open_ws(spec["port"], "/ws", [spec["token"]], 1)
+            await _go_live(client, spec["conversation"], spec.get("after", 0))
+            return Member(client, spec["conversation"], spec["group"])
+
+    members = list(await asyncio.gather(*(connect(spec) for spec in specs)))
+    expected: Counter[tuple[str, str]] = Counter((m.conversation, m.group) for m in members)
+    window = Window.after(job["warmup"], job["duration"])
+    receipts, tally = Receipts(window), Tally()
+    for member in members:
+        member.client.on_text, member.client.on_close = receipts.receiver(member), _closed(member)
+    senders = [(m, spec) for m, spec in zip(members, specs, strict=True) if spec.get("sends")]
+    limit = max(1, job["max_messages"] // max(1, len(senders)))
+    meter = CpuMeter(job.get("server_pids") or job["server_pid"], job.get("postgres_database"))
+    await asyncio.gather(
+        *(
+            send_conversation(
+                member, f"{job['label']}-{i}", receipts, tally, limit, job.get("rate"), job["content"]
+            )
+            for i, (member, _) in enumerate(senders)
+        )
+    )
+    cpu = meter.stop()
+    # the senders have their acks; wait (bounded) until every member has every acknowledged message
+    acked: Counter[str] = Counter(d.conversation for d in receipts.deliveries.values())
+    drain_deadline = perf_counter() + REPLY_TIMEOUT
+    while perf_counter() < drain_deadline and any(
+        m.count < acked[m.conversation] and not m.client.closed for m in members
+    ):
+        await asyncio.sleep(0.01)
+    groups: dict[str, dict[str, Any]] = {}
+    for group in sorted({m.group for m in members}):
+        latencies, incomplete = [], 0
+        for delivery in receipts.deliveries.values():
+            if not delivery.in_window:
+                continue
+            got = delivery.groups.get(group, [0, 0])
+            if got[0] == expected[(delivery.conversation, group)]:
+                latencies.append(got[1] - delivery.scheduled_ns)
+            elif expected[(delivery.conversation, group)]:
+                incomplete += 1
+        groups[group] = {"latency": latency_summary(latencies), "incomplete": incomplete}
+    received: dict[str, list[int]] = {}
+    for member in members:
+        received.setdefault(member.conversation, []).append(member.count)
+    closed_by_server = sum(m.client.closed for m in members)  # e.g. 1013: a receiver fell behind
+    await close_ws([m.client for m in members])
+    figures = tally.figures(window, cpu)
+    delivered_per_s = receipts.delivered_in_window / window.seconds
+    return {
+        "connections": len(members),
+        "senders": len(senders),
+        **figures,
+        "delivered": receipts.delivered,
+        "delivered_per_s": round(delivered_per_s, 1),
+        "server_us_per_frame": (
+            round(cpu["server_cores"] / delivered_per_s * 1e6, 2) if delivered_per_s else None
+        ),
+        "groups": groups,
+        "received": received,  # per conversation, each member connection's message count
+        "out_of_order": sum(m.out_of_order for m in members),
+        "closed_by_server": closed_by_server,
+    }
+
+
+async def ws_resume(job: dict[str, Any]) -> dict[str, Any]:
+    """One member connection sends `resume` after `after` and is timed until `resumed`."""
+    conversation = job["conversation"]
+    [client] = await open_ws(job["port"], "/ws", [job["token"]], 1)
+    meter = CpuMeter(job["server_pid"], job.get("postgres_database"))
+    count, last_seq, out_of_order, first_ns, errors = 0, job["after"], 0, None, Counter()
+    sent = perf_counter_ns()
+    client.send_text(msgspec.json.encode({"action": "resume", "after": {conversation: job["after"]}}))
+    ended = sent
+    try:
+        async with asyncio.timeout(job["timeout"]):
+            while True:
+                arrived, payload = await client.recv()
+                frame = decode_frame(payload)
+                if frame.action == "message" and frame.conversation == conversation:
+                    first_ns = first_ns or arrived
+                    count += 1
+                    out_of_order += frame.seq != last_seq + 1
+                    last_seq = frame.seq or 0
+                elif frame.action == "resumed":
+                    ended = arrived
+                    break
+                elif frame.action == "error":
+                    errors[frame.code or "error"] += 1
+                    break
+    except (WebSocketClosed, TimeoutError) as error:
+        errors[type(error).__name__] += 1
+        ended = perf_counter_ns()
+    cpu = meter.stop()
+    await close_ws([client])
+    seconds = (ended - sent) / 1e9
+    throughput = count / seconds if seconds and count else 0.0
+    return {
+        "connections": 1,
+        "replayed": count,
+        "last_seq": last_seq,
+        "out_of_order": out_of_order,
+        "seconds": round(seconds, 4),
+        "first_message_ms": round((first_ns - sent) / 1e6, 3) if first_ns else None,
+        "throughput_per_s": round(throughput, 1),
+        "latency": {},
+        "errors": dict(errors),
+        "cpu": cpu,
+        "server_us_per_op": round(cpu["server_cores"] * seconds / count * 1e6, 2) if count else None,
+        **(
+            {"database_us_per_op": round(cpu["database_cores"] * seconds / count * 1e6, 2)}
+            if count and cpu.get("database_cores")
+            else {}
+        ),
+    }
+
+
+async def create_conversations(job: dict[str, Any]) -> dict[str, Any]:
+    """`POST /api/conversations` for each {token, body}, in order; returns each answer's data."""
+    port, specs = job["port"], job["conversations"]
+    pending = list(range(len(specs)))
+    made: dict[int, dict[str, Any]] = {}
+
+    async def worker() -> None:
+        client = await HttpClient.connect(port)
+        try:
+            while pending:
+                index = pending.pop()
+                spec = specs[index]
+                raw = encode_request("POST", port, "/api/conversations", spec["token"], spec["body"])
+                response = await client.request(raw)
+                if response.status not in (200, 201):
+                    raise RuntimeError(f"create conversation: {response.status} {response.body[:300]!r}")
+                data = response.json()["data"]
+                made[index] = {"id": data["id"], "documentId": data["documentId"]}
+        finally:
+            client.close()
+
+    await asyncio.gather(*(worker() for _ in range(min(job.get("concurrency", 4), len(specs)))))
+    return {"conversations": [made[i] for i in range(len(specs))]}
+
+
 # ---------------------------------------------------------------- bcrypt
 
 
@@ -313,6 +606,9 @@ JOBS = {
     "ws_idle": ws_idle,
     "http_requests": http_requests,
     "register_users": register_users,
+    "ws_conversation": ws_conversation,
+    "ws_resume": ws_resume,
+    "create_conversations": create_conversations,
     "bcrypt_ceiling": bcrypt_ceiling,
 }
 

@@ -99,13 +99,14 @@ class CpuMeter:
     a busy machine shows up there, and makes that window's figures suspect.
     """
 
-    def __init__(self, server_pid: int | None, postgres_database: str | None) -> None:
-        self._server_pid = server_pid
+    def __init__(self, server_pid: int | list[int] | None, postgres_database: str | None) -> None:
+        """`server_pid`: the server, or several servers whose CPU adds up (each with its children)."""
+        self._server_pids = [server_pid] if isinstance(server_pid, int) else list(server_pid or [])
         self._postgres_database = postgres_database
         self._start = self._sample()
 
     def _sample(self) -> tuple[float, dict[int, float], dict[int, float], float, float]:
-        server = cpu_seconds(process_tree(self._server_pid)) if self._server_pid else {}
+        server = cpu_seconds([pid for root in self._server_pids for pid in process_tree(root)])
         own = os.times()
         return (
             perf_counter(),

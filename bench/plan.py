@@ -22,6 +22,13 @@ class Plan:
     max_other_cores: float = 0.25  # CPU taken by other processes that makes a window suspect...
     retries: int = 2  # ...and how often such a window is run again
     settle: float = 2.0  # seconds between opening idle connections and reading RSS
+    # conversations (issue #16)
+    fanout_members: int = 100  # one group, one connection per member...
+    fanout_senders: int = 10  # ...of which these send in closed loops (then paced at half that load)
+    resume_rows: int = 10_000  # messages a resuming client is behind in one conversation
+    cross_rate: float = 1_000.0  # messages/s across two servers on one PostgreSQL...
+    cross_groups: int = 10  # ...in this many groups of three: a sender and a member on one, a member on the other
+    listed_conversations: int = 200  # conversations of the user whose GET /api/conversations is measured
     max_rate: int = 200_000  # messages or requests per second: bounds the count of every load loop
 
     @property

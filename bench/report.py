@@ -77,6 +77,41 @@ def targets(figures: dict[str, Any]) -> list[dict[str, Any]]:
         check("login/s / bcrypt checks/s", login["vs_bcrypt"], ">=", 0.85)
         check("WebSocket p99 ms during logins", login["probe"]["latency"].get("p99_ms"), "<", 50)
         check("REST POST acknowledged == stored", post["acked"] == post["stored"], "==", True)
+    # issue #16
+    if fanout := figures.get("ws_fanout"):
+        closed, half = fanout["closed_loop"], fanout["half_load"]
+        check(
+            f"#16.3 fan-out frames delivered/s ({fanout['members']} members) / echo msgs/s",
+            closed["vs_echo"],
+            ">=",
+            0.6,
+        )
+        check(
+            "#16.3 fan-out p99 ms to the last member at half load",
+            half["chatapp"]["groups"]["member"]["latency"].get("p99_ms"),
+            "<",
+            25,
+        )
+        check("#16.3 fan-out acknowledged == stored", fanout["acked"] == fanout["stored"], "==", True)
+        check("#16.3 fan-out: every member got every stored message once", fanout["exactly_once"], "==", True)
+    if cross := figures.get("ws_cross_process"):
+        check(
+            f"#16.4 p99 other process / same process at {cross['chatapp']['throughput_per_s']:.0f} msgs/s",
+            cross["other_vs_same"],
+            "<=",
+            2,
+            f"{cross['other_p99_ms']} / {cross['same_p99_ms']} ms",
+        )
+        check("#16.4 cross-process acknowledged == stored", cross["acked"] == cross["stored"], "==", True)
+        check("#16.4 cross-process: every member got every message once", cross["exactly_once"], "==", True)
+    if resume := figures.get("ws_resume"):
+        check(
+            f"#16.5 resume {resume['behind']} behind: msgs/s / echo's 1-connection msgs/s",
+            resume["vs_echo"],
+            ">=",
+            5,
+        )
+        check("#16.5 resume replays every message in order", resume["complete"], "==", True)
     return checks
 
 
@@ -183,6 +218,8 @@ def _health(run: dict[str, Any]) -> str:
     notes = []
     if run.get("errors"):
         notes.append(f"errors {run['errors']}")
+    if run.get("closed_by_server"):
+        notes.append(f"{run['closed_by_server']} connections closed by the server")
     cpu = run.get("cpu", {})
     if cpu.get("loadgen_cores", 0) > 0.9:
         notes.append(f"load generator busy {cpu['loadgen_cores']:.2f}")
@@ -235,9 +272,70 @@ def _rest_rows(rest: dict[str, Any]) -> list[str]:
             _stored(post["acked"], post["stored"]),
         ),
         _row(f"GET /api/chat-sessions page of {get['listed_rows']}/{get['listed_total']}", get),
+        *(
+            [_row(f"GET /api/conversations page of {conv['listed_rows']}/{conv['listed_total']}", conv)]
+            if (conv := rest.get("get_conversations"))
+            else []
+        ),
         _row(f"POST /api/auth/local x{login['concurrency']}", login, bcrypt),
         _row("  ws probe during logins", login["probe"]),
     ]
+
+
+def _fanout_rows(fanout: dict[str, Any]) -> list[str]:
+    closed, half = fanout["closed_loop"], fanout["half_load"]
+    chat, paced = closed["chatapp"], half["chatapp"]
+    shape = f"{fanout['members']} members, {fanout['senders']} sending"
+    once = "every member got every stored message once" if fanout["exactly_once"] else "MISSED OR REPEATED"
+    # per s and srv µs per delivered frame; latency: the senders' own acks
+    delivered = {
+        **chat,
+        "throughput_per_s": chat["delivered_per_s"],
+        "server_us_per_op": chat["server_us_per_frame"],
+        "database_us_per_op": None,
+    }
+    last = {**paced, "latency": paced["groups"]["member"]["latency"]}
+    return [
+        _row(
+            f"ws fan-out {shape}: frames",
+            delivered,
+            f"{chat['throughput_per_s']:.0f} msgs/s; {_stored(fanout['acked'], fanout['stored'])}; {once}",
+            vs=closed["vs_echo"],
+            by_cpu=closed["vs_echo_by_cpu"],
+        ),
+        _row("  echo (50 conn)", closed["echo"]),
+        _row(
+            f"ws fan-out ({half['rate_per_sender']}/s each): last member",
+            last,
+            f"senders' own acks p99 {paced['latency'].get('p99_ms')} ms",
+        ),
+        _row(f"  echo ({fanout['senders']} conn, same pace)", half["echo"]),
+    ]
+
+
+def _resume_rows(resume: dict[str, Any]) -> list[str]:
+    chat = resume["chatapp"]
+    notes = f"{chat['replayed']} in {chat['seconds']} s, first after {chat['first_message_ms']} ms"
+    if not resume["complete"]:
+        notes += f"; INCOMPLETE (out of order {chat['out_of_order']})"
+    return [
+        _row(f"ws resume {resume['behind']} behind", chat, notes, vs=resume["vs_echo"]),
+        _row("  echo (1 conn closed loop)", resume["echo"]),
+    ]
+
+
+def _cross_rows(cross: dict[str, Any]) -> list[str]:
+    chat = cross["chatapp"]
+    once = "every member got every message once" if cross["exactly_once"] else "MISSED OR REPEATED"
+    name = f"ws 2 servers, {cross['groups']} groups ({cross['rate_per_sender']}/s each)"
+    rows = [_row(name, chat, _stored(cross["acked"], cross["stored"]), once)]
+    for group, label in (("same", "member on the same server"), ("other", "member on the other server")):
+        got = chat["groups"][group]
+        incomplete = f"{got['incomplete']} incomplete" if got["incomplete"] else ""
+        side = {"throughput_per_s": chat["throughput_per_s"], "latency": got["latency"]}
+        rows.append(_row(f"  {label}", side, incomplete))
+    rows.append(f"{'  other / same p99':<44}{cross['other_vs_same']}")
+    return rows
 
 
 def _target_rows(db: str, checks: list[dict[str, Any]]) -> list[str]:
@@ -260,7 +358,14 @@ def table(document: dict[str, Any]) -> str:
         if "error" in figures:
             lines.append(f"FAILED: {figures['error'].strip().splitlines()[-1]}")
         lines.append(COLUMNS)
-        for key, rows in (("ws_messages", _ws_rows), ("ws_idle", _idle_rows), ("rest", _rest_rows)):
+        for key, rows in (
+            ("ws_messages", _ws_rows),
+            ("ws_idle", _idle_rows),
+            ("ws_fanout", _fanout_rows),
+            ("ws_resume", _resume_rows),
+            ("ws_cross_process", _cross_rows),
+            ("rest", _rest_rows),
+        ):
             if key in figures:
                 lines += rows(figures[key])
         lines += _target_rows(db, figures["targets"])

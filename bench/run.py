@@ -26,9 +26,20 @@ from bench import report
 from bench.databases import Database, PostgresDatabase, SqliteDatabase
 from bench.plan import FULL, QUICK, Plan
 from bench.processes import REPO, Server, attach_profiler, free_port, start_server, stop_server
-from bench.scenarios import Bench, Session, echo_idle, rest, ws_idle, ws_messages
+from bench.scenarios import (
+    Bench,
+    Session,
+    echo_idle,
+    rest,
+    ws_cross_process,
+    ws_fanout,
+    ws_idle,
+    ws_messages,
+    ws_resume,
+)
 
-SCENARIOS = ("ws-messages", "ws-idle", "rest")
+SCENARIOS = ("ws-messages", "ws-idle", "ws-fanout", "ws-resume", "ws-cross-process", "rest")
+POSTGRES_ONLY = {"ws-cross-process"}  # two servers on one database: SQLite's server is one process
 WS_MAX_FRAME_BYTES, WS_PING_INTERVAL = 65536, 20  # chatapp's defaults, given to the echo server too
 
 
@@ -112,14 +123,14 @@ def server_settings(plan: Plan) -> dict[str, str]:
     }
 
 
-def chatapp_env(database_url: str, plan: Plan) -> dict[str, str]:
+def chatapp_env(database_url: str, plan: Plan, jwt_secret: str) -> dict[str, str]:
     """Nothing inherited but PATH and HOME, so a developer's exports or .env cannot skew a run."""
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", "/tmp"),
         "LANG": "C.UTF-8",
         "DATABASE_URL": database_url,
-        "JWT_SECRET": secrets.token_urlsafe(48),
+        "JWT_SECRET": jwt_secret,
         **server_settings(plan),
     }
 
@@ -131,17 +142,20 @@ def stopwatch(seconds: dict[str, float], name: str) -> Iterator[None]:
     seconds[name] = round(perf_counter() - started, 1)
 
 
-def start_chatapp(bench: Bench, db: Database, workdir: Path, workers: int) -> Server:
+def start_chatapp(
+    bench: Bench, db: Database, workdir: Path, workers: int, jwt_secret: str, name: str = "chatapp"
+) -> Server:
+    """A `chatapp serve`; servers given the same secret accept each other's tokens."""
     port = free_port()
     chatapp = str(Path(sys.executable).with_name("chatapp"))
     return start_server(
-        f"chatapp ({db.name})",
+        f"{name} ({db.name})",
         [chatapp, "serve", "--host", "127.0.0.1", "--port", str(port), *workers_flag(workers)],
         port=port,
         cpus=bench.server_cpus,
-        env=chatapp_env(db.url, bench.plan),
+        env=chatapp_env(db.url, bench.plan, jwt_secret),
         cwd=workdir,
-        log_path=workdir / f"chatapp-{db.name}.log",
+        log_path=workdir / f"{name}-{db.name}.log",
     )
 
 
@@ -157,11 +171,12 @@ def run_database(
     """Every selected scenario on a fresh database; a failure is recorded, not raised."""
     seconds: dict[str, float] = {}
     figures: dict[str, Any] = {"seconds": seconds}
-    server = None
+    server = second = None
+    jwt_secret = secrets.token_urlsafe(48)
     try:
         db.reset()
         figures["database_version"] = db.version()
-        server = start_chatapp(bench, db, workdir, workers)
+        server = start_chatapp(bench, db, workdir, workers, jwt_secret)
         if profile_svg:
             attach_profiler(server, profile_svg, bench.client_cpus)
         session = Session(bench, db, server)
@@ -173,6 +188,19 @@ def run_database(
         if "ws-messages" in scenarios:
             with stopwatch(seconds, "ws_messages"):
                 figures["ws_messages"] = ws_messages(session)
+        if "ws-fanout" in scenarios:
+            with stopwatch(seconds, "ws_fanout"):
+                figures["ws_fanout"] = ws_fanout(session)
+        if "ws-resume" in scenarios:
+            with stopwatch(seconds, "ws_resume"):
+                figures["ws_resume"] = ws_resume(session)
+        if scenarios & POSTGRES_ONLY and db.name != "postgres":
+            report.progress(f"{db.name}: {', '.join(sorted(scenarios & POSTGRES_ONLY))} only run on PostgreSQL")
+        elif "ws-cross-process" in scenarios:
+            with stopwatch(seconds, "ws_cross_process"):
+                second = start_chatapp(bench, db, workdir, workers, jwt_secret, name="chatapp-2")
+                figures["ws_cross_process"] = ws_cross_process(session, second)
+                stop_server(second)  # the other scenarios measure one server
         if "rest" in scenarios:
             with stopwatch(seconds, "rest"):
                 figures["rest"] = rest(session)
@@ -180,10 +208,13 @@ def run_database(
         figures["error"] = traceback.format_exc()
         if server is not None:
             figures["server_log_tail"] = server.log_tail()
+        if second is not None:
+            figures["second_server_log_tail"] = second.log_tail()
         report.progress(f"{db.name}: failed, see 'error' in the results\n{figures['error']}")
     finally:
-        if server is not None:
-            stop_server(server)
+        for running in (second, server):
+            if running is not None:
+                stop_server(running)
     figures["targets"] = report.targets(figures)
     return figures
 

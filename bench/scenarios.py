@@ -69,8 +69,9 @@ class Session:
         return f"{self.db.name[:2]}{next(self._labels)}"
 
     def register(self) -> None:
-        """`plan.accounts` senders, plus a reader (preloaded, listed) and a prober (beside logins)."""
-        count = self.plan.accounts + 2
+        """`plan.accounts` senders (and as many more as the fan-out group needs), plus a lister (in
+        many conversations), a reader (preloaded, listed, resumed) and a prober (beside logins)."""
+        count = max(self.plan.accounts, self.plan.fanout_members) + 3
         job = {
             "kind": "register_users",
             "count": count,
@@ -85,12 +86,38 @@ class Session:
         return self.users[: self.plan.accounts]
 
     @property
+    def members(self) -> list[dict[str, Any]]:
+        """The fan-out group's members (the senders first)."""
+        return self.users[: self.plan.fanout_members]
+
+    @property
+    def lister(self) -> dict[str, Any]:
+        return self.users[-3]
+
+    @property
     def reader(self) -> dict[str, Any]:
         return self.users[-2]
 
     @property
     def prober(self) -> dict[str, Any]:
         return self.users[-1]
+
+    def groups(self, owners: list[dict[str, Any]], members: list[list[dict[str, Any]]]) -> list[dict]:
+        """New groups through `POST /api/conversations`: each {id, documentId}."""
+        specs = [
+            {
+                "token": owner["jwt"],
+                "body": {
+                    "data": {
+                        "kind": "group",
+                        "title": f"bench {self.label()}",
+                        "members": [user["id"] for user in others],
+                    }
+                },
+            }
+            for owner, others in zip(owners, members, strict=True)
+        ]
+        return self.job(kind="create_conversations", conversations=specs, concurrency=4)["conversations"]
 
 
 def echo_idle(bench: Bench) -> Run:
@@ -326,5 +353,247 @@ def rest(session: Session) -> dict[str, Any]:
     return {
         "post_chat_sessions": post_chat_sessions(session),
         "get_chat_sessions": get_chat_sessions(session),
+        "get_conversations": get_conversations(session),
         "login": login(session),
     }
+
+
+# ---------------------------------------------------------------- conversations (issue #16)
+
+
+def _delivered(run: Run) -> float:
+    return run["delivered_per_s"]
+
+
+def _last_member_p99(run: Run) -> float:
+    return run["groups"]["member"]["latency"].get("p99_ms", float("inf"))
+
+
+def _other_p99(run: Run) -> float:
+    return run["groups"]["other"]["latency"].get("p99_ms", float("inf"))
+
+
+def _conversation_run(
+    session: Session, connections: list[dict[str, Any]], rate: float | None, conversations: list[dict],
+    servers: list[Server],
+) -> Run:
+    """One `ws_conversation` load, then the rows stored in each conversation against what every
+    member connection received: exactly once each means count == stored and seqs in order."""
+    plan = session.plan
+    for server in servers[1:]:
+        wait_until_idle(server.pid)
+    run = session.job(
+        kind="ws_conversation",
+        connections=connections,
+        rate=rate,
+        content=CONTENT,
+        warmup=plan.warmup,
+        duration=plan.duration,
+        max_messages=plan.max_count,
+        label=session.label(),
+        server_pids=[server.pid for server in servers],
+    )
+    for server in servers:
+        wait_until_idle(server.pid)
+    stored = {c["documentId"]: session.db.count_conversation_messages(c["id"]) for c in conversations}
+    run["stored"] = sum(stored.values())
+    run["every_member_got_every_message_once"] = run["out_of_order"] == 0 and all(
+        count == stored[document_id] for document_id, counts in run["received"].items() for count in counts
+    )
+    run["received"] = {  # the per-connection lists are long: min and max tell the story
+        document_id: {"min": min(counts), "max": max(counts), "stored": stored[document_id]}
+        for document_id, counts in run["received"].items()
+    }
+    return run
+
+
+def _fanout_run(session: Session, rate: float | None) -> Run:
+    """A fresh group of `fanout_members`, every member connected, the first `fanout_senders` sending."""
+    members, senders = session.members, session.plan.fanout_senders
+    [group] = session.groups([members[0]], [members[1:]])
+    connections = [
+        {
+            "port": session.server.port,
+            "token": user["jwt"],
+            "conversation": group["documentId"],
+            "group": "member",
+            "sends": index < senders,
+        }
+        for index, user in enumerate(members)
+    ]
+    return _conversation_run(session, connections, rate, [group], [session.server])
+
+
+def ws_fanout(session: Session) -> dict[str, Any]:
+    """Target 3 of issue #16: frames delivered per second at the receivers against echo's messages
+    per second at `reference_connections` (closed loops, alternated); then the senders paced at half
+    that load, p99 from the scheduled send to the LAST member's receipt (echo: as many connections
+    at the same pace)."""
+    bench, plan = session.bench, session.plan
+    closed_echo = {
+        "kind": "ws_messages",
+        "path": "/ws",
+        "connections": plan.reference_connections,
+        "rate": None,
+        "content": CONTENT,
+        "warmup": plan.warmup,
+        "duration": plan.duration,
+        "max_messages": plan.max_count,
+        "label": "echo",
+    }
+
+    def alternate(echo_job: dict[str, Any], rate: float | None) -> tuple[list[Run], list[Run], list[Run]]:
+        echo_runs, runs, every_run = [], [], []
+        for _ in range(plan.repeats):
+            echo_runs.append(_undisturbed(plan, lambda: bench.echo_job(**echo_job))[0])
+            kept, attempts = _undisturbed(plan, lambda: _fanout_run(session, rate))
+            runs.append(kept)
+            every_run += attempts
+        return echo_runs, runs, every_run
+
+    echo_runs, runs, every_closed = alternate(closed_echo, None)
+    closed, echo = _median(runs, _delivered), _median(echo_runs, _throughput)
+    half_rate = round(closed["throughput_per_s"] / 2 / plan.fanout_senders, 2)
+    paced_echo = {**closed_echo, "connections": plan.fanout_senders, "rate": half_rate}
+    echo_paced_runs, paced_runs, every_paced = alternate(paced_echo, half_rate)
+    paced, echo_paced = _median(paced_runs, _last_member_p99), _median(echo_paced_runs, _p99)
+    every_run = every_closed + every_paced
+    ceiling = echo["throughput_per_s"]
+    return {
+        "members": plan.fanout_members,
+        "senders": plan.fanout_senders,
+        "closed_loop": {
+            "chatapp": closed,
+            "echo": echo,
+            "vs_echo": round(closed["delivered_per_s"] / ceiling, 3) if ceiling else None,
+            # echo's CPU per reply against chatapp's per delivered frame
+            "vs_echo_by_cpu": (
+                round(echo["server_us_per_op"] / closed["server_us_per_frame"], 3)
+                if echo.get("server_us_per_op") and closed.get("server_us_per_frame")
+                else None
+            ),
+        },
+        "half_load": {"rate_per_sender": half_rate, "chatapp": paced, "echo": echo_paced},
+        "acked": sum(run["acked"] for run in every_run),
+        "stored": sum(run["stored"] for run in every_run),
+        "exactly_once": all(run["every_member_got_every_message_once"] for run in every_run),
+    }
+
+
+def ws_resume(session: Session) -> dict[str, Any]:
+    """Target 5 of issue #16: a member `resume_rows` messages behind in one conversation (rows
+    preloaded into the database) resumes after 0 and is timed until `resumed`; against echo's
+    single-connection closed-loop messages/s, alternated."""
+    bench, plan = session.bench, session.plan
+    author, reader = session.senders[0], session.reader
+    [group] = session.groups([author], [[reader]])
+    started = perf_counter()
+    session.db.preload_conversation(group["id"], author["id"], plan.resume_rows)
+    preload_seconds = round(perf_counter() - started, 1)
+    echo_job = {
+        "kind": "ws_messages",
+        "path": "/ws",
+        "connections": 1,
+        "rate": None,
+        "content": CONTENT,
+        "warmup": plan.warmup,
+        "duration": plan.duration,
+        "max_messages": plan.max_count,
+        "label": "echo",
+    }
+    resume_job = {
+        "kind": "ws_resume",
+        "token": reader["jwt"],
+        "conversation": group["documentId"],
+        "after": 0,
+        "timeout": 120.0,
+    }
+    echo_runs, runs = [], []
+    for _ in range(plan.repeats):
+        echo_runs.append(_undisturbed(plan, lambda: bench.echo_job(**echo_job))[0])
+        runs.append(_undisturbed(plan, lambda: session.job(**resume_job))[0])
+    chat, echo = _median(runs, _throughput), _median(echo_runs, _throughput)
+    ceiling = echo["throughput_per_s"]
+    return {
+        "behind": plan.resume_rows,
+        "preload_seconds": preload_seconds,
+        "chatapp": chat,
+        "echo": echo,
+        "vs_echo": round(chat["throughput_per_s"] / ceiling, 3) if ceiling else None,
+        "complete": all(
+            run["replayed"] == plan.resume_rows and run["out_of_order"] == 0 and not run["errors"]
+            for run in runs
+        ),
+    }
+
+
+def ws_cross_process(session: Session, other: Server) -> dict[str, Any]:
+    """Target 4 of issue #16: two servers on one PostgreSQL. `cross_groups` fresh groups of three:
+    a sender and a member on this server, a member on `other`; the senders paced to `cross_rate`
+    messages/s in all. p99 from the scheduled send to the receipt on each side, and their ratio.
+    No echo run: the ratio is between the two members of the same messages."""
+    plan = session.plan
+    users = session.senders[: 3 * plan.cross_groups]
+    trios = [users[i : i + 3] for i in range(0, len(users), 3)]
+    rate = round(plan.cross_rate / len(trios), 2)
+
+    def attempt() -> Run:
+        groups = session.groups([trio[0] for trio in trios], [trio[1:] for trio in trios])
+        connections = []
+        for (sender, same, far), group in zip(trios, groups, strict=True):
+            for user, port, role in (
+                (sender, session.server.port, "sender"),
+                (same, session.server.port, "same"),
+                (far, other.port, "other"),
+            ):
+                connections.append(
+                    {
+                        "port": port,
+                        "token": user["jwt"],
+                        "conversation": group["documentId"],
+                        "group": role,
+                        "sends": role == "sender",
+                    }
+                )
+        return _conversation_run(session, connections, rate, groups, [session.server, other])
+
+    runs, every_run = [], []
+    for _ in range(plan.repeats):
+        kept, attempts = _undisturbed(plan, attempt)
+        runs.append(kept)
+        every_run += attempts
+    chat = _median(runs, _other_p99)
+    same, far = (chat["groups"][g]["latency"].get("p99_ms") for g in ("same", "other"))
+    return {
+        "groups": len(trios),
+        "rate_per_sender": rate,
+        "chatapp": chat,
+        "same_p99_ms": same,
+        "other_p99_ms": far,
+        "other_vs_same": round(far / same, 3) if same and far else None,
+        "acked": sum(run["acked"] for run in every_run),
+        "stored": sum(run["stored"] for run in every_run),
+        "exactly_once": all(run["every_member_got_every_message_once"] for run in every_run),
+    }
+
+
+def get_conversations(session: Session) -> Run:
+    """Part of target 6 of issue #16: the first page of `GET /api/conversations` for a user in
+    `listed_conversations` groups (two other members each, three messages by one of them)."""
+    plan, lister, others = session.plan, session.lister, session.senders
+    count = plan.listed_conversations
+    partners = [[others[i % len(others)], others[(i + 1) % len(others)]] for i in range(count)]
+    groups = session.groups([lister] * count, partners)
+    for group, pair in zip(groups, partners, strict=True):
+        session.db.preload_conversation(group["id"], pair[0]["id"], 3)
+    page = "/api/conversations?" + urlencode({"pagination[page]": 1, "pagination[pageSize]": 25})
+    listing = [{"method": "GET", "path": page, "token": lister["jwt"]}] * plan.post_concurrency
+
+    def get() -> Run:
+        run = _http(session, listing, 200)
+        answer = run.pop("answer") or {}
+        run["listed_total"] = answer.get("meta", {}).get("pagination", {}).get("total")
+        run["listed_rows"] = len(answer.get("data", []))
+        return run
+
+    return _median([_undisturbed(plan, get)[0] for _ in range(plan.repeats)], _throughput)

@@ -14,6 +14,7 @@ import os
 import random
 import struct
 from collections import deque
+from collections.abc import Callable
 from time import perf_counter_ns
 
 try:
@@ -43,6 +44,10 @@ class WsClient(asyncio.Protocol):
         self._waiter: asyncio.Future[None] | None = None
         self._close_sent = False
         self.closed = False
+        # When set, each text frame goes to on_text(arrival_ns, payload) at once instead of the
+        # queue `recv` reads (no coroutine wake-up per frame), and on_close() runs once at the end.
+        self.on_text: Callable[[int, bytes], None] | None = None
+        self.on_close: Callable[[], None] | None = None
 
     @classmethod
     async def connect(cls, port: int, target: str, timeout: float = 10.0) -> WsClient:
@@ -111,6 +116,9 @@ class WsClient(asyncio.Protocol):
         while (frame := self._next_frame()) is not None:
             opcode, payload = frame
             if opcode == OP_TEXT:
+                if self.on_text is not None:
+                    self.on_text(arrived, payload)
+                    continue
                 self._frames.append((arrived, payload))
                 received = True
             elif opcode == OP_PING:
@@ -164,6 +172,8 @@ class WsClient(asyncio.Protocol):
         return first & 0x0F, payload
 
     def _mark_closed(self) -> None:
+        if not self.closed and self.on_close is not None:
+            self.on_close()
         self.closed = True
         self._wake()
 
