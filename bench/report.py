@@ -218,6 +218,11 @@ def _health(run: dict[str, Any]) -> str:
     notes = []
     if run.get("errors"):
         notes.append(f"errors {run['errors']}")
+    if run.get("requested_per_s") and run["throughput_per_s"] < 0.9 * run["requested_per_s"]:
+        notes.append(
+            f"FELL BEHIND: {run['throughput_per_s']:.0f} of {run['requested_per_s']:.0f} msgs/s paced"
+            " (latency measures a backlog)"
+        )
     if run.get("closed_by_server"):
         notes.append(f"{run['closed_by_server']} connections closed by the server")
     cpu = run.get("cpu", {})

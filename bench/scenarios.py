@@ -395,6 +395,8 @@ def _conversation_run(
     )
     for server in servers:
         wait_until_idle(server.pid)
+    if rate:
+        run["requested_per_s"] = round(rate * sum(bool(c.get("sends")) for c in connections), 1)
     stored = {c["documentId"]: session.db.count_conversation_messages(c["id"]) for c in conversations}
     run["stored"] = sum(stored.values())
     run["every_member_got_every_message_once"] = run["out_of_order"] == 0 and all(
