@@ -102,6 +102,8 @@ def targets(figures: dict[str, Any]) -> list[dict[str, Any]]:
             2,
             f"{cross['other_p99_ms']} / {cross['same_p99_ms']} ms",
         )
+        carried = cross["chatapp"]["throughput_per_s"] / cross["chatapp"]["requested_per_s"]
+        check("#16.4 the servers carried the pace (msgs/s / paced)", _round(carried), ">=", 0.9)
         check("#16.4 cross-process acknowledged == stored", cross["acked"] == cross["stored"], "==", True)
         check("#16.4 cross-process: every member got every message once", cross["exactly_once"], "==", True)
     if resume := figures.get("ws_resume"):
