@@ -32,9 +32,10 @@ REPLY_TIMEOUT = 10.0
 CLOSE_TIMEOUT = 5.0
 
 
-class Reply(msgspec.Struct):
+class Reply(msgspec.Struct, rename="camel"):
     action: str = ""
     code: str | None = None
+    client_id: str | None = None
 
 
 decode_reply = msgspec.json.Decoder(Reply).decode
@@ -138,8 +139,12 @@ async def send_messages(
                     scheduled = now
                 sent = perf_counter_ns()
                 client.send_text(f'{prefix}{number}"}}'.encode())
-                arrived, payload = await client.recv()
-                reply = decode_reply(payload)
+                client_id = f"{label}-{number}"
+                while True:  # a connection sharing this token gets its own messages pushed here too
+                    arrived, payload = await client.recv()
+                    reply = decode_reply(payload)
+                    if reply.action != "message" or reply.client_id == client_id:
+                        break
                 if reply.action == "message":
                     tally.acked += 1
                     tally.acked_in_window += arrived in window
