@@ -58,7 +58,19 @@ class TestCreate:
         assert again.json()["data"]["documentId"] == dm["documentId"]
 
     @pytest.mark.parametrize(
-        "members", [[], ["me"], ["bob", "carol"], [999_999], ["no-such-user"], ["blocked"], [[1]]]
+        "members",
+        [
+            [],
+            ["me"],
+            ["bob", "carol"],
+            [999_999],
+            [10**30],
+            ["10" * 15],
+            ["²"],
+            ["no-such-user"],
+            ["blocked"],
+            [[1]],
+        ],
     )
     def test_a_dm_names_exactly_one_other_existing_unblocked_user(
         self, client: Client, alice: Account, bob: Account, members: list
@@ -345,7 +357,14 @@ class TestConversationMessages:
         assert [(r["conversation"], r["seq"]) for r in personal] == [(None, None)]
 
     @pytest.mark.parametrize(
-        "query", ["filters[seq][$gt]=-1", "filters[seq][$gte]=x", "filters[seq][$eq]=1", "sort=seq:up"]
+        "query",
+        [
+            "filters[seq][$gt]=-1",
+            "filters[seq][$gte]=x",
+            "filters[seq][$lt]=²",
+            "filters[seq][$eq]=1",
+            "sort=seq:up",
+        ],
     )
     def test_bad_seq_filters_are_400(self, client: Client, alice: Account, query: str) -> None:
         team = new_group(client, alice)
@@ -384,3 +403,12 @@ def test_the_conversation_routes_on_every_backend(client: Client, alice: Account
     assert listed["data"][0]["lastMessage"]["message"] == "second"
     assert [(r["seq"], r["message"]) for r in history["data"]] == [(1, "first"), (2, "second")]
     assert_error(client.get(path, headers=alice.headers), 404, "NotFoundError")
+
+
+def test_a_page_far_beyond_the_last_is_empty(client: Client, alice: Account) -> None:
+    new_group(client, alice)
+
+    response = client.get(f"/api/conversations?pagination[page]={10**24}", headers=alice.headers)
+
+    assert response.status_code == 200 and response.json()["data"] == []
+    assert response.json()["meta"]["pagination"]["total"] == 1

@@ -13,6 +13,7 @@ from chatapp.domain.user import User
 UserReference = int | str
 """A user named in a body: the integer id, or the documentId (a numeric string is tried as an id too)."""
 MAX_NAMED_USERS = 100  # users one request may name (each is looked up)
+MAX_ID = 2**63 - 1  # ids are BIGINTs: a larger number names nobody
 
 
 async def conversation_of_member(uow: UnitOfWork, document_id: str, user_id: int) -> Conversation:
@@ -36,9 +37,9 @@ async def find_user(uow: UnitOfWork, reference: UserReference) -> User | None:
     if isinstance(reference, bool):
         return None
     if isinstance(reference, int):
-        return await uow.users.get(reference)
+        return await uow.users.get(reference) if 0 < reference <= MAX_ID else None
     found = await uow.users.find_by_document_id(reference)
-    if found is None and reference.isdigit() and len(reference) < 19:
+    if found is None and reference.isascii() and reference.isdigit() and 0 < int(reference) <= MAX_ID:
         found = await uow.users.get(int(reference))
     return found
 

@@ -58,7 +58,7 @@ def parse_seq_range(bounds: dict[str, str | None]) -> SeqRange:
     for operator, value in bounds.items():
         if value is None:
             continue
-        if not value.isdigit() or len(value) > 18:
+        if not (value.isascii() and value.isdigit()) or len(value) > 18:
             raise InvalidInput(f"filters[seq][{operator}] must be a non-negative integer")
         parsed[operator.removeprefix("$")] = int(value)
     return SeqRange(**parsed)
