@@ -185,15 +185,14 @@ class Connection:
             await self.outbound.reply(self._codec.welcome(None))
 
     async def _handle(self, data: str | bytes) -> None:
-        if self._order.holding:  # the first frame since sign-in: live conversation frames may go now
-            try:
-                await self._dispatch(data)
-            finally:
+        releasing = self._order.holding  # the first frame since sign-in: live conversation frames go after it
+        try:
+            await self._dispatch(self._decode(data))
+        finally:
+            if releasing:
                 self._order.release()
-            return
-        await self._dispatch(data)
 
-    async def _dispatch(self, data: str | bytes) -> None:
+    def _decode(self, data: str | bytes) -> ClientFrame:
         try:
             frame = self._codec.decode(data)
         except errors.Refusal:
@@ -201,6 +200,9 @@ class Connection:
             raise
         if type(frame) not in self._codec.free:
             self._spend()
+        return frame
+
+    async def _dispatch(self, frame: ClientFrame) -> None:
         match frame:
             case SendMessage():
                 await self._send(frame)
