@@ -56,6 +56,19 @@ class TestFrameworkErrors:
 
         assert_error(response, 400, "ValidationError")
 
+    @pytest.mark.parametrize(
+        "path",
+        ["/api/auth/local", "/api/auth/local/register", "/api/auth/reset-password", "/api/chat-sessions"],
+    )
+    def test_a_body_nested_too_deep_is_a_validation_error(
+        self, client: TestClient[Litestar], alice: Account, path: str
+    ) -> None:
+        body = '{"user": ' + "[" * 1_000 + "]" * 1_000 + "}"
+        response = client.post(path, content=body, headers={**alice.headers, "Content-Type": "application/json"})
+
+        error = assert_error(response, 400, "ValidationError")
+        assert "deeper than 64" in error["message"]
+
     def test_a_field_error_names_the_field(self, client: TestClient[Litestar]) -> None:
         response = client.post(
             "/api/auth/local/register", json={"username": "carol", "email": "c@example.com"}

@@ -6,6 +6,7 @@ import msgspec
 
 from chatapp.domain.chat_message import ChatMessage
 from chatapp.domain.user import User
+from chatapp.entrypoints.json_depth import TooDeep, check_depth
 from chatapp.entrypoints.ws import errors
 from chatapp.entrypoints.ws.frames import (
     CLIENT_FRAMES,
@@ -40,10 +41,11 @@ class ActionCodec:
         if isinstance(data, bytes):
             raise errors.binary_frame()
         try:
+            check_depth(data)
             return client_frames.decode(data)
         except msgspec.ValidationError as error:
             raise malformed(data, error) from None
-        except msgspec.DecodeError as error:
+        except (msgspec.DecodeError, TooDeep) as error:
             raise errors.invalid_json(str(error)) from None
 
     @staticmethod
