@@ -49,6 +49,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ws_ping_interval: float = 20.0
     message_max_chars: int = MESSAGE_MAX_CHARS
     http_max_body_bytes: int = 1048576
+    http_request_timeout: float = 10.0
+    max_connections: int = 10000
+    max_connections_per_address: int = 1000
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
@@ -65,6 +68,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             raise SettingsError("BCRYPT_ROUNDS must be between 4 and 31")
         if self.message_max_chars < 1 or self.ws_max_frame_bytes < 1 or self.http_max_body_bytes < 1:
             raise SettingsError("MESSAGE_MAX_CHARS, WS_MAX_FRAME_BYTES and HTTP_MAX_BODY_BYTES must be positive")
+        if self.http_request_timeout <= 0 or self.max_connections < 1 or self.max_connections_per_address < 1:
+            raise SettingsError(
+                "HTTP_REQUEST_TIMEOUT, MAX_CONNECTIONS and MAX_CONNECTIONS_PER_ADDRESS must be positive"
+            )
         self.token_lifetime  # noqa: B018 - validate the formats now, not on first use
         self.auth_rate
         self.ws_rate

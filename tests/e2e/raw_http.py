@@ -1,0 +1,45 @@
+"""Raw TCP clients for attacks no well-behaved HTTP library can make: huge heads, slow heads, pipelines."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from tests.e2e.clients import FRAME_TIMEOUT
+
+
+async def open_raw(port: int, source: str = "127.0.0.1") -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A TCP connection to the server on 127.0.0.1 from the loopback address `source` (127.0.0.x)."""
+    return await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
+
+
+async def read_until_closed(reader: asyncio.StreamReader, timeout: float = FRAME_TIMEOUT) -> bytes:
+    """Everything the server sends until it closes the connection (a reset ends it too)."""
+    received = bytearray()
+    async with asyncio.timeout(timeout):
+        while True:
+            try:
+                chunk = await reader.read(65536)
+            except ConnectionResetError:
+                return bytes(received)
+            if not chunk:
+                return bytes(received)
+            received += chunk
+
+
+def parse_response(raw: bytes) -> tuple[int, dict[str, Any]]:
+    """(status, JSON body) of one HTTP/1.1 response with a Content-Length."""
+    head, _, rest = raw.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:"))
+    return status, json.loads(rest[:length])
+
+
+def assert_refusal(raw: bytes, status: int, name: str) -> dict[str, Any]:
+    """The server answered `status` in the Strapi error envelope; returns its `error` object."""
+    assert raw, "the server closed the connection without an answer"
+    got, body = parse_response(raw)
+    assert got == status, raw[:300]
+    assert body["data"] is None and body["error"]["status"] == status and body["error"]["name"] == name, body
+    return dict(body["error"])
