@@ -7,6 +7,7 @@ from dishka.integrations.litestar import setup_dishka
 from litestar import Litestar, Router
 from litestar.plugins.prometheus import PrometheusController
 
+from chatapp.entrypoints.http.access_log import with_access_log
 from chatapp.entrypoints.http.auth_routes import OTHER_ROUTES, RATE_LIMITED_ROUTES
 from chatapp.entrypoints.http.chat_routes import CHAT_ROUTES
 from chatapp.entrypoints.http.conversation_routes import CONVERSATION_ROUTES
@@ -49,4 +50,5 @@ def create_app(settings: Settings | None = None, *providers: Provider) -> Litest
         on_shutdown=[container.close, drain_websockets],
     )
     setup_dishka(container, app)
+    app.asgi_handler = with_access_log(app.asgi_handler)
     return app

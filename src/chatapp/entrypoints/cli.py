@@ -50,6 +50,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         port=port,
         workers=args.workers,
         log_config=None,
+        access_log=False,  # the app logs each request itself, without query values (http/access_log.py)
         http="chatapp.entrypoints.server.http_protocol:BoundedHttpToolsProtocol",
         ws="chatapp.entrypoints.server.websocket_protocol:SlottedWebSocketProtocol",
         ws_max_size=settings.ws_max_frame_bytes,
