@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
+import asyncpg
 import httpx
 import pytest
 from websockets.asyncio.client import connect
 
-from tests.e2e.clients import assert_strapi_error, exchange, open_chat, register
-from tests.e2e.server import ChatServer
+from tests.e2e.clients import assert_strapi_error, exchange, frames_until_close, open_chat, register
+from tests.e2e.raw_http import assert_refusal, open_raw, read_until_closed
+from tests.e2e.server import ChatServer, ServerFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -53,3 +56,59 @@ async def test_deeply_nested_json_is_refused_as_invalid_on_every_route_and_frame
         assert str(await text_ws.recv()).startswith("Error: invalid_json:")
         await text_ws.send(json.dumps({"content": "still here"}))
         assert await text_ws.recv() == "Server received: still here"
+
+
+async def test_framework_refusals_are_in_the_envelope(start_server: ServerFactory) -> None:
+    server = await start_server(CORS_ORIGINS="https://good.example")
+    for request in (b"BREW / HTTP/1.1\r\nHost: x\r\n\r\n", b"GET /\x00 HTTP/1.1\r\n\r\n"):
+        reader, writer = await open_raw(server.port)
+        writer.write(request)
+        assert_refusal(await read_until_closed(reader), 400, "ValidationError")
+        writer.close()
+    async with httpx.AsyncClient(base_url=server.http_url, timeout=10) as http:
+        assert_strapi_error(await http.get("/schema/redoc"), 404, "NotFoundError")
+        preflight = {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+        assert_strapi_error(await http.options("/api/auth/local", headers=preflight), 400, "ValidationError")
+        head = await http.head("/_health")
+        assert (head.status_code, head.content) == (200, b"")
+        error = assert_strapi_error(await http.post("/api/auth/local"), 400, "ValidationError")
+        assert error["message"] == "A JSON object is required as the request body"
+
+
+async def test_ids_beyond_bigint_or_in_other_digits_identify_nobody(start_server: ServerFactory) -> None:
+    server = await start_server(WS_LEGACY_USER_ID="true")
+    alice = await register(server.http_url, "alice")
+    for claimed in ("9" * 5000, "\uff11", str(2**63), 10**30):  # 5,000 digits, fullwidth 1, beyond BIGINT
+        frames, code = await frames_until_close(
+            f"{server.ws_url}/ws", send=json.dumps({"action": "connect", "userId": claimed})
+        )
+        assert [json.loads(f)["code"] for f in frames] == ["unauthenticated"] and code == 1008, (claimed, frames)
+        async with connect(f"{server.ws_url}/") as text_ws:
+            await text_ws.recv()  # the legacy welcome
+            await text_ws.send(json.dumps({"userId": claimed, "content": "hi"}))
+            assert str(await text_ws.recv()).startswith("Error: unauthenticated:")
+    ws = await open_chat(server.ws_url, alice)  # the genuine id still works, as a string too
+    assert (await exchange(ws, {"action": "connect", "userId": str(alice.id)}))["action"] == "welcome"
+    await ws.close()
+
+
+async def wait_for_lock_waiters(db: asyncpg.Connection, count: int, timeout: float = 10.0) -> None:
+    """Until `count` other sessions of this database wait for a lock (also inside a transaction of `db`,
+    where statistics views would otherwise show the snapshot taken at its start)."""
+    query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    async with asyncio.timeout(timeout):
+        while await db.execute("SELECT pg_stat_clear_snapshot()") and await db.fetchval(query) < count:
+            await asyncio.sleep(0.02)  # polling interval of a bounded wait for an observable state
+
+
+async def test_concurrent_deletes_of_one_row_succeed_exactly_once(server: ChatServer, db: asyncpg.Connection) -> None:
+    alice = await register(server.http_url, "alice")
+    async with httpx.AsyncClient(base_url=server.http_url, timeout=10, headers=alice.headers) as http:
+        created = (await http.post("/api/chat-sessions", json={"data": {"message": "once"}})).json()["data"]
+        # A row lock held by another session makes all eight wait, then race for the same row.
+        async with db.transaction():
+            await db.execute("SELECT 1 FROM chat_sessions WHERE id = $1 FOR UPDATE", created["id"])
+            deletes = [asyncio.create_task(http.delete(f"/api/chat-sessions/{created['documentId']}")) for _ in range(8)]
+            await wait_for_lock_waiters(db, 8)
+        statuses = sorted(response.status_code for response in await asyncio.gather(*deletes))
+    assert statuses[0] in (200, 204) and statuses[1:] == [404] * 7, statuses

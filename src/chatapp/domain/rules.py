@@ -11,9 +11,25 @@ PASSWORD_MIN_BYTES = 6
 PASSWORD_MAX_BYTES = 72  # bcrypt cannot hash more; never truncate silently
 CLIENT_ID_MAX_CHARS = 64
 TITLE_MAX_CHARS = 100  # a group conversation's title, after trimming
+MAX_ID = 2**63 - 1  # integer ids are BIGINT on every backend
 MESSAGE_MAX_CHARS = 4000  # the MESSAGE_MAX_CHARS default, in code points after trimming
 NUL = "\x00"  # PostgreSQL `text` cannot hold U+0000: every validator here refuses it, on every backend
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def parse_id(value: int | str) -> int | None:
+    """An integer id as clients send it (an int, or a string of ASCII digits); None when it cannot be one.
+
+    Never more than 19 digits are converted: ids beyond BIGINT, fullwidth or other non-ASCII digits
+    and 5,000-digit strings are simply no id.
+    """
+    if isinstance(value, str):
+        if not (0 < len(value) <= 19 and value.isascii() and value.isdigit()):
+            return None
+        value = int(value)
+    elif type(value) is not int:
+        return None
+    return value if 0 < value <= MAX_ID else None
 
 
 def check_message_content(content: str, max_chars: int) -> str:

@@ -11,7 +11,9 @@ from chatapp.entrypoints.http.access_log import with_access_log
 from chatapp.entrypoints.http.auth_routes import OTHER_ROUTES, RATE_LIMITED_ROUTES
 from chatapp.entrypoints.http.chat_routes import CHAT_ROUTES
 from chatapp.entrypoints.http.conversation_routes import CONVERSATION_ROUTES
+from chatapp.entrypoints.http.error_bodies import with_errors_in_envelope
 from chatapp.entrypoints.http.errors import EXCEPTION_HANDLERS
+from chatapp.entrypoints.http.head_requests import with_head_as_get
 from chatapp.entrypoints.http.health import health
 from chatapp.entrypoints.http.plugins import auth_rate_limit, cors, openapi_config, prometheus_config
 from chatapp.entrypoints.http.request import ChatRequest
@@ -50,5 +52,7 @@ def create_app(settings: Settings | None = None, *providers: Provider) -> Litest
         on_shutdown=[container.close, drain_websockets],
     )
     setup_dishka(container, app)
-    app.asgi_handler = with_access_log(app.asgi_handler)
+    # Outermost last: the access log sees what the client gets, a HEAD request becomes GET before the
+    # routes see it, and no error leaves in another shape than the envelope.
+    app.asgi_handler = with_access_log(with_head_as_get(with_errors_in_envelope(app.asgi_handler)))
     return app

@@ -27,6 +27,7 @@ from chatapp.application.signal_typing import SignalTyping
 from chatapp.domain.chat_message import ChatMessage
 from chatapp.domain.errors import DomainError, Forbidden, StorageRejected, StorageUnavailable, Unauthenticated
 from chatapp.domain.events import UserRef
+from chatapp.domain.rules import parse_id
 from chatapp.domain.user import User
 from chatapp.entrypoints.credentials import handshake_token
 from chatapp.entrypoints.settings import Settings
@@ -55,7 +56,6 @@ logger = logging.getLogger("chatapp.ws")
 # Storing the disconnect row may outlive the connection (shutdown, cancellation), but not by much.
 DISCONNECT_GRACE_SECONDS = 5.0
 DISCONNECT_RETRY_SECONDS = 0.25
-MAX_USER_ID = 2**63 - 1
 NO_TOKEN = "Pass ?token=<jwt> or an Authorization: Bearer header"
 _connection_ids = itertools.count(1)
 
@@ -343,8 +343,8 @@ class Connection:
 
     async def _legacy_user(self, claimed: int | str) -> User:
         """The seed app's trust-the-client identification (WS_LEGACY_USER_ID only)."""
-        user_id = claimed if isinstance(claimed, int) else int(claimed) if claimed.isdecimal() else 0
-        if not 0 < user_id <= MAX_USER_ID:
+        user_id = parse_id(claimed)
+        if user_id is None:
             raise Unauthenticated("Unknown user")
         async with self._scope() as request:
             identify = await request.get(IdentifyLegacyUser)
