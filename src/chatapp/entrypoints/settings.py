@@ -32,6 +32,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     port: int = 1337
     database_url: str = "sqlite+aiosqlite:///./chatapp.db"
     database_pool_size: int = DEFAULT_POOL_SIZE
+    database_min_free_bytes: int = 16 * 1024 * 1024
     jwt_secret: str | None = None
     jwt_expires_in: str = "30d"
     app_env: Literal["development", "production", "test"] = "development"
@@ -158,8 +159,11 @@ def ensure_jwt_secret(settings: Settings) -> Settings:
         logger.warning("JWT_SECRET is not set: signing tokens with the secret stored in %s", path)
     else:
         secret = secrets.token_urlsafe(48)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError as error:
+            raise SettingsError(f"JWT_SECRET is not set and {path} cannot be created ({error.strerror})") from None
         with os.fdopen(fd, "w") as handle:
             handle.write(secret + "\n")
         logger.warning("JWT_SECRET is not set: generated a secret into %s (mode 0600); set it in production", path)

@@ -14,9 +14,12 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from chatapp.adapters.sql.database import make_engine
+from chatapp.adapters.sql.database import make_engine, mask_url
+from chatapp.adapters.sql.errors import is_connection_failure
+from chatapp.domain.errors import StorageUnavailable
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # Any constant: serialises `chatapp serve` processes that start together on one PostgreSQL.
@@ -54,9 +57,15 @@ async def upgrade_schema(engine: AsyncEngine, revision: str = "head") -> None:
 
 
 async def _on_fresh_engine(url: str, action: str, revision: str) -> None:
+    """StorageUnavailable, in one line, when the database cannot be reached, opened or written."""
     engine = make_engine(url)
     try:
         await _migrate(engine, action, revision)
+    except Exception as error:
+        if not is_connection_failure(error):
+            raise
+        reason = error.orig if isinstance(error, DBAPIError) else error
+        raise StorageUnavailable(f"cannot use the database {mask_url(url)}: {reason}") from None
     finally:
         await engine.dispose()
 

@@ -53,8 +53,8 @@ class SqlPersistenceProvider(Provider):
         await log.aclose()
 
     @provide(scope=Scope.APP)
-    def health(self, engine: AsyncEngine) -> HealthProbe:
-        return SqlHealthProbe(engine)
+    def health(self, engine: AsyncEngine, settings: Settings) -> HealthProbe:
+        return SqlHealthProbe(engine, min_free_bytes=settings.database_min_free_bytes)
 
     @provide(scope=Scope.APP)
     def conversation_directory(self, engine: AsyncEngine) -> ConversationDirectory:
