@@ -13,6 +13,7 @@ from websockets.asyncio.client import connect
 from tests.e2e.clients import assert_strapi_error, exchange, frames_until_close, open_chat, register
 from tests.e2e.raw_http import assert_refusal, open_raw, read_until_closed
 from tests.e2e.server import ChatServer, ServerFactory
+from tests.e2e.store import wait_for_lock_waiters
 
 pytestmark = pytest.mark.e2e
 
@@ -90,15 +91,6 @@ async def test_ids_beyond_bigint_or_in_other_digits_identify_nobody(start_server
     ws = await open_chat(server.ws_url, alice)  # the genuine id still works, as a string too
     assert (await exchange(ws, {"action": "connect", "userId": str(alice.id)}))["action"] == "welcome"
     await ws.close()
-
-
-async def wait_for_lock_waiters(db: asyncpg.Connection, count: int, timeout: float = 10.0) -> None:
-    """Until `count` other sessions of this database wait for a lock (also inside a transaction of `db`,
-    where statistics views would otherwise show the snapshot taken at its start)."""
-    query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    async with asyncio.timeout(timeout):
-        while await db.execute("SELECT pg_stat_clear_snapshot()") and await db.fetchval(query) < count:
-            await asyncio.sleep(0.02)  # polling interval of a bounded wait for an observable state
 
 
 async def test_concurrent_deletes_of_one_row_succeed_exactly_once(server: ChatServer, db: asyncpg.Connection) -> None:

@@ -69,6 +69,13 @@ class InMemoryUserRepository(UserRepository):
     async def save(self, user: User) -> None:
         self.staged[user.id] = replace(user)
 
+    async def save_if_version(self, user: User, expected_token_version: int) -> bool:
+        stored = self.staged.get(user.id) or self._db.users.get(user.id)
+        if stored is None or stored.token_version != expected_token_version:
+            return False
+        self.staged[user.id] = replace(user)
+        return True
+
     def publish(self) -> None:
         """Apply staged writes to the shared state (called by the unit of work's commit)."""
         for user in self.staged.values():
