@@ -6,7 +6,7 @@ import logging
 from collections import deque
 from typing import NamedTuple
 
-from sqlalchemy import tuple_
+from sqlalchemy import or_, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from chatapp.adapters.sql.batch_insert import INSERTERS
@@ -184,21 +184,25 @@ class SqlMessageLog(MessageLog):
                 item.future.set_exception(_domain_error(cause))
 
     async def _store(self, connection: AsyncConnection, drafts: list[NewChatMessage]) -> list[ChatMessage]:
-        """Insert and commit, then read back the rows that earlier appends had already stored."""
+        """Insert and commit, then read back the drafts that were already stored: by their own
+        document_id (this very batch, retried after a commit whose answer was lost) or by clientId
+        (an earlier append of the same message)."""
         if any(d.conversation_id is not None for d in drafts):
             return await store_sequenced(connection, drafts, self._notify)
         new_ids = await self._insert(connection, drafts)
-        retried = {(d.user_id, d.client_id) for d in drafts if d.document_id not in new_ids}
-        earlier: dict[tuple[int, str | None], ChatMessage] = {}
-        if retried:
-            async with connection.begin():
-                rows = await connection.execute(
-                    SELECT_MESSAGES.where(tuple_(_table.c.user_id, _table.c.client_id).in_(retried))
-                )
-                earlier = {(row.user_id, row.client_id): to_message(row) for row in rows}
+        stored = [d for d in drafts if d.document_id not in new_ids]
+        if not stored:
+            return [d.stored_as(new_ids[d.document_id]) for d in drafts]
+        keys = [(d.user_id, d.client_id) for d in stored if d.client_id is not None]
+        condition = _table.c.document_id.in_([d.document_id for d in stored])
+        if keys:
+            condition = or_(condition, tuple_(_table.c.user_id, _table.c.client_id).in_(keys))
+        async with connection.begin():
+            rows = [to_message(row) for row in await connection.execute(SELECT_MESSAGES.where(condition))]
+        by_document = {m.document_id: m for m in rows}
+        by_client = {(m.user_id, m.client_id): m for m in rows if m.client_id is not None}
         return [
-            d.stored_as(new_ids[d.document_id])
-            if d.document_id in new_ids
-            else earlier[(d.user_id, d.client_id)]
+            d.stored_as(new_ids[d.document_id]) if d.document_id in new_ids
+            else by_document.get(d.document_id) or by_client[(d.user_id, d.client_id)]
             for d in drafts
         ]

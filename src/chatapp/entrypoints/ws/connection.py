@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import secrets
 from dataclasses import dataclass
 from time import monotonic
 from typing import Any, Protocol
@@ -110,6 +111,7 @@ class Connection:
         self._gateway = gateway
         self._scope = scope  # the connection's dishka container: one short REQUEST scope per frame
         self._since = monotonic()
+        self._key = secrets.token_urlsafe(18)  # the idempotency key of this connection's disconnect row
         self._auth_deadline = monotonic() + settings.ws_auth_timeout if codec.rules.auth_deadline else None
         rate = settings.ws_rate
         self._bucket = TokenBucket(rate, settings.ws_rate_burst) if rate else None
@@ -382,7 +384,7 @@ class Connection:
     async def _record_disconnect(self, user: User) -> bool:
         while True:
             try:
-                await self._gateway.record_disconnect(user)
+                await self._gateway.record_disconnect(user, self._key)
                 return True
             except StorageUnavailable:
                 logger.warning("disconnect of user_id=%d not stored yet: database unavailable", user.id)
@@ -393,3 +395,4 @@ class Connection:
             except Exception:
                 logger.exception("disconnect of user_id=%d not stored", user.id)
                 return False
+
