@@ -10,6 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from chatapp.application.ports.system import HealthProbe
 
 
+# Not just SELECT 1: a table locked against every reader (LOCK TABLE, a long migration) makes the
+# service useless while the server still answers.
+_READ_BOTH_TABLES = text("SELECT (SELECT 1 FROM up_users LIMIT 1), (SELECT 1 FROM chat_sessions LIMIT 1)")
+
+
 class SqlHealthProbe(HealthProbe):
     """SELECT 1 answers on a full disk too: for an SQLite file, the free space beside it counts as well."""
 
@@ -25,7 +30,7 @@ class SqlHealthProbe(HealthProbe):
             return False
         try:
             async with asyncio.timeout(self._timeout), self._engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+                await connection.execute(_READ_BOTH_TABLES)
         except Exception:  # noqa: BLE001 - any failure means "not healthy"
             return False
         return True

@@ -159,7 +159,9 @@ class SqlMessageLog(MessageLog):
         except Exception as exc:  # noqa: BLE001 - the writer must outlive every failure
             await _discard(connection)
             if is_connection_failure(exc):
-                if reused:  # the kept connection may have died while idle (a database restart)
+                # The kept connection may have died while idle (a database restart); a statement
+                # past its deadline is not retried: its callers have waited long enough.
+                if reused and not isinstance(exc, TimeoutError):
                     return await self._write(None, batch)
                 self._fail(batch, exc)
                 return None

@@ -58,7 +58,7 @@ async def upgrade_schema(engine: AsyncEngine, revision: str = "head") -> None:
 
 async def _on_fresh_engine(url: str, action: str, revision: str) -> None:
     """StorageUnavailable, in one line, when the database cannot be reached, opened or written."""
-    engine = make_engine(url)
+    engine = make_engine(url, deadline=None)  # a migration waits for another process's to finish
     try:
         await _migrate(engine, action, revision)
     except Exception as error:
