@@ -98,11 +98,17 @@ class SqlMessageLog(MessageLog):
             self._wake(1)
         return await future
 
-    async def aclose(self) -> None:
-        """Store everything already queued, then stop the writers; later appends fail."""
+    async def aclose(self, timeout: float = 1.0) -> None:
+        """Store everything already queued, then stop the writers; later appends fail. A writer still
+        waiting on the database after `timeout` is cancelled: its messages were never acknowledged."""
         self._closed = True
         self._wake(len(self._idle))
-        await asyncio.gather(*self._writers)
+        if not self._writers:
+            return
+        _, stuck = await asyncio.wait(set(self._writers), timeout=timeout)
+        for writer in stuck:
+            writer.cancel()
+        await asyncio.gather(*stuck, return_exceptions=True)
 
     def _wake(self, writers: int) -> None:
         while writers and self._idle:
@@ -155,6 +161,7 @@ class SqlMessageLog(MessageLog):
             messages = await self._store(connection, [item.draft for item in batch])
         except asyncio.CancelledError as exc:
             self._fail(batch, exc)
+            await _discard(connection)  # mid-statement: its state is unknown, it must not go back to the pool
             raise
         except Exception as exc:  # noqa: BLE001 - the writer must outlive every failure
             await _discard(connection)

@@ -30,6 +30,7 @@ from chatapp.entrypoints.server.refusal import (
     TOO_MANY_PIPELINED,
     no_slot,
 )
+from chatapp.entrypoints.server.shutdown import SHUTDOWN
 
 
 class _Refused(Exception):
@@ -85,6 +86,10 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             self._head_reads += len(data)
             if self._head_reads > MAX_HEAD_BYTES:
                 self._refuse(HEAD_TOO_LARGE)
+
+    def shutdown(self) -> None:
+        SHUTDOWN.start()
+        super().shutdown()
 
     def handle_websocket_upgrade(self) -> None:
         self._disarm()  # the WebSocket protocol has its own keepalive

@@ -31,6 +31,7 @@ from chatapp.domain.events import UserRef
 from chatapp.domain.rules import parse_id
 from chatapp.domain.user import User
 from chatapp.entrypoints.credentials import handshake_token
+from chatapp.entrypoints.server.shutdown import SHUTDOWN
 from chatapp.entrypoints.settings import Settings
 from chatapp.entrypoints.ws import errors
 from chatapp.entrypoints.ws.channel import Channel
@@ -364,12 +365,12 @@ class Connection:
             return
         seconds = monotonic() - self._since
         stored = False
-        with anyio.move_on_after(DISCONNECT_GRACE_SECONDS, shield=True):
+        with anyio.move_on_after(_grace(), shield=True):
             await self._gateway.hub.unsubscribe(UserRef.of(user), self)
         # A server shutting down may cancel this task. Shielded against cancel scopes (which re-cancel
         # every await); asyncio's one-shot task.cancel() has already fired; drain_websockets keeps the
         # loop and the container alive until this finishes.
-        with anyio.move_on_after(DISCONNECT_GRACE_SECONDS, shield=True):
+        with anyio.move_on_after(_grace(), shield=True):
             stored = await self._record_disconnect(user)
         logger.info(
             "websocket closed: user_id=%d username=%s path=%s code=%s duration=%.3fs disconnect_stored=%s",
@@ -396,3 +397,8 @@ class Connection:
                 logger.exception("disconnect of user_id=%d not stored", user.id)
                 return False
 
+
+def _grace() -> float:
+    """How long ending a connection may take: DISCONNECT_GRACE_SECONDS, or what is left of a shutdown."""
+    left = SHUTDOWN.remaining()
+    return DISCONNECT_GRACE_SECONDS if left is None else min(DISCONNECT_GRACE_SECONDS, left)
