@@ -72,6 +72,26 @@ async def test_taken_username_or_email_is_refused(
         assert await uow.users.find_by_identifier(newcomer) is None
 
 
+@pytest.mark.parametrize(
+    ("first", "twin"),
+    [("Émile", "émile"), ("ＡＬＩＣＥ", "alice"), ("\u00e9mile", "e\u0301mile"), ("Straße", "STRASSE")],
+    ids=["accented-case", "fullwidth", "composed-decomposed", "sharp-s"],
+)
+async def test_usernames_are_one_account_under_nfkc_case_folding_on_every_backend(
+    backend: Backend, add_user, first: str, twin: str
+) -> None:
+    original = await add_user(first)
+
+    with pytest.raises(AlreadyTaken):
+        async with backend.uow() as uow:
+            await uow.users.add(new_user(twin, "twin@example.com"))
+            await uow.commit()
+
+    async with backend.uow() as uow:
+        assert (await uow.users.find_by_identifier(twin)) == original
+        assert (await uow.users.find_by_username(twin)) == original
+
+
 async def test_racing_registrations_of_one_name_let_exactly_one_win(backend: Backend) -> None:
     both_checked = asyncio.Barrier(2)
 

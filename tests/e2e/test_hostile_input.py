@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import asyncpg
 import httpx
@@ -104,3 +105,28 @@ async def test_concurrent_deletes_of_one_row_succeed_exactly_once(server: ChatSe
             await wait_for_lock_waiters(db, 8)
         statuses = sorted(response.status_code for response in await asyncio.gather(*deletes))
     assert statuses[0] in (200, 204) and statuses[1:] == [404] * 7, statuses
+
+
+@pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
+async def test_usernames_are_unique_by_one_rule_and_never_invisible(
+    start_server: ServerFactory, tmp_path: Path, backend: str
+) -> None:
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"} if backend == "sqlite" else {}
+    server = await start_server(**env)
+    twins = [("Émile", "émile"), ("ＡＬＩＣＥ", "alice"), ("\u00e9lodie", "e\u0301lodie"), ("zoë", "ZOË")]
+    async with httpx.AsyncClient(base_url=server.http_url, timeout=10) as http:
+        for n, (first, twin) in enumerate(twins):
+            for m, name in enumerate((first, twin)):
+                response = await http.post("/api/auth/local/register", json={
+                    "username": name, "email": f"user{n}-{m}@example.com", "password": "correct horse"})
+                if m == 0:
+                    assert response.status_code == 200, response.text
+                else:
+                    error = assert_strapi_error(response, 400, "ApplicationError")
+                    assert error["message"] == "Email or Username are already taken", (first, twin)
+        for hidden in ("ali\u200bce2", "bob\u202e", "car\u00a0ol"):
+            response = await http.post("/api/auth/local/register", json={
+                "username": hidden, "email": "hidden@example.com", "password": "correct horse"})
+            assert_strapi_error(response, 400, "ValidationError")
+        login = await http.post("/api/auth/local", json={"identifier": "ÉMILE", "password": "correct horse"})
+        assert login.status_code == 200 and login.json()["user"]["username"] == "Émile"

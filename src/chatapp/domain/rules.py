@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from chatapp.domain.errors import EmptyMessage, InvalidInput, MessageTooLong
 
@@ -57,10 +58,24 @@ def normalise_email(email: str) -> str:
     return email
 
 
+# Control, format (zero-width joiners, BOM, bidi marks), surrogate, private-use and unassigned
+# characters, and line or paragraph separators: invisible or ambiguous in a name.
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def username_key(username: str) -> str:
+    """What makes two usernames the same one (NFKC case folding, Unicode's identifier caseless match):
+    'Émile'/'émile', 'ＡＬＩＣＥ'/'alice' and composed/decomposed twins share a key, on every backend."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", username).casefold())
+
+
 def check_username(username: str) -> str:
-    username = username.strip()
+    """The username to store: trimmed and NFC-composed; no invisible characters, no space but U+0020."""
+    username = unicodedata.normalize("NFC", username.strip())
     if NUL in username:
         raise InvalidInput("username must not contain NUL characters")
+    if any(unicodedata.category(c) in _HIDDEN_CATEGORIES or (c.isspace() and c != " ") for c in username):
+        raise InvalidInput("username must not contain invisible, control or unusual space characters")
     if len(username) < USERNAME_MIN_CHARS:
         raise InvalidInput(f"username must be at least {USERNAME_MIN_CHARS} characters")
     if len(username) > 100:

@@ -16,8 +16,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    func,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -27,13 +25,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 class UserRow(IdentityAuditBase):
     __tablename__ = "up_users"
-    __table_args__ = (
-        Index("uq_up_users_username_lower", func.lower(text("username")), unique=True),
-        {"sqlite_autoincrement": True},
-    )
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     document_id: Mapped[str] = mapped_column(String(255), unique=True)
     username: Mapped[str] = mapped_column(String(255))
+    # domain.rules.username_key(username): one uniqueness rule on every backend (not the database's lower())
+    username_key: Mapped[str] = mapped_column(String(255), unique=True)
     email: Mapped[str] = mapped_column(String(255), unique=True)  # lower-case, see domain.rules
     provider: Mapped[str] = mapped_column(String(255), default="local")
     password: Mapped[str] = mapped_column(String(255))  # bcrypt hash

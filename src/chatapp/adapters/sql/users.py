@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chatapp.adapters.sql.errors import domain_errors
 from chatapp.adapters.sql.models import UserRow
 from chatapp.adapters.sql.text import storable
 from chatapp.application.ports.persistence import UserRepository
+from chatapp.domain.rules import username_key
 from chatapp.domain.user import NewUser, User
 
 
@@ -33,8 +34,8 @@ def to_user(row: UserRow) -> User:
 
 
 def _same_username(username: str) -> ColumnElement[bool]:
-    # lower() on both sides: the database folds both the same way, and lower(username) is indexed.
-    return func.lower(UserRow.username) == func.lower(username)
+    # The key is computed here, not by the database: SQLite's lower() folds ASCII only.
+    return UserRow.username_key == username_key(username)
 
 
 class SqlUserRepository(UserRepository):
@@ -50,6 +51,7 @@ class SqlUserRepository(UserRepository):
         row = UserRow(
             document_id=user.document_id,
             username=user.username,
+            username_key=username_key(user.username),
             email=user.email,
             provider="local",
             password=user.password_hash,
@@ -110,6 +112,7 @@ def _changes(user: User) -> dict[str, Any]:
     """The columns a user's changes may touch."""
     return {
         "username": user.username,
+        "username_key": username_key(user.username),
         "email": user.email,
         "password": user.password_hash,
         "confirmed": user.confirmed,
