@@ -17,6 +17,7 @@ from chatapp.entrypoints.http.head_requests import with_head_as_get
 from chatapp.entrypoints.http.health import health
 from chatapp.entrypoints.http.plugins import auth_rate_limit, cors, openapi_config, prometheus_config
 from chatapp.entrypoints.http.request import ChatRequest
+from chatapp.entrypoints.http.shared_store import SharedStore
 from chatapp.entrypoints.ioc import app_providers
 from chatapp.entrypoints.settings import Settings, ensure_jwt_secret, load_settings
 from chatapp.entrypoints.ws.draining import drain_websockets
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, *providers: Provider) -> Litest
         cors_config=cors(settings),
         middleware=[prometheus_config.middleware],
         request_class=ChatRequest,
+        stores={"rate_limit": SharedStore(container)},  # AUTH_RATE_LIMIT counts across processes
         request_max_body_size=settings.http_max_body_bytes,
         logging_config=None,  # logging is ours (configure_logging): LOG_FORMAT=json must hold after startup
         # Hooks run last-first: WebSocket sessions finish recording their disconnects, then the container closes.

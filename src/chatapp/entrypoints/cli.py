@@ -57,6 +57,10 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         ws_ping_interval=settings.ws_ping_interval,
         ws_ping_timeout=settings.ws_ping_interval,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        # X-Forwarded-For/-Proto name the client only when a configured proxy sent them (uvicorn
+        # trusts 127.0.0.1 by default: anyone there could rotate addresses past the rate limit).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or "",
     )
     return 0
 

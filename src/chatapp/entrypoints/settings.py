@@ -53,6 +53,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     http_request_timeout: float = 10.0
     max_connections: int = 10000
     max_connections_per_address: int = 1000
+    trusted_proxies: str = ""
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -102,3 +103,13 @@ class ConversationMemberRow(DefaultBase):
     role: Mapped[str] = mapped_column(String(16))
     joined_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     last_read_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class KeyValueRow(DefaultBase):
+    """Short-lived values shared by every process: the auth rate-limit counters."""
+
+    __tablename__ = "key_value_entries"
+
+    key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), index=True)
