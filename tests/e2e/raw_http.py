@@ -43,3 +43,22 @@ def assert_refusal(raw: bytes, status: int, name: str) -> dict[str, Any]:
     assert got == status, raw[:300]
     assert body["data"] is None and body["error"]["status"] == status and body["error"]["name"] == name, body
     return dict(body["error"])
+
+
+async def open_raw_websocket(port: int, path: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A WebSocket handshake by hand, so that the client can then send frames and never read."""
+    reader, writer = await open_raw(port)
+    writer.write(
+        f"GET {path} HTTP/1.1\r\nHost: chatapp\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+    )
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), FRAME_TIMEOUT)
+    assert head.startswith(b"HTTP/1.1 101"), head
+    return reader, writer
+
+
+def masked_frame(opcode: int, payload: bytes) -> bytes:
+    """One client frame (clients must mask), payload under 126 bytes."""
+    mask = b"\x01\x02\x03\x04"
+    assert len(payload) < 126
+    return bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))

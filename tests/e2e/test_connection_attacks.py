@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import resource
+from collections import Counter
 
 import httpx
 import pytest
+from websockets.exceptions import ConnectionClosed
 
-from tests.e2e.clients import assert_strapi_error
-from tests.e2e.raw_http import assert_refusal, open_raw, read_until_closed
+from tests.e2e.clients import assert_strapi_error, exchange, open_chat, register
+from tests.e2e.raw_http import assert_refusal, masked_frame, open_raw, open_raw_websocket, read_until_closed
 from tests.e2e.server import ChatServer, ServerFactory
 
 pytestmark = pytest.mark.e2e
@@ -146,3 +149,41 @@ async def test_more_sockets_than_a_1024_file_limit_do_not_lock_out_new_clients(s
             writer.close()
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["before-auth", "signed-in"])
+async def test_ping_frames_sent_without_reading_the_pongs_cost_bounded_memory(
+    server: ChatServer, signed_in: bool
+) -> None:
+    path = f"/ws?token={(await register(server.http_url, 'alice')).jwt}" if signed_in else "/ws"
+    before = server.rss_bytes()
+    reader, writer = await open_raw_websocket(server.port, path)
+    ping = masked_frame(0x9, b"p" * 125)
+    with contextlib.suppress(ConnectionError, TimeoutError):
+        for _ in range(128 * MiB // (len(ping) * 1000)):  # 128 MiB of pings; the pongs are never read
+            writer.write(ping * 1000)
+            await asyncio.wait_for(writer.drain(), 10)
+    writer.close()
+    assert server.rss_bytes() - before < 32 * MiB
+    assert await healthy(server)
+
+
+async def test_a_connection_flooding_over_its_rate_is_closed_and_every_frame_counts(server: ChatServer) -> None:
+    """Defaults: 20 frames/s, burst 40; refusals beyond three bursts close the connection (1008)."""
+    alice, bob = await register(server.http_url, "alice"), await register(server.http_url, "bob")
+    flooder = await open_chat(server.ws_url, alice)
+    await asyncio.gather(*(flooder.send('{"action": "message", "content": "flood"}') for _ in range(400)))
+    answers: list[str] = []
+    with contextlib.suppress(ConnectionClosed):
+        async with asyncio.timeout(10):
+            while True:
+                frame = json.loads(await flooder.recv())
+                answers.append(frame["action"] if frame["action"] != "error" else frame["code"])
+    assert flooder.close_code == 1008, flooder.close_code
+    assert 40 <= answers.count("message") <= 60 and 120 <= answers.count("rate_limited") <= 160, Counter(answers)
+    bystander = await open_chat(server.ws_url, bob)  # others are served meanwhile and after
+    assert (await exchange(bystander, {"action": "message", "content": "hi"}))["action"] == "message"
+    welcomes = [await exchange(bystander, {"action": "connect"}) for _ in range(60)]  # connect frames count
+    kinds = Counter(w["action"] if w["action"] != "error" else w["code"] for w in welcomes)
+    assert 39 <= kinds["welcome"] <= 45 and kinds["rate_limited"] >= 15, kinds
+    await bystander.close()

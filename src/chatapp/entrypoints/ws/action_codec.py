@@ -11,11 +11,9 @@ from chatapp.entrypoints.ws import errors
 from chatapp.entrypoints.ws.frames import (
     CLIENT_FRAMES,
     ClientFrame,
-    Connect,
     ConversationMessage,
     ErrorFrame,
     MessageAck,
-    Ping,
     Pong,
     Welcome,
     any_action,
@@ -31,7 +29,6 @@ PONG = server_frames.encode(Pong()).decode()
 class ActionCodec:
     """JSON frames tagged by `action` both ways; `connect` frames sign in."""
 
-    free: tuple[type[ClientFrame], ...] = (Ping, Connect)  # frames that spend no rate budget
     pong = PONG
 
     def __init__(self, legacy_user_id: bool) -> None:

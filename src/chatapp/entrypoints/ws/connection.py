@@ -57,6 +57,7 @@ logger = logging.getLogger("chatapp.ws")
 
 # Storing the disconnect row may outlive the connection (shutdown, cancellation), but not by much.
 DISCONNECT_GRACE_SECONDS = 5.0
+REFUSED_BURSTS = 3  # rate-limited frames a connection may send, in bursts, before it is closed
 DISCONNECT_RETRY_SECONDS = 0.25
 NO_TOKEN = "Pass ?token=<jwt> or an Authorization: Bearer header"
 _connection_ids = itertools.count(1)
@@ -66,7 +67,6 @@ class Codec(Protocol):
     """A wire protocol reduced to data: its sign-in rules and its frames, both ways."""
 
     rules: SignInRules
-    free: tuple[type[ClientFrame], ...]  # frames that spend no rate budget
     pong: str | None
 
     def decode(self, data: str | bytes) -> ClientFrame:
@@ -118,6 +118,7 @@ class Connection:
         self._bucket = TokenBucket(rate, settings.ws_rate_burst) if rate else None
         self._order = LiveOrder(self.outbound.push)
         self._inbound = anyio.CancelScope()  # cancelled when the user's tokens are revoked
+        self._refusals = TokenBucket(rate / 5, REFUSED_BURSTS * settings.ws_rate_burst) if rate else None
 
     async def serve(self) -> None:
         with open_connections(self._socket.app).track():
@@ -197,13 +198,8 @@ class Connection:
         await self._dispatch(data)
 
     async def _dispatch(self, data: str | bytes) -> None:
-        try:
-            frame = self._codec.decode(data)
-        except errors.Refusal:
-            self._spend()
-            raise
-        if type(frame) not in self._codec.free:
-            self._spend()
+        self._spend()  # every frame, before any work on it: refused, ping and connect frames too
+        frame = self._codec.decode(data)
         match frame:
             case SendMessage():
                 await self._send(frame)
@@ -222,9 +218,14 @@ class Connection:
                     await (await request.get(MarkRead))(command)
 
     def _spend(self) -> None:
-        """Charge one frame to the connection's rate budget."""
-        if self._bucket is not None and not self._bucket.take():
-            raise errors.rate_limited()
+        """Charge one frame to the connection's rate budget. Refusals have a budget of their own
+        (REFUSED_BURSTS bursts, refilled at a fifth of the rate): a connection that keeps sending
+        over its limit is closed instead of costing a refusal per frame forever."""
+        if self._bucket is None or self._bucket.take():
+            return
+        if self._refusals is not None and not self._refusals.take():
+            raise errors.over_the_rate_limit()
+        raise errors.rate_limited()
 
     async def _send(self, frame: SendMessage) -> None:
         user = self.user or await self._sign_in_from_frame(frame)

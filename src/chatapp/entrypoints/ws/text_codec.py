@@ -18,7 +18,6 @@ class TextCodec:
     There is no connect frame: the handshake token signs in, or, in legacy mode only, each frame's userId.
     """
 
-    free: tuple[type[ClientFrame], ...] = ()  # every frame spends rate budget
     pong = None
 
     def __init__(self, legacy_user_id: bool) -> None:
