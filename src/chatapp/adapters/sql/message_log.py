@@ -10,6 +10,7 @@ from sqlalchemy import or_, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from chatapp.adapters.sql.batch_insert import INSERTERS
+from chatapp.adapters.sql.database import DEADLINE_SECONDS
 from chatapp.adapters.sql.errors import is_connection_failure, is_refusal
 from chatapp.adapters.sql.messages import SELECT_MESSAGES, to_message
 from chatapp.adapters.sql.models import ChatMessageRow
@@ -25,6 +26,7 @@ _table = ChatMessageRow.__table__
 # SQLite lets one transaction write at a time; on PostgreSQL a second writer prepares and sends
 # the next batch while the first one waits for its commit.
 _WRITERS = {"postgresql": 2, "sqlite": 1}
+_SWEEP_SECONDS = 0.5
 
 
 class _Pending(NamedTuple):
@@ -72,8 +74,14 @@ class SqlMessageLog(MessageLog):
         max_batch: int = 500,
         writers: int | None = None,
         notify: Notify | None = None,
+        deadline: float = DEADLINE_SECONDS,
     ) -> None:
         self._engine = engine
+        self._deadline = deadline
+        # (when it is due, its future) per append, oldest first: an append waits for a writer and then
+        # for its statement, and together that may not exceed the deadline. One timer sweeps them.
+        self._due: deque[tuple[float, asyncio.Future[ChatMessage]]] = deque()
+        self._sweeper: asyncio.TimerHandle | None = None
         self._notify = notify if engine.dialect.name == "postgresql" else None  # SQLite: one process
         self._max_batch = max_batch
         self._writer_count = writers or _WRITERS[engine.dialect.name]
@@ -94,15 +102,34 @@ class SqlMessageLog(MessageLog):
             self._start_writers(loop)
         future: asyncio.Future[ChatMessage] = loop.create_future()
         self._pending.append(_Pending(draft, future))
+        self._due.append((loop.time() + self._deadline, future))
+        if self._sweeper is None:
+            self._sweeper = loop.call_later(_SWEEP_SECONDS, self._sweep)
         if self._idle:
             self._wake(1)
         return await future
+
+    def _sweep(self) -> None:
+        """Fail the appends past their deadline: unacknowledged, they may still be stored later."""
+        loop = asyncio.get_running_loop()
+        now, due, late = loop.time(), self._due, 0
+        while due and (due[0][1].done() or due[0][0] <= now):
+            _, future = due.popleft()
+            if not future.done():
+                future.set_exception(StorageUnavailable())
+                late += 1
+        if late:
+            logger.warning("%d chat message(s) not stored within %.0f s: answered unavailable", late, self._deadline)
+        self._sweeper = loop.call_later(_SWEEP_SECONDS, self._sweep) if due else None
 
     async def aclose(self, timeout: float = 1.0) -> None:
         """Store everything already queued, then stop the writers; later appends fail. A writer still
         waiting on the database after `timeout` is cancelled: its messages were never acknowledged."""
         self._closed = True
         self._wake(len(self._idle))
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
         if not self._writers:
             return
         _, stuck = await asyncio.wait(set(self._writers), timeout=timeout)
