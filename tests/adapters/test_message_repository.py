@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta, timezone
 
 import pytest
@@ -175,3 +176,17 @@ async def test_a_conversation_lists_every_authors_messages_for_members_only(
     assert await seqs(alice.id, order_by="seq", seq=SeqRange(gte=2, lt=4), ascending=True) == ([2, 3], 2)
     assert await seqs(alice.id, order_by="seq", page=2, page_size=4) == ([2, 1], 6)
     assert await seqs(eve.id) == ([], 0)
+
+
+async def test_concurrent_deletes_of_one_row_succeed_exactly_once(backend: Backend, alice, post) -> None:
+    message = await post(alice, "once")
+
+    async def delete_it() -> ChatMessage | None:
+        async with backend.uow() as uow:
+            deleted = await uow.messages.delete(message.document_id, alice.id)
+            await uow.commit()
+        return deleted
+
+    results = await asyncio.gather(*(delete_it() for _ in range(8)))
+
+    assert [r.id for r in results if r is not None] == [message.id]

@@ -115,7 +115,9 @@ class SqlChatMessageRepository(ChatMessageRepository):
 
     async def delete(self, document_id: str, user_id: int) -> ChatMessage | None:
         message = await self.get(document_id, user_id)
-        if message is not None:
-            with domain_errors():
-                await self._session.execute(delete(_table).where(_message.id == message.id))
-        return message
+        if message is None:
+            return None
+        with domain_errors():
+            result = await self._session.execute(delete(_table).where(_message.id == message.id))
+        # A concurrent delete may have removed it since the read: only the one that did succeeds.
+        return message if result.rowcount else None
