@@ -21,7 +21,7 @@ async def read_until_closed(reader: asyncio.StreamReader, timeout: float = FRAME
         while True:
             try:
                 chunk = await reader.read(65536)
-            except ConnectionResetError:
+            except (ConnectionResetError, BrokenPipeError):  # our own write may have met the reset first
                 return bytes(received)
             if not chunk:
                 return bytes(received)
