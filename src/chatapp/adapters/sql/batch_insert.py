@@ -57,7 +57,8 @@ _SQLITE_INSERT: Insert = (
 )
 
 
-def _row_values(draft: NewChatMessage) -> dict[str, Any]:
+def row_values(draft: NewChatMessage, seq: int | None = None) -> dict[str, Any]:
+    """The chat_sessions row of a draft (created, updated and published when it was sent)."""
     return {
         "document_id": draft.document_id,
         "user_id": draft.user_id,
@@ -68,12 +69,14 @@ def _row_values(draft: NewChatMessage) -> dict[str, Any]:
         "created_at": draft.timestamp,
         "updated_at": draft.timestamp,
         "published_at": draft.timestamp,
+        "conversation_id": draft.conversation_id,
+        "seq": seq,
     }
 
 
 async def insert_with_core(connection: AsyncConnection, drafts: list[NewChatMessage]) -> dict[str, int]:
     async with connection.begin():
-        rows = await connection.execute(_SQLITE_INSERT, [_row_values(draft) for draft in drafts])
+        rows = await connection.execute(_SQLITE_INSERT, [row_values(draft) for draft in drafts])
         return {row.document_id: row.id for row in rows}
 
 

@@ -9,7 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chatapp.application.ports.system import HealthProbe
 
-
 # Not just SELECT 1: a table locked against every reader (LOCK TABLE, a long migration) makes the
 # service useless while the server still answers.
 _READ_BOTH_TABLES = text("SELECT (SELECT 1 FROM up_users LIMIT 1), (SELECT 1 FROM chat_sessions LIMIT 1)")

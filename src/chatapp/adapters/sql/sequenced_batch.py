@@ -17,12 +17,11 @@ pg_notify (if announced) and COMMIT.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Insert, bindparam, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from chatapp.adapters.sql.batch_insert import row_values
 from chatapp.adapters.sql.messages import SELECT_MESSAGES, to_message
 from chatapp.adapters.sql.models import ChatMessageRow, ConversationRow
 from chatapp.adapters.sql.notify import EVENTS_CHANNEL, Notify
@@ -141,26 +140,10 @@ async def _read_back(connection: AsyncConnection, keys: set[Key]) -> dict[Key, C
     return {(row.user_id, row.client_id): to_message(row) for row in rows}
 
 
-def _values(draft: NewChatMessage, seq: int | None) -> dict[str, Any]:
-    return {
-        "document_id": draft.document_id,
-        "user_id": draft.user_id,
-        "message": draft.message,
-        "kind": draft.kind.value,
-        "client_id": draft.client_id,
-        "timestamp": draft.timestamp,
-        "created_at": draft.timestamp,
-        "updated_at": draft.timestamp,
-        "published_at": draft.timestamp,
-        "conversation_id": draft.conversation_id,
-        "seq": seq,
-    }
-
-
 async def _insert(
     connection: AsyncConnection, fresh: list[tuple[NewChatMessage, int | None]]
 ) -> dict[str, int]:
     if not fresh:
         return {}
-    rows = await connection.execute(_INSERTS[connection.dialect.name], [_values(d, seq) for d, seq in fresh])
+    rows = await connection.execute(_INSERTS[connection.dialect.name], [row_values(d, seq) for d, seq in fresh])
     return {row.document_id: row.id for row in rows}
