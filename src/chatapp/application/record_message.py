@@ -77,8 +77,10 @@ class RecordMessage:
             if not all(names_author(claimed, author) for claimed in named):
                 raise Forbidden("You may only send messages as yourself")
         content = check_message_content(command.content, self._max_chars)
-        client_id = check_client_id(command.client_id)
-        recipients = frozenset((author.id,))
+        client_id = command.client_id
+        if client_id is not None:
+            check_client_id(client_id)
+        recipients: frozenset[int] | None = None  # the author's personal stream
         conversation_id: int | None = None
         if command.conversation is not None:
             membership = await self._directory.by_document_id(command.conversation)
@@ -97,5 +99,10 @@ class RecordMessage:
         message = await self._log.append(draft)
         is_new = message.document_id == draft.document_id
         if is_new:
-            self._events.publish(MessagePosted(message=message, recipients=recipients, origin=command.origin))
+            if recipients is not None:
+                self._events.publish(MessagePosted(message=message, recipients=recipients, origin=command.origin))
+            elif self._events.listens(author.id, besides=command.origin):
+                self._events.publish(
+                    MessagePosted(message=message, recipients=frozenset((author.id,)), origin=command.origin)
+                )
         return Recorded(message, is_new)

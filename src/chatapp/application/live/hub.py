@@ -107,12 +107,18 @@ class LiveHub(EventPublisher):
 
     # --- events -------------------------------------------------------------------------------
 
+    def listens(self, user_id: int, besides: object | None = None) -> bool:
+        connections = self._connections.get(user_id)
+        if not connections:
+            return False
+        return besides is None or len(connections) > 1 or next(iter(connections)).connection_id != besides
+
     def publish(self, event: ChatEvent) -> None:
         if isinstance(event, MessagePosted):
             if event.message.seq is not None:
                 self._sequence(event)  # other processes hear of it from the storing transaction
-            elif len(self._connections.get(event.message.user_id, ())) > (event.origin is not None):
-                self._fan_out(event)  # a personal message, to its author's (other) connections here
+            else:
+                self._fan_out(event)  # a personal message: to its author's (other) connections here
             return
         self._fan_out(event)
         self._relay.publish(event)

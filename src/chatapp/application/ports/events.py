@@ -15,3 +15,8 @@ class EventPublisher(Protocol):
 
     @abstractmethod
     def publish(self, event: ChatEvent) -> None: ...
+
+    @abstractmethod
+    def listens(self, user_id: int, besides: object | None = None) -> bool:
+        """Whether a personal event of `user_id` would reach anyone (any connection but `besides`):
+        lets the hot path skip building one that nobody would get."""

@@ -144,7 +144,10 @@ class Connection:
                 await self._answering(self._start())
                 while True:
                     deadline = self._auth_deadline if self.user is None else None
+                    holding = self._order.holding
                     await self._answering(self._handle(await self.channel.receive(deadline)))
+                    if holding:  # the first frame since sign-in: live conversation frames go after it
+                        self._order.release()
             raise errors.tokens_revoked()
         except errors.Refusal as refusal:
             await self._close(refusal)
@@ -189,18 +192,10 @@ class Connection:
             await self.outbound.reply(self._codec.welcome(None))
 
     async def _handle(self, data: str | bytes) -> None:
-        releasing = self._order.holding  # the first frame since sign-in: live conversation frames go after it
-        try:
-            await self._dispatch(self._decode(data))
-        finally:
-            if releasing:
-                self._order.release()
-
-    def _decode(self, data: str | bytes) -> ClientFrame:
-        self._spend()  # every frame, before any work on it: refused, ping and connect frames too
-        return self._codec.decode(data)
-
-    async def _dispatch(self, frame: ClientFrame) -> None:
+        bucket = self._bucket  # every frame spends, before any work on it: refused, ping and connect too
+        if bucket is not None and not bucket.take():
+            self._over_budget()
+        frame = self._codec.decode(data)
         match frame:
             case SendMessage():
                 await self._send(frame)
@@ -218,12 +213,10 @@ class Connection:
                 async with self._scope() as request:  # a short unit of work of its own
                     await (await request.get(MarkRead))(command)
 
-    def _spend(self) -> None:
-        """Charge one frame to the connection's rate budget. Refusals have a budget of their own
+    def _over_budget(self) -> None:
+        """A frame over the connection's rate budget. Refusals have a budget of their own
         (REFUSED_BURSTS bursts, refilled at a fifth of the rate): a connection that keeps sending
         over its limit is closed instead of costing a refusal per frame forever."""
-        if self._bucket is None or self._bucket.take():
-            return
         if self._refusals is not None and not self._refusals.take():
             raise errors.over_the_rate_limit()
         raise errors.rate_limited()
