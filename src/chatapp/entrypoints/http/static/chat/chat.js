@@ -24,7 +24,7 @@ export class Chat {
     this.timelines = new Map();
     this.outbox = new Map(); // clientId -> {clientId, conversation, content, status, error}
     this.inFlight = []; // clientIds sent on this connection, oldest first, awaiting their ack
-    this.online = new Set();
+    this.online = new Map(); // userDocumentId -> true | false, once the server has said
     this.typists = new Map(); // conversation -> Map(userDocumentId -> {username, until})
     this.seen = new Map(); // conversation -> highest seq another member has read
     this.current = null;
@@ -254,8 +254,7 @@ export class Chat {
 
   presence({ user, online }) {
     if (!user) return;
-    if (online) this.online.add(user.documentId);
-    else this.online.delete(user.documentId);
+    this.online.set(user.documentId, Boolean(online));
     this.renderList();
     this.renderPane();
   }

@@ -14,6 +14,11 @@ function otherMember(conversation, me) {
   return conversation.kind === "direct" ? conversation.members?.find((m) => m.documentId !== me.documentId) : null;
 }
 
+function presenceText(online) {
+  if (online === undefined) return "Direct message";
+  return online ? "online" : "offline";
+}
+
 export class ChatView {
   constructor(root, me, actions) {
     this.me = me;
@@ -98,7 +103,7 @@ export class ChatView {
           onclick: () => this.actions.open(conversation.documentId),
         },
         h("span", { class: "name" },
-          other ? h("span", { class: `presence${online.has(other.documentId) ? " online" : ""}`, title: online.has(other.documentId) ? "online" : "offline" }) : null,
+          other ? h("span", { class: `presence${online.get(other.documentId) ? " online" : ""}`, title: presenceText(online.get(other.documentId)) }) : null,
           conversationName(conversation, this.me)),
         conversation.unread > 0 ? h("span", { class: "unread", "data-testid": "unread", "aria-label": `${conversation.unread} unread` }, String(conversation.unread)) : null,
         h("span", { class: "preview" }, last ? `${last.user?.username === this.me.username ? "You" : last.user?.username ?? ""}: ${last.content ?? last.message ?? ""}` : "No messages yet")));
@@ -115,8 +120,8 @@ export class ChatView {
     this.subtitle.textContent = conversation.documentId === NOTES
       ? "Only you see these."
       : other
-        ? (online.has(other.documentId) ? "online" : "offline")
-        : members.map((m) => m.username + (online.has(m.documentId) ? " •" : "")).join(", ");
+        ? presenceText(online.get(other.documentId))
+        : members.map((m) => m.username + (online.get(m.documentId) ? " (online)" : "")).join(", ");
     this.addPeople.hidden = conversation.kind !== "group";
   }
 

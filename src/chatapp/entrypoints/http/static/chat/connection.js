@@ -14,7 +14,10 @@ export class Connection extends EventTarget {
     this.refused = false;
     this.retryTimer = null;
     this.onOnline = () => this.reconnectNow();
+    // A socket can look open long after the network went away: let it go now, resume when back.
+    this.onOffline = () => this.socket?.close(1000, "offline");
     window.addEventListener("online", this.onOnline);
+    window.addEventListener("offline", this.onOffline);
   }
 
   get ready() {
@@ -31,6 +34,7 @@ export class Connection extends EventTarget {
     this.stopped = true;
     clearTimeout(this.retryTimer);
     window.removeEventListener("online", this.onOnline);
+    window.removeEventListener("offline", this.onOffline);
     this.socket?.close(1000, "signed out");
   }
 
