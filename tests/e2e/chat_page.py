@@ -12,6 +12,7 @@ CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
 PASSWORD = "s3cret-pass"
 WAIT_MS = 10_000  # the longest any step may take to show on the page
+SCREENSHOTS: list[Path] = []  # taken in this test session, listed at its end
 
 
 class ChatPage:
@@ -106,4 +107,5 @@ class ChatPage:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
         await self.page.screenshot(path=str(path))
+        SCREENSHOTS.append(path)
         return path

@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 from playwright.async_api import Browser, async_playwright
 
-from tests.e2e.chat_page import ARTIFACTS, CHROMIUM
+from tests.e2e.chat_page import ARTIFACTS, CHROMIUM, SCREENSHOTS
 from tests.e2e.postgres import PrivateCluster, find_bindir
 from tests.e2e.server import ChatServer, ServerFactory, base_environment
 
@@ -100,5 +100,5 @@ async def browser() -> AsyncIterator[Browser]:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if ARTIFACTS.exists() and any(ARTIFACTS.iterdir()):
-        terminalreporter.write_line(f"browser screenshots: {ARTIFACTS}")
+    if SCREENSHOTS:
+        terminalreporter.write_line(f"browser screenshots ({len(SCREENSHOTS)}) in {ARTIFACTS}")
