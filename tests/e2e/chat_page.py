@@ -28,6 +28,7 @@ class ChatPage:
     @classmethod
     async def open(cls, browser: Browser, base_url: str) -> ChatPage:
         context = await browser.new_context(viewport={"width": 1100, "height": 700})
+        context.set_default_timeout(WAIT_MS)
         page = await context.new_page()
         chat = cls(context, page, base_url)
         await page.goto(f"{base_url}/chat")

@@ -46,8 +46,14 @@ export class Api {
     this.token = token;
   }
 
-  call(method, path, body) {
-    return request(method, path, { token: this.token, body });
+  /** `onUnauthorized` (if set) hears of a 401: the token expired or was revoked. */
+  async call(method, path, body) {
+    try {
+      return await request(method, path, { token: this.token, body });
+    } catch (failure) {
+      if (failure.status === 401) this.onUnauthorized?.();
+      throw failure;
+    }
   }
 
   me() {

@@ -3,17 +3,12 @@
 // conversation + seq, and re-send unacknowledged messages with their clientId (idempotent).
 import { Connection } from "./connection.js";
 import { ChatView, NOTES } from "./chat_view.js";
+import { Outbox } from "./outbox.js";
 import { Timeline, normalize } from "./timeline.js";
+import { Typists } from "./typists.js";
 import { frameErrorText } from "./words.js";
 
 const TYPING_SEND_EVERY_MS = 2500;
-const TYPING_SHOWN_MS = 4000;
-const MESSAGE_REFUSALS = new Set(["rate_limited", "unavailable", "forbidden", "empty_message", "message_too_long"]);
-
-function newClientId() {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 export class Chat {
   constructor(root, api, me, { onSignedOut }) {
@@ -22,10 +17,9 @@ export class Chat {
     this.onSignedOut = onSignedOut;
     this.conversations = new Map();
     this.timelines = new Map();
-    this.outbox = new Map(); // clientId -> {clientId, conversation, content, status, error}
-    this.inFlight = []; // clientIds sent on this connection, oldest first, awaiting their ack
+    this.outbox = new Outbox();
     this.online = new Map(); // userDocumentId -> true | false, once the server has said
-    this.typists = new Map(); // conversation -> Map(userDocumentId -> {username, until})
+    this.typists = new Typists(() => this.renderTyping());
     this.seen = new Map(); // conversation -> highest seq another member has read
     this.current = null;
     this.hasConversations = true;
@@ -39,6 +33,7 @@ export class Chat {
       pickPeople: (mode) => this.pickPeople(mode),
       signOut: () => this.signOut(),
     });
+    api.onUnauthorized = () => this.signOut("Your session has ended. Please sign in again.");
     this.connection = new Connection(api.token);
     this.connection.addEventListener("status", (e) => this.view.showStatus(e.detail));
     this.connection.addEventListener("open", () => this.connected());
@@ -133,6 +128,7 @@ export class Chat {
     };
     const submit = async ({ title, users }) => {
       const refs = users.map((user) => user.documentId);
+      if (refs.length === 0) throw new Error(mode === "direct" ? "Pick someone from the list." : "Pick at least one person from the list.");
       let conversation;
       if (mode === "direct") conversation = await this.api.startDirect(refs[0]);
       else if (mode === "group") {
@@ -150,7 +146,6 @@ export class Chat {
 
   /** After every welcome: catch up on each conversation, then re-send what was never acknowledged. */
   connected() {
-    this.inFlight = [];
     if (this.hasConversations && this.conversations.size > 0) {
       const after = {};
       for (const [id, conversation] of this.conversations) {
@@ -160,7 +155,7 @@ export class Chat {
       this.connection.send({ action: "resume", after });
     }
     if (!this.hasConversations && this.timeline(NOTES).loaded) this.loadHistory(NOTES);
-    for (const entry of this.outbox.values()) if (entry.status !== "failed") this.transmit(entry);
+    this.outbox.resend(this.connection);
     if (this.reconnected) this.refreshConversations();
     this.reconnected = true;
   }
@@ -198,9 +193,7 @@ export class Chat {
     const message = normalize(frame, this.me);
     const id = message.conversation ?? NOTES;
     const mine = message.user.documentId === this.me.documentId;
-    if (mine && message.clientId && this.outbox.delete(message.clientId)) {
-      this.inFlight = this.inFlight.filter((clientId) => clientId !== message.clientId);
-    }
+    if (mine) this.outbox.stored(message.clientId);
     const timeline = this.timeline(id);
     const before = timeline.highest;
     if (!timeline.add(message)) return this.renderPane();
@@ -211,7 +204,7 @@ export class Chat {
     const reading = id === this.current && document.visibilityState === "visible";
     if (!mine && !reading) conversation.unread = (conversation.unread ?? 0) + 1;
     if (message.seq && timeline.loaded && before > 0 && message.seq > before + 1) this.fillGap(id, before);
-    this.clearTypist(id, message.user.documentId);
+    this.typists.stopped(id, message.user.documentId);
     this.renderList();
     if (id === this.current) {
       this.renderPane();
@@ -221,25 +214,12 @@ export class Chat {
 
   refusal(frame) {
     const text = frameErrorText(frame.code, frame.content);
-    const clientId = frame.clientId ?? (MESSAGE_REFUSALS.has(frame.code) ? this.inFlight.shift() : undefined);
-    const entry = clientId && this.outbox.get(clientId);
-    if (!entry) return this.view.alert(text);
-    entry.status = "failed";
-    entry.error = text;
-    this.renderPane();
+    if (this.outbox.refused(frame, text)) this.renderPane();
+    else this.view.alert(text);
   }
 
   someoneTyping({ conversation, user }) {
-    if (!user || user.documentId === this.me.documentId) return;
-    if (!this.typists.has(conversation)) this.typists.set(conversation, new Map());
-    this.typists.get(conversation).set(user.documentId, { username: user.username, until: Date.now() + TYPING_SHOWN_MS });
-    this.renderTyping();
-    setTimeout(() => this.renderTyping(), TYPING_SHOWN_MS + 50);
-  }
-
-  clearTypist(conversation, userDocumentId) {
-    this.typists.get(conversation)?.delete(userDocumentId);
-    this.renderTyping();
+    if (user && user.documentId !== this.me.documentId) this.typists.typing(conversation, user);
   }
 
   someoneRead({ conversation, user, seq }) {
@@ -283,28 +263,14 @@ export class Chat {
   // ---- sending -------------------------------------------------------------------------------
 
   send(text) {
-    const content = text.trim() ? text : "";
-    if (!content || !this.current) return false;
-    const entry = { clientId: newClientId(), conversation: this.current === NOTES ? null : this.current, content, status: "sending" };
-    this.outbox.set(entry.clientId, entry);
-    this.transmit(entry);
+    if (!text.trim() || !this.current) return false;
+    this.outbox.add(this.current === NOTES ? null : this.current, text, this.connection);
     this.renderPane();
     return true;
   }
 
-  transmit(entry) {
-    const frame = { action: "message", content: entry.content, clientId: entry.clientId };
-    if (entry.conversation) frame.conversation = entry.conversation;
-    if (this.connection.send(frame)) {
-      entry.status = "sending";
-      this.inFlight.push(entry.clientId);
-    } else entry.status = "waiting";
-  }
-
   retry(clientId) {
-    const entry = this.outbox.get(clientId);
-    if (!entry) return;
-    this.transmit(entry);
+    this.outbox.retry(clientId, this.connection);
     this.renderPane();
   }
 
@@ -313,23 +279,34 @@ export class Chat {
     if (this.connection.send({ action: "typing", conversation: this.current })) this.lastTypingSent = Date.now();
   }
 
+  /** Moves the read marker of the open conversation to its last message (one request at a time). */
   async markRead() {
     const id = this.current;
     const conversation = id && this.conversations.get(id);
     if (!conversation || id === NOTES || document.visibilityState !== "visible") return;
-    const seq = Math.max(this.timeline(id).highest, 0);
+    if (this.marking) return void (this.markAgain = true);
+    const seq = this.timeline(id).highest;
     if (seq === 0 || seq <= (conversation.readSent ?? 0)) return;
     conversation.readSent = seq;
     conversation.unread = 0;
     this.renderList();
+    this.marking = true;
     try {
       await this.api.markRead(id, seq);
     } catch (failure) {
       if (!failure.missing) this.view.alert(`Could not mark the conversation as read: ${failure.message}`);
+    } finally {
+      this.marking = false;
+    }
+    if (this.markAgain) {
+      this.markAgain = false;
+      this.markRead();
     }
   }
 
   signOut(notice) {
+    if (this.signedOut) return;
+    this.signedOut = true;
     this.connection.stop();
     this.onSignedOut(notice);
   }
@@ -345,7 +322,7 @@ export class Chat {
     this.view.renderHeader(conversation, this.online);
     if (!conversation) return;
     const timeline = this.timeline(this.current);
-    const pending = [...this.outbox.values()].filter((entry) => (entry.conversation ?? NOTES) === this.current);
+    const pending = this.outbox.pendingIn(this.current === NOTES ? null : this.current);
     this.view.renderMessages(timeline.ordered(), pending, {
       canLoadOlder: timeline.loaded && !timeline.complete,
       seenSeq: this.seen.get(this.current),
@@ -354,9 +331,6 @@ export class Chat {
   }
 
   renderTyping() {
-    const typists = this.typists.get(this.current);
-    const now = Date.now();
-    const names = typists ? [...typists.values()].filter((t) => t.until > now).map((t) => t.username) : [];
-    this.view.showTyping(names);
+    this.view.showTyping(this.typists.names(this.current));
   }
 }
