@@ -43,6 +43,6 @@ bench: $(INSTALLED)  ## the benchmark suite; figures land in bench/results/
 	$(PY) -m bench.run
 
 clean:  ## remove what the commands above created (bench/results/ holds committed figures and stays)
-	rm -rf $(VENV) chatapp.db chatapp.db-* .jwt_secret .pytest_cache test-artifacts src/*.egg-info build
+	rm -rf $(VENV) chatapp.db chatapp.db-* .jwt_secret .pytest_cache .hypothesis test-artifacts src/*.egg-info build
 	find . -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 	@scripts/ensure-postgres --remove

@@ -55,6 +55,7 @@ async def test_signing_in_again_works_and_a_wrong_password_is_explained(
 
     await alice.sign_in("alice", "not the password")
     await expect(alice.auth_error).to_have_text("Invalid identifier or password")
+    await alice.screenshot("sign-in-refused")
 
     await alice.sign_in("ALICE@example.com")
     await alice.wait_connected()
@@ -110,6 +111,7 @@ async def test_the_page_tells_of_a_server_restart_and_reconnects_by_itself(
 
     server.kill()
     await expect(alice.status).to_have_text(re.compile("Reconnecting|Connection lost"), timeout=WAIT_MS)
+    await alice.screenshot("server-down")
     server.start()
     await server.wait_ready()
 
@@ -121,4 +123,5 @@ async def test_the_api_docs_render_from_local_files(browser: Browser, server: Ch
     await docs.page.goto(f"{server.http_url}/schema")
 
     await expect(docs.page.get_by_text("/api/auth/local/register").first).to_be_visible(timeout=WAIT_MS)
+    await docs.screenshot("api-docs")
     assert docs.outside_requests == []

@@ -59,6 +59,8 @@ export class Chat {
       this.view.showNotice("This server does not offer conversations yet, so there is nobody to talk to: your messages go to your own notes.");
       this.view.newChat.disabled = this.view.newGroup.disabled = true;
       this.conversations.set(NOTES, { documentId: NOTES, kind: "notes", members: [this.me], unread: 0, lastSeq: 0 });
+      this.renderList();
+      return this.open(NOTES);
     }
     this.renderList();
   }
