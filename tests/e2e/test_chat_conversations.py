@@ -148,7 +148,7 @@ async def test_sending_too_fast_is_explained_and_nothing_refused_is_delivered(
         await alice.send(text)
 
     refused = alice.page.get_by_test_id("pending").filter(has_text="three")
-    await expect(refused).to_contain_text("You are sending too fast", timeout=WAIT_MS)
+    await expect(refused).to_contain_text("you are sending too fast", timeout=WAIT_MS)
     await expect(refused.get_by_role("button", name="Retry")).to_be_visible()
     await alice.screenshot("sent-too-fast")
     stored = await alice.page.get_by_test_id("message").locator(".content").all_inner_texts()

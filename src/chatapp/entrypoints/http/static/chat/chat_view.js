@@ -145,7 +145,7 @@ export class ChatView {
         h("span", { class: "author" }, "You"),
         h("span", { class: "content" }, entry.content),
         h("span", { class: "meta" },
-          entry.status === "failed" ? `Not sent: ${entry.error} ` : entry.status === "waiting" ? "Waiting for the connection…" : "Sending…",
+          entry.status === "failed" ? `${entry.error} ` : entry.status === "waiting" ? "Waiting for the connection…" : "Sending…",
           entry.status === "failed" ? h("button", { type: "button", class: "quiet", onclick: () => this.actions.retry(entry.clientId) }, "Retry") : null)));
     this.messages.replaceChildren(...items, ...waiting);
     if (stick) this.scroller.scrollTop = this.scroller.scrollHeight;

@@ -1,12 +1,12 @@
 // What the person reads when something goes wrong: every server code, HTTP status and close code in words.
 
 const FRAME_ERRORS = {
-  rate_limited: "You are sending too fast: this message was not sent. Wait a moment, then retry.",
-  unavailable: "The server cannot store messages right now. This one was not sent: retry in a moment.",
-  forbidden: "The server refused this: you are not allowed to do that here.",
+  rate_limited: "Not sent: you are sending too fast. Wait a moment, then retry.",
+  unavailable: "Not sent: the server cannot store messages right now. Retry in a moment.",
+  forbidden: "Refused: you are not allowed to do that here.",
   unauthenticated: "Your session has ended. Please sign in again.",
-  empty_message: "A message cannot be empty.",
-  message_too_long: "This message is too long.",
+  empty_message: "Not sent: a message cannot be empty.",
+  message_too_long: "Not sent: this message is too long.",
   invalid_frame: "The server refused a request from this page",
   invalid_json: "The server could not read a request from this page",
   unknown_action: "The server does not know this request (it may be an older version)",
