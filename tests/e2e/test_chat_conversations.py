@@ -5,12 +5,14 @@ Two or three people, each in their own browser context, against a real `chatapp 
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
 from playwright.async_api import Browser, expect
 
 from tests.e2e.chat_page import WAIT_MS, ChatPage
+from tests.e2e.postgres import PrivateCluster
 from tests.e2e.server import ChatServer, ServerFactory
 
 pytestmark = pytest.mark.e2e
@@ -155,6 +157,27 @@ async def test_sending_too_fast_is_explained_and_nothing_refused_is_delivered(
     await bob.open_conversation("alice")
     await bob.expect_messages(stored)
     assert "three" not in stored
+
+
+async def test_a_database_outage_is_explained_and_retry_sends_the_message_once(
+    browser: Browser, server: ChatServer, postgres_cluster: PrivateCluster
+) -> None:
+    alice, bob = await signed_up(browser, server, "alice", "bob")
+    await direct_chat(alice, bob)
+
+    await asyncio.to_thread(postgres_cluster.stop)
+    try:
+        await alice.send("during the outage")
+        refused = alice.page.get_by_test_id("pending").filter(has_text="during the outage")
+        await expect(refused).to_contain_text("the server cannot store messages right now", timeout=WAIT_MS)
+        await alice.screenshot("database-outage")
+    finally:
+        await asyncio.to_thread(postgres_cluster.start)
+    await server.wait_ready()
+    await refused.get_by_role("button", name="Retry").click()
+
+    await alice.expect_messages(["hello bob", "during the outage"])
+    await bob.expect_messages(["hello bob", "during the outage"])
 
 
 async def test_finding_nobody_says_so(browser: Browser, server: ChatServer) -> None:
