@@ -22,8 +22,8 @@ from chatapp.domain.errors import DomainError
 from chatapp.entrypoints.ioc import app_providers
 from chatapp.entrypoints.logging_setup import configure_logging
 from chatapp.entrypoints.server.open_files import raise_open_file_limit
+from chatapp.entrypoints.server.run import run_uvicorn
 from chatapp.entrypoints.settings import Settings, SettingsError, ensure_jwt_secret, load_settings
-from chatapp.entrypoints.uvicorn_server import run_uvicorn
 
 logger = logging.getLogger("chatapp")
 GRACEFUL_SHUTDOWN_SECONDS = 8  # uvicorn then cancels what is left: the process exits within 10 s
