@@ -172,9 +172,11 @@ export class Chat {
     }
   }
 
-  refused({ unauthenticated }) {
+  refused({ unauthenticated, lastError }) {
     if (unauthenticated) return this.signOut("Your session has ended. Please sign in again.");
-    this.view.alert("The server refused this page's connection (its origin may not be allowed).");
+    this.view.alert(lastError === "rate_limited"
+      ? "The server closed the connection: this page sent too much, too fast. Reload the page to reconnect."
+      : "The server refused this page's connection (its origin may not be allowed).");
   }
 
   receive(frame) {

@@ -70,6 +70,7 @@ export class Connection extends EventTarget {
       this.dispatchEvent(new CustomEvent("open", { detail: frame }));
       return;
     }
+    if (frame.action === "error") this.lastError = frame.code;
     if (frame.action === "error" && frame.code === "unauthenticated" && !this.welcomed) this.refused = true;
     this.dispatchEvent(new CustomEvent("frame", { detail: frame }));
   }
@@ -78,7 +79,8 @@ export class Connection extends EventTarget {
     if (socket !== this.socket || this.stopped) return;
     this.welcomed = false;
     if (this.refused || code === 1008) {
-      this.dispatchEvent(new CustomEvent("refused", { detail: { code, unauthenticated: this.refused } }));
+      const detail = { code, unauthenticated: this.refused, lastError: this.lastError };
+      this.dispatchEvent(new CustomEvent("refused", { detail }));
       return this.status("refused", closeText(1008));
     }
     if (!navigator.onLine) return this.status("offline", "You are offline. Messages will be sent when you are back.");
