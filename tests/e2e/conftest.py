@@ -9,7 +9,9 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from playwright.async_api import Browser, async_playwright
 
+from tests.e2e.chat_page import ARTIFACTS, CHROMIUM, SCREENSHOTS
 from tests.e2e.postgres import PrivateCluster, find_bindir
 from tests.e2e.server import ChatServer, ServerFactory, base_environment
 
@@ -81,3 +83,22 @@ def start_server(database_url: str, tmp_path: Path) -> Iterator[ServerFactory]:
 async def server(start_server: ServerFactory) -> ChatServer:
     """One server with the default e2e settings."""
     return await start_server()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's Chromium (or $CHROMIUM), headless; Playwright's own browser download is never used."""
+    if not CHROMIUM.exists():
+        reason = f"no browser at {CHROMIUM} (scripts/ensure-chromium --install, or set CHROMIUM)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM))
+        yield launched
+        await launched.close()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if SCREENSHOTS:
+        terminalreporter.write_line(f"browser screenshots ({len(SCREENSHOTS)}) in {ARTIFACTS}")

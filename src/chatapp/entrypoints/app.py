@@ -8,7 +8,9 @@ from litestar import Litestar, Router
 from litestar.plugins.prometheus import PrometheusController
 
 from chatapp.entrypoints.http.access_log import with_access_log
+from chatapp.entrypoints.http.api_docs import asyncapi, swagger_ui_assets
 from chatapp.entrypoints.http.auth_routes import OTHER_ROUTES, RATE_LIMITED_ROUTES
+from chatapp.entrypoints.http.chat_page import chat_page
 from chatapp.entrypoints.http.chat_routes import CHAT_ROUTES
 from chatapp.entrypoints.http.conversation_routes import CONVERSATION_ROUTES
 from chatapp.entrypoints.http.error_bodies import with_errors_in_envelope
@@ -41,6 +43,9 @@ def create_app(settings: Settings | None = None, *providers: Provider) -> Litest
             health,
             PrometheusController,
             *WS_ROUTES,
+            asyncapi,
+            swagger_ui_assets(),
+            chat_page(),
         ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=openapi_config,

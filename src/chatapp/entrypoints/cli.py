@@ -9,9 +9,9 @@ import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TypeVar
 
-import uvicorn
 from dishka import make_async_container
 
 from chatapp.adapters.sql.database import is_postgres, mask_url
@@ -22,6 +22,7 @@ from chatapp.domain.errors import DomainError
 from chatapp.entrypoints.ioc import app_providers
 from chatapp.entrypoints.logging_setup import configure_logging
 from chatapp.entrypoints.server.open_files import raise_open_file_limit
+from chatapp.entrypoints.server.run import run_uvicorn
 from chatapp.entrypoints.settings import Settings, SettingsError, ensure_jwt_secret, load_settings
 
 logger = logging.getLogger("chatapp")
@@ -39,12 +40,14 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     # Workers re-read the environment: hand them the (possibly generated) secret instead of racing for the file.
     os.environ["JWT_SECRET"] = settings.jwt_secret or ""
     host, port = args.host or settings.host, args.port or settings.port
-    logger.info(
-        "chatapp listening on http://%s:%s (database %s, %d worker(s))",
+    listening = partial(
+        logger.info,
+        "chatapp listening on http://%s:%s (database %s, %d worker(s)); the chat page is /chat, API docs /schema",
         host, port, mask_url(settings.database_url), args.workers,
     )
-    uvicorn.run(
+    started = run_uvicorn(
         "chatapp.entrypoints.asgi:app_from_environment",
+        on_listening=listening,
         factory=True,
         host=host,
         port=port,
@@ -62,7 +65,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=settings.trusted_proxies or "",
     )
-    return 0
+    return 0 if started else 1
 
 
 def migrate(settings: Settings, _: argparse.Namespace) -> int:

@@ -8,10 +8,10 @@ from litestar import Request
 from litestar.config.cors import CORSConfig
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components
 from litestar.plugins.prometheus import PrometheusConfig
 
+from chatapp.entrypoints.http.api_docs import swagger_ui
 from chatapp.entrypoints.http.bearer import BEARER_SCHEME, BEARER_SECURITY_SCHEME
 from chatapp.entrypoints.settings import Settings
 
@@ -20,7 +20,7 @@ openapi_config = OpenAPIConfig(
     version="0.1.0",
     description="A chat backend speaking the Strapi chat app's REST (v5 shapes) and WebSocket protocols.",
     path="/schema",
-    render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
+    render_plugins=[swagger_ui],  # served at /schema and /schema/swagger, from local files
     components=Components(security_schemes={BEARER_SCHEME: BEARER_SECURITY_SCHEME}),
 )
 

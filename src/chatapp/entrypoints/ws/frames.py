@@ -189,6 +189,7 @@ SERVER_FRAMES: tuple[type[ServerFrame], ...] = (
     TypingNotice,
     ReadNotice,
     PresenceNotice,
+    ConversationNotice,
     EditedNotice,
     DeletedNotice,
     ErrorFrame,
