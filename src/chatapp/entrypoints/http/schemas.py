@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
-from chatapp.entrypoints.wire import ChatSessionOut, UserOut
+from chatapp.entrypoints.wire import AuthorOut, ChatSessionOut, UserOut
 
 
 class RegisterBody(msgspec.Struct):
@@ -69,20 +70,43 @@ class ChatSessionEnvelope(msgspec.Struct):
     meta: dict[str, Any]
 
 
-class Pagination(msgspec.Struct, rename="camel"):
+class PagePagination(msgspec.Struct, rename="camel"):
+    """`pagination[page]`/`[pageSize]` (the default); `pageCount` and `total` only when counted."""
+
     page: int
     page_size: int
-    page_count: int
-    total: int
+    page_count: int | UnsetType = UNSET
+    total: int | UnsetType = UNSET
+
+
+class OffsetPagination(msgspec.Struct, rename="camel"):
+    """`pagination[start]`/`[limit]`; `total` only when counted."""
+
+    start: int
+    limit: int
+    total: int | UnsetType = UNSET
 
 
 class ListMeta(msgspec.Struct):
-    pagination: Pagination
+    pagination: PagePagination | OffsetPagination
 
 
 class ChatSessionList(msgspec.Struct):
     data: list[ChatSessionOut]
     meta: ListMeta
+
+
+class EditChatSessionData(msgspec.Struct):
+    message: str
+
+
+class EditChatSessionBody(msgspec.Struct):
+    """Strapi v5's update body: `{"data": {"message": "..."}}`."""
+
+    data: EditChatSessionData
+
+
+PublicUserList = list[AuthorOut]  # users-permissions' `find` answers a bare array
 
 
 class HealthOut(msgspec.Struct):

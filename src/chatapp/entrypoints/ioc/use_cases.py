@@ -12,6 +12,7 @@ from chatapp.application.forgot_password import ForgotPassword
 from chatapp.application.get_conversation import GetConversation
 from chatapp.application.get_current_user import GetCurrentUser
 from chatapp.application.get_message import GetMessage
+from chatapp.application.get_user import GetUser
 from chatapp.application.identify_legacy_user import IdentifyLegacyUser
 from chatapp.application.list_conversations import ListConversations
 from chatapp.application.list_messages import ListMessages
@@ -23,6 +24,7 @@ from chatapp.application.remove_member import RemoveMember
 from chatapp.application.rename_conversation import RenameConversation
 from chatapp.application.replay_conversation import ReplayConversation
 from chatapp.application.reset_password import ResetPassword
+from chatapp.application.search_users import SearchUsers
 from chatapp.application.set_user_blocked import SetUserBlocked
 from chatapp.application.signal_typing import SignalTyping
 
@@ -44,6 +46,8 @@ class UseCaseProvider(Provider):
         GetMessage,
         DeleteMessage,
         SetUserBlocked,
+        SearchUsers,
+        GetUser,
     )
     conversations = provide_all(
         CreateConversation,
