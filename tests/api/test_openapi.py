@@ -100,7 +100,7 @@ def test_chat_session_routes_document_bodies_and_answers(spec: dict[str, Any]) -
     assert set(listed["properties"]) == {"data", "meta"}
     assert set(resolve(spec, listed["properties"]["data"]["items"])["properties"]) == CHAT_SESSION_FIELDS
     pagination = resolve(spec, resolve(spec, listed["properties"]["meta"])["properties"]["pagination"])
-    assert set(pagination["properties"]) == {"page", "pageSize", "pageCount", "total"}
+    assert set(pagination["properties"]) == {"page", "pageSize", "pageCount", "start", "limit", "total"}
 
 
 def test_the_listing_documents_strapis_query_parameters(spec: dict[str, Any]) -> None:

@@ -70,25 +70,21 @@ class ChatSessionEnvelope(msgspec.Struct):
     meta: dict[str, Any]
 
 
-class PagePagination(msgspec.Struct, rename="camel"):
-    """`pagination[page]`/`[pageSize]` (the default); `pageCount` and `total` only when counted."""
+class Pagination(msgspec.Struct, rename="camel"):
+    """Strapi's two shapes: `{page, pageSize, pageCount, total}` for `pagination[page|pageSize]` (the
+    default) or `{start, limit, total}` for `pagination[start|limit]`; no `pageCount`/`total` when
+    `pagination[withCount]=false`."""
 
-    page: int
-    page_size: int
+    page: int | UnsetType = UNSET
+    page_size: int | UnsetType = UNSET
     page_count: int | UnsetType = UNSET
-    total: int | UnsetType = UNSET
-
-
-class OffsetPagination(msgspec.Struct, rename="camel"):
-    """`pagination[start]`/`[limit]`; `total` only when counted."""
-
-    start: int
-    limit: int
+    start: int | UnsetType = UNSET
+    limit: int | UnsetType = UNSET
     total: int | UnsetType = UNSET
 
 
 class ListMeta(msgspec.Struct):
-    pagination: PagePagination | OffsetPagination
+    pagination: Pagination
 
 
 class ChatSessionList(msgspec.Struct):
