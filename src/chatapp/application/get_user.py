@@ -4,7 +4,7 @@ from chatapp.application.ports.persistence import UnitOfWork
 from chatapp.application.query.filters import Condition, Operator
 from chatapp.application.query.listing import ListQuery, OffsetWindow, SortKey
 from chatapp.domain.errors import NotFound
-from chatapp.domain.rules import has_nul
+from chatapp.domain.rules import NUL
 from chatapp.domain.user import User
 
 MAX_ID = 2**63 - 1
@@ -17,11 +17,11 @@ class GetUser:
         self._uow = uow
 
     async def __call__(self, reference: str) -> User:
-        if has_nul(reference):
-            raise NotFound("Not Found")
+        if NUL in reference:  # no documentId holds it (and PostgreSQL cannot compare it)
+            raise NotFound()
         if reference.isascii() and reference.isdigit():
             if int(reference) > MAX_ID:
-                raise NotFound("Not Found")
+                raise NotFound()
             condition = Condition("id", Operator.EQ, int(reference))
         else:
             condition = Condition("documentId", Operator.EQ, reference)
@@ -29,5 +29,5 @@ class GetUser:
         async with self._uow as uow:
             found = await uow.users.search(query)
         if not found.items:
-            raise NotFound("Not Found")
+            raise NotFound()
         return found.items[0]

@@ -8,7 +8,7 @@ from typing import Any
 from chatapp.application.query.fields import Field, FieldType
 from chatapp.application.query.filters import Scalar
 from chatapp.domain.errors import InvalidInput
-from chatapp.domain.rules import has_nul
+from chatapp.domain.rules import NUL
 
 MAX_INTEGER = 2**63 - 1  # BIGINT: a larger id names no row, and the database would refuse it
 TRUE_WORDS = frozenset({"true", "t", "1"})
@@ -18,7 +18,7 @@ FALSE_WORDS = frozenset({"false", "f", "0"})
 def text(name: str, value: Any) -> str:
     if not isinstance(value, str):
         raise InvalidInput(f"Invalid value for {name}: expected a single value")
-    if has_nul(value) or not _encodable(value):
+    if NUL in value or not _encodable(value):  # no stored text holds these, PostgreSQL cannot compare them
         raise InvalidInput(f"Invalid value for {name}")
     return value
 
