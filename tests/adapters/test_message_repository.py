@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, timedelta, timezone, tzinfo
 
 import pytest
@@ -197,3 +198,26 @@ async def test_a_conversation_lists_every_authors_messages_for_members_only(
     assert await seqs(eve.id) == ([], 0)
     by_document_id = Condition("conversation.documentId", Operator.EQ, team.document_id)
     assert await seqs(bob.id, by_document_id) == ([1, 2, 3, 4, 5, 6], 6)
+
+
+async def test_edit_replaces_the_text_of_ones_own_row_only(backend: Backend, alice, add_user, five) -> None:
+    bob = await add_user("bob")
+    later = at(60)
+
+    async with backend.uow() as uow:
+        assert await uow.messages.edit(five[1].document_id, bob.id, "bob was here", later) is None
+        edited = await uow.messages.edit(five[1].document_id, alice.id, "m1, edited", later)
+        await uow.commit()
+
+    assert edited == replace(five[1], message="m1, edited", updated_at=later)
+    async with backend.uow() as uow:
+        assert await uow.messages.get(five[1].document_id, alice.id) == edited
+        assert await uow.messages.edit("nope", alice.id, "x", later) is None
+
+
+async def test_edit_without_commit_keeps_the_text(backend: Backend, alice, five) -> None:
+    async with backend.uow() as uow:
+        await uow.messages.edit(five[0].document_id, alice.id, "lost", at(60))
+
+    async with backend.uow() as uow:
+        assert await uow.messages.get(five[0].document_id, alice.id) == five[0]

@@ -270,7 +270,7 @@ class TestGetAndDelete:
         row = await record(world, alice)
         uow = world.uow()
 
-        assert await DeleteMessage(uow)(row.document_id, alice.id) == row
+        assert await DeleteMessage(uow, world.events, world.directory())(row.document_id, alice.id) == row
 
         assert uow.committed == 1
         assert row.id not in world.db.messages
@@ -282,8 +282,8 @@ class TestGetAndDelete:
         row = await record(world, alice)
 
         with pytest.raises(NotFound):
-            await DeleteMessage(world.uow())(row.document_id, bob.id)
+            await DeleteMessage(world.uow(), world.events, world.directory())(row.document_id, bob.id)
         for unknown in ("unknown", "x\x00y"):
             with pytest.raises(NotFound):
-                await DeleteMessage(world.uow())(unknown, bob.id)
+                await DeleteMessage(world.uow(), world.events, world.directory())(unknown, bob.id)
         assert world.db.messages[row.id] == row

@@ -12,3 +12,10 @@ class RecordingEventPublisher(EventPublisher):
 
     def publish(self, event: ChatEvent) -> None:
         self.events.append(event)
+
+
+class DroppingEventPublisher(EventPublisher):
+    """Delivers nothing live, for a process where nobody listens (recipients read history)."""
+
+    def publish(self, event: ChatEvent) -> None:
+        return None

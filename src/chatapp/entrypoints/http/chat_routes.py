@@ -5,29 +5,32 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from dishka.integrations.litestar import FromDishka, inject
-from litestar import Request, delete, get, post
+from litestar import Request, delete, get, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from chatapp.application.delete_message import DeleteMessage
+from chatapp.application.edit_message import EditMessage, EditMessageCommand
 from chatapp.application.get_message import GetMessage
 from chatapp.application.list_messages import ListMessages
+from chatapp.application.query.resources import CHAT_SESSIONS
 from chatapp.application.record_message import RecordMessage, RecordMessageCommand
 from chatapp.domain.errors import InvalidInput
 from chatapp.entrypoints.http.bearer import BEARER
-from chatapp.application.query.resources import CHAT_SESSIONS
-from chatapp.entrypoints.http.pagination_meta import pagination_meta
-from chatapp.entrypoints.http.strapi_query import parse_list_query
 from chatapp.entrypoints.http.errors import documented_errors
+from chatapp.entrypoints.http.pagination_meta import pagination_meta
 from chatapp.entrypoints.http.schemas import (
     ChatSessionEnvelope,
     ChatSessionList,
+    EditChatSessionBody,
     NewChatSessionBody,
 )
+from chatapp.entrypoints.http.strapi_query import parse_list_query
 from chatapp.entrypoints.ioc.caller import Caller
 from chatapp.entrypoints.wire import ChatSessionOut
 
 AnyRequest = Request[Any, Any, Any]
 ITEM_ERRORS = documented_errors(401, 404)
+EDIT_ERRORS = documented_errors(400, 401, 404)
 
 
 def named_users(value: Any) -> list[Any]:
@@ -110,19 +113,26 @@ async def get_chat_session(
     return ChatSessionEnvelope(data=ChatSessionOut.of(await get_message(document_id, caller.id)), meta={})
 
 
-@delete(
-    "/api/chat-sessions/{document_id:str}",
-    status_code=200,
-    tags=["chat-sessions"],
-    security=BEARER,
-    responses=ITEM_ERRORS,
-)
+@put("/api/chat-sessions/{document_id:str}", tags=["chat-sessions"], security=BEARER, responses=EDIT_ERRORS)
+@inject
+async def update_chat_session(
+    document_id: FromPath[str],
+    data: JSONBody[EditChatSessionBody],
+    caller: FromDishka[Caller],
+    edit: FromDishka[EditMessage],
+) -> ChatSessionEnvelope:
+    """Replace the text of one of the caller's messages; anyone else's is 404."""
+    command = EditMessageCommand(author=caller, document_id=document_id, content=data.data.message)
+    return ChatSessionEnvelope(data=ChatSessionOut.of(await edit(command)), meta={})
+
+
+@delete("/api/chat-sessions/{document_id:str}", tags=["chat-sessions"], security=BEARER, responses=ITEM_ERRORS)
 @inject
 async def delete_chat_session(
     document_id: FromPath[str], caller: FromDishka[Caller], delete_message: FromDishka[DeleteMessage]
-) -> ChatSessionEnvelope:
-    """Delete one of the caller's messages; anyone else's is 404."""
-    return ChatSessionEnvelope(data=ChatSessionOut.of(await delete_message(document_id, caller.id)), meta={})
+) -> None:
+    """Delete one of the caller's messages: 204 with no body, as Strapi v5; anyone else's is 404."""
+    await delete_message(document_id, caller.id)
 
 
-CHAT_ROUTES = [create_chat_session, list_chat_sessions, get_chat_session, delete_chat_session]
+CHAT_ROUTES = [create_chat_session, list_chat_sessions, get_chat_session, update_chat_session, delete_chat_session]

@@ -8,6 +8,7 @@ from chatapp.application.change_password import ChangePassword
 from chatapp.application.check_health import CheckHealth
 from chatapp.application.create_conversation import CreateConversation
 from chatapp.application.delete_message import DeleteMessage
+from chatapp.application.edit_message import EditMessage
 from chatapp.application.forgot_password import ForgotPassword
 from chatapp.application.get_conversation import GetConversation
 from chatapp.application.get_current_user import GetCurrentUser
@@ -45,6 +46,7 @@ class UseCaseProvider(Provider):
         ListMessages,
         GetMessage,
         DeleteMessage,
+        EditMessage,
         SetUserBlocked,
         SearchUsers,
         GetUser,
