@@ -68,9 +68,6 @@ class World:
     def uow(self) -> InMemoryUnitOfWork:
         return InMemoryUnitOfWork(self.db)
 
-    def directory(self) -> InMemoryConversationDirectory:
-        return InMemoryConversationDirectory(self.db)
-
     def log(self) -> InMemoryMessageLog:
         return InMemoryMessageLog(self.db)
 

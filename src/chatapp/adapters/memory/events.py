@@ -13,9 +13,3 @@ class RecordingEventPublisher(EventPublisher):
     def publish(self, event: ChatEvent) -> None:
         self.events.append(event)
 
-
-class DroppingEventPublisher(EventPublisher):
-    """Delivers nothing live, for a process where nobody listens (recipients read history)."""
-
-    def publish(self, event: ChatEvent) -> None:
-        return None

@@ -3,12 +3,10 @@ from __future__ import annotations
 from dishka import Provider, Scope, from_context, provide
 
 from chatapp.adapters.email.log_sender import LogEmailSender
-from chatapp.adapters.memory.events import DroppingEventPublisher
 from chatapp.adapters.security.bcrypt_hasher import BcryptPasswordHasher
 from chatapp.adapters.security.jwt_tokens import JwtTokenIssuer
 from chatapp.adapters.system import RandomIdGenerator, SystemClock
 from chatapp.application.policy import Policy
-from chatapp.application.ports.events import EventPublisher
 from chatapp.application.ports.security import PasswordHasher, TokenIssuer
 from chatapp.application.ports.system import Clock, EmailSender, IdGenerator
 from chatapp.entrypoints.settings import Settings
@@ -28,8 +26,6 @@ class SystemProvider(Provider):
     clock = provide(SystemClock, provides=Clock)
     ids = provide(RandomIdGenerator, provides=IdGenerator)
     mailer = provide(LogEmailSender, provides=EmailSender)
-    # Nobody listens live until the WebSocket gateway's hub is bound here in its place.
-    events = provide(DroppingEventPublisher, provides=EventPublisher)
 
 
 class SecurityProvider(Provider):
