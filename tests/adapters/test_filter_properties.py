@@ -32,7 +32,9 @@ FIELDS = [*CHAT_SESSIONS.fields, "user.email", "password", "bogus", "user"]
 OPERATORS = [operator.value for operator in Operator] + ["$regex", "$like", "eq"]
 
 texts = st.text(alphabet=ALPHABET, max_size=4) | st.sampled_from(TEXTS)
-integers = st.integers(min_value=-2, max_value=60).map(str) | st.sampled_from(["1e3", "", "99999999999999999999"])
+integers = st.integers(min_value=-2, max_value=60).map(str) | st.sampled_from(
+    ["1e3", "", "99999999999999999999"]
+)
 moments = st.builds(
     lambda half_seconds, offset, form: _moment(half_seconds, offset, form),
     st.integers(min_value=-2, max_value=30),
@@ -63,7 +65,12 @@ anything = st.builds(
     st.none() | st.sampled_from(OPERATORS),
     operands,
 )
-VALUES = {"integer": integers, "text": texts, "datetime": moments, "choice": st.sampled_from(["message", "disconnect"])}
+VALUES = {
+    "integer": integers,
+    "text": texts,
+    "datetime": moments,
+    "choice": st.sampled_from(["message", "disconnect"]),
+}
 ORDERED = ["$eq", "$ne", "$lt", "$lte", "$gt", "$gte"]
 TEXTUAL = [op.value for op in TEXT_OPERATORS]
 
@@ -74,7 +81,13 @@ def well_typed(draw: st.DrawFn) -> dict[str, Any]:
     field = draw(st.sampled_from(list(CHAT_SESSIONS.fields)))
     kind = CHAT_SESSIONS.fields[field].type.value
     values = VALUES[kind]
-    operator = draw(st.sampled_from(ORDERED + ["$in", "$notIn", "$between", "$null", "$notNull"] + (TEXTUAL if kind in ("text", "choice") else [])))
+    operator = draw(
+        st.sampled_from(
+            ORDERED
+            + ["$in", "$notIn", "$between", "$null", "$notNull"]
+            + (TEXTUAL if kind in ("text", "choice") else [])
+        )
+    )
     if operator in ("$in", "$notIn"):
         operand: Any = draw(st.lists(values, max_size=3))
     elif operator == "$between":
@@ -89,9 +102,11 @@ def well_typed(draw: st.DrawFn) -> dict[str, Any]:
 conditions = well_typed() | well_typed() | anything
 trees = st.recursive(
     conditions,
-    lambda children: st.builds(lambda items: {"$and": items}, st.lists(children, max_size=3))
-    | st.builds(lambda items: {"$or": items}, st.lists(children, max_size=3))
-    | st.builds(lambda child: {"$not": child}, children),
+    lambda children: (
+        st.builds(lambda items: {"$and": items}, st.lists(children, max_size=3))
+        | st.builds(lambda items: {"$or": items}, st.lists(children, max_size=3))
+        | st.builds(lambda child: {"$not": child}, children)
+    ),
     max_leaves=12,
 )
 
@@ -128,7 +143,9 @@ async def test_random_filters_agree_with_python_or_are_refused(backend: Backend,
         stored = (await uow.messages.list(AuthoredBy(alice.id), everything)).items
     try:
         query = parse_list_query(list(flatten("filters", tree)), CHAT_SESSIONS)
-        found = await ListMessages(backend.uow(), Policy())(alice.id, replace(everything, filter=query.filter))
+        found = await ListMessages(backend.uow(), Policy())(
+            alice.id, replace(everything, filter=query.filter)
+        )
     except InvalidInput:
         event("refused")
         return  # refused: a 400 ValidationError

@@ -32,7 +32,10 @@ async def rows(add_user, post):
     return alice, stored
 
 
-async def messages(backend: Backend, user_id: int, tree: Filter, sort=(SortKey("id"),)) -> list[str]:
+BY_ID = (SortKey("id"),)
+
+
+async def messages(backend: Backend, user_id: int, tree: Filter, sort=BY_ID) -> list[str]:
     query = ListQuery(filter=tree, sort=sort, window=OffsetWindow(0, 100))
     async with backend.uow() as uow:
         found = await uow.messages.list(AuthoredBy(user_id), query)
@@ -43,7 +46,10 @@ CASES: list[tuple[Filter, list[str]]] = [
     (c("message", O.EQ, "hello"), ["hello"]),
     (c("message", O.EQI, "HELLO"), ["hello"]),
     (c("message", O.NE, "hello"), [t for t in TEXTS if t != "hello"] + ["alice has disconnected"]),
-    (c("message", O.NEI, "hello world"), [t for t in TEXTS if t != "Hello World"] + ["alice has disconnected"]),
+    (
+        c("message", O.NEI, "hello world"),
+        [t for t in TEXTS if t != "Hello World"] + ["alice has disconnected"],
+    ),
     (c("message", O.CONTAINS, "ell"), ["Hello World", "hello"]),
     (c("message", O.CONTAINSI, "ELL"), ["Hello World", "hello", "HELLO there"]),
     (c("message", O.NOT_CONTAINSI, "l"), ["100% sure", "a_b"]),
@@ -62,7 +68,10 @@ CASES: list[tuple[Filter, list[str]]] = [
     (c("message", O.NOT_IN, tuple(TEXTS)), ["alice has disconnected"]),
     (c("message", O.LT, "B"), ["100% sure"]),  # code point order: "a" and "É" sort after "B"
     (c("kind", O.EQ, "disconnect"), ["alice has disconnected"]),
-    (c("timestamp", O.GTE, T0 + timedelta(seconds=7)), ["back\\slash", "HELLO there", "alice has disconnected"]),
+    (
+        c("timestamp", O.GTE, T0 + timedelta(seconds=7)),
+        ["back\\slash", "HELLO there", "alice has disconnected"],
+    ),
     (c("timestamp", O.LTE, T0 + timedelta(seconds=1)), ["Hello World", "hello"]),
     (c("timestamp", O.BETWEEN, (T0 + timedelta(seconds=2), T0 + timedelta(seconds=3))), ["100% sure", "a_b"]),
     (c("timestamp", O.EQ, T0 + timedelta(seconds=4)), ["ÉCOLE"]),
@@ -72,7 +81,10 @@ CASES: list[tuple[Filter, list[str]]] = [
     (c("user.username", O.EQ, "alice"), TEXTS + ["alice has disconnected"]),
     (c("user.username", O.EQ, "bob"), []),
     (AnyOf((c("message", O.EQ, "hello"), c("message", O.EQ, "a_b"))), ["hello", "a_b"]),
-    (AllOf((c("message", O.CONTAINSI, "hello"), Not(c("message", O.EQ, "hello")))), ["Hello World", "HELLO there"]),
+    (
+        AllOf((c("message", O.CONTAINSI, "hello"), Not(c("message", O.EQ, "hello")))),
+        ["Hello World", "HELLO there"],
+    ),
     (Not(AnyOf((c("kind", O.EQ, "disconnect"), c("message", O.CONTAINSI, "l")))), ["100% sure", "a_b"]),
     (AnyOf(()), []),
     (AllOf(()), TEXTS + ["alice has disconnected"]),
@@ -90,7 +102,10 @@ async def test_ids_and_document_ids(backend: Backend, rows) -> None:
     alice, stored = rows
     first, last = stored[0], stored[-1]
 
-    assert await messages(backend, alice.id, c("id", O.IN, (first.id, last.id))) == [first.message, last.message]
+    assert await messages(backend, alice.id, c("id", O.IN, (first.id, last.id))) == [
+        first.message,
+        last.message,
+    ]
     assert await messages(backend, alice.id, c("documentId", O.EQ, first.document_id)) == [first.message]
     assert await messages(backend, alice.id, c("user.documentId", O.EQ, alice.document_id)) == [
         row.message for row in stored

@@ -80,7 +80,8 @@ async def test_concurrent_appends_to_one_conversation_get_every_seq_once(
     assert sorted(m.seq for m in stored) == list(range(1, 201))
     async with backend.uow() as uow:
         page = await uow.messages.list(
-            InConversation(team.id, users[0].id), ListQuery(sort=(SortKey("seq"),), window=OffsetWindow(0, 500))
+            InConversation(team.id, users[0].id),
+            ListQuery(sort=(SortKey("seq"),), window=OffsetWindow(0, 500)),
         )
     assert [m.seq for m in page.items] == list(range(1, 201))
 

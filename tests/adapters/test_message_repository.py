@@ -27,7 +27,9 @@ async def page(
 ) -> tuple[list[str], int]:
     query.setdefault("sort", OLDEST_FIRST if ascending else NEWEST_FIRST)
     async with backend.uow() as uow:
-        result = await uow.messages.list(AuthoredBy(user_id), ListQuery(window=PageWindow(page, page_size), **query))
+        result = await uow.messages.list(
+            AuthoredBy(user_id), ListQuery(window=PageWindow(page, page_size), **query)
+        )
     return [message.message for message in result.items], result.total
 
 
@@ -120,7 +122,10 @@ async def test_kind_filter(backend: Backend, alice, post) -> None:
     await post(alice, "hi", seconds=0)
     await post(alice, "alice has disconnected", seconds=1, kind=MessageKind.DISCONNECT)
 
-    assert await page(backend, user_id=alice.id, filter=Condition("kind", Operator.EQ, "message")) == (["hi"], 1)
+    assert await page(backend, user_id=alice.id, filter=Condition("kind", Operator.EQ, "message")) == (
+        ["hi"],
+        1,
+    )
     assert await page(backend, user_id=alice.id, filter=Condition("kind", Operator.EQ, "disconnect")) == (
         ["alice has disconnected"],
         1,
@@ -181,9 +186,13 @@ async def test_a_conversation_lists_every_authors_messages_for_members_only(
         await backend.log.append(draft(alice if n % 2 else bob, f"m{n}", conversation=team))
     await post(alice, "personal")
 
-    async def seqs(user_id: int, *conditions: Condition, descending: bool = False, page: int = 1, size: int = 25):
+    async def seqs(
+        user_id: int, *conditions: Condition, descending: bool = False, page: int = 1, size: int = 25
+    ):
         query = ListQuery(
-            filter=AllOf(conditions), sort=(SortKey("seq", descending=descending),), window=PageWindow(page, size)
+            filter=AllOf(conditions),
+            sort=(SortKey("seq", descending=descending),),
+            window=PageWindow(page, size),
         )
         async with backend.uow() as uow:
             found = await uow.messages.list(InConversation(team.id, user_id), query)
@@ -193,7 +202,10 @@ async def test_a_conversation_lists_every_authors_messages_for_members_only(
     assert await seqs(alice.id, descending=True) == ([6, 5, 4, 3, 2, 1], 6)
     in_range = (Condition("seq", Operator.GT, 2), Condition("seq", Operator.LTE, 5))
     assert await seqs(alice.id, *in_range, descending=True) == ([5, 4, 3], 3)
-    assert await seqs(alice.id, Condition("seq", Operator.GTE, 2), Condition("seq", Operator.LT, 4)) == ([2, 3], 2)
+    assert await seqs(alice.id, Condition("seq", Operator.GTE, 2), Condition("seq", Operator.LT, 4)) == (
+        [2, 3],
+        2,
+    )
     assert await seqs(alice.id, descending=True, page=2, size=4) == ([2, 1], 6)
     assert await seqs(eve.id) == ([], 0)
     by_document_id = Condition("conversation.documentId", Operator.EQ, team.document_id)

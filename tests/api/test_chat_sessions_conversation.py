@@ -36,10 +36,9 @@ def open_group(client: TestClient[Litestar], owner: Account, *others: Account) -
             members=tuple(members),
             created_at=now,
         )
-        async with client.app.state.dishka_container() as request:
-            async with await request.get(UnitOfWork) as uow:
-                conversation = await uow.conversations.add(group)
-                await uow.commit()
+        async with client.app.state.dishka_container() as request, await request.get(UnitOfWork) as uow:
+            conversation = await uow.conversations.add(group)
+            await uow.commit()
         return conversation
 
     return client.blocking_portal.call(run)
@@ -95,7 +94,11 @@ def test_members_read_every_authors_messages_in_seq_order(
 
     assert [row["message"] for row in body["data"]] == ["a1", "b2", "a3"]
     assert body["meta"]["pagination"]["total"] == 3
-    assert [r["message"] for r in listed(client, alice, {**of_team, "sort": "seq:desc"})["data"]] == ["a3", "b2", "a1"]
+    assert [r["message"] for r in listed(client, alice, {**of_team, "sort": "seq:desc"})["data"]] == [
+        "a3",
+        "b2",
+        "a1",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -110,7 +113,11 @@ def test_members_read_every_authors_messages_in_seq_order(
     ids=repr,
 )
 def test_the_query_language_narrows_a_conversation(
-    client: TestClient[Litestar], bob: Account, team: Conversation, params: dict[str, str], expected: list[str]
+    client: TestClient[Litestar],
+    bob: Account,
+    team: Conversation,
+    params: dict[str, str],
+    expected: list[str],
 ) -> None:
     params = {**params, "filters[conversation][documentId][$eq]": team.document_id}
 
@@ -130,6 +137,10 @@ def test_without_that_filter_the_callers_own_rows_only(
     client: TestClient[Litestar], alice: Account, bob: Account, team: Conversation
 ) -> None:
     assert [row["message"] for row in listed(client, bob, {})["data"]] == ["b2"]
-    assert [row["message"] for row in listed(client, alice, {"filters[seq][$null]": "true"})["data"]] == ["alice's own"]
+    assert [row["message"] for row in listed(client, alice, {"filters[seq][$null]": "true"})["data"]] == [
+        "alice's own"
+    ]
     inside_or = {"filters[$or][0][conversation][documentId]": team.document_id, "sort": "id"}
-    assert [row["message"] for row in listed(client, bob, inside_or)["data"]] == ["b2"]  # not the top level: own rows
+    assert [row["message"] for row in listed(client, bob, inside_or)["data"]] == [
+        "b2"
+    ]  # not the top level: own rows

@@ -85,7 +85,9 @@ def test_anothers_row_cannot_be_deleted_and_stays(
 
 
 class TestEdit:
-    def test_the_author_edits_the_text_and_updated_at_moves(self, client: TestClient[Litestar], alice: Account) -> None:
+    def test_the_author_edits_the_text_and_updated_at_moves(
+        self, client: TestClient[Litestar], alice: Account
+    ) -> None:
         row = post(client, alice, "helo")
 
         response = client.put(url(row), json={"data": {"message": "  hello  "}}, headers=alice.headers)
@@ -111,7 +113,13 @@ class TestEdit:
 
     @pytest.mark.parametrize(
         "body",
-        [{"data": {"message": "   "}}, {"data": {"message": "x" * 4001}}, {"data": {}}, {"message": "flat"}, {"data": {"message": "a\x00b"}}],
+        [
+            {"data": {"message": "   "}},
+            {"data": {"message": "x" * 4001}},
+            {"data": {}},
+            {"message": "flat"},
+            {"data": {"message": "a\x00b"}},
+        ],
         ids=repr,
     )
     def test_content_rules_are_those_of_a_new_message(

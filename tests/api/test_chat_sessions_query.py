@@ -103,19 +103,30 @@ class TestPagination:
             ({"pagination[withCount]": "false"}, {"page": 1, "pageSize": 25}),
             ({"pagination[withCount]": "false", "pagination[page]": "2"}, {"page": 2, "pageSize": 25}),
             ({"pagination[withCount]": "0", "pagination[limit]": "2"}, {"start": 0, "limit": 2}),
-            ({"pagination[withCount]": "true", "pagination[limit]": "2"}, {"start": 0, "limit": 2, "total": 3}),
+            (
+                {"pagination[withCount]": "true", "pagination[limit]": "2"},
+                {"start": 0, "limit": 2, "total": 3},
+            ),
         ],
         ids=repr,
     )
     def test_with_count_false_drops_the_total(
-        self, client: TestClient[Litestar], alice: Account, abc: list[dict[str, Any]], params: Params, pagination: dict[str, int]
+        self,
+        client: TestClient[Litestar],
+        alice: Account,
+        abc: list[dict[str, Any]],
+        params: Params,
+        pagination: dict[str, int],
     ) -> None:
         assert get(client, alice, params)["meta"] == {"pagination": pagination}
 
     @pytest.mark.parametrize(
         ("params", "message"),
         [
-            ({"pagination[page]": "1", "pagination[limit]": "5"}, "Cannot use both page & offset pagination in the same query"),
+            (
+                {"pagination[page]": "1", "pagination[limit]": "5"},
+                "Cannot use both page & offset pagination in the same query",
+            ),
             ({"pagination[start]": "-1"}, "convertStartQueryParams expected a positive integer got -1"),
             ({"pagination[limit]": "x"}, "convertLimitQueryParams expected a positive integer got x"),
             ({"pagination[page]": "0"}, "Invalid 'page' parameter. Expected an integer > 0, received: 0"),
@@ -146,11 +157,20 @@ class TestFilters:
             ({"filters[message][$startsWithi]": "b"}, ["Banana"]),
             ({"filters[message][$endsWith]": "le"}, ["apple"]),
             ({"filters[message][$eqi]": "BANANA"}, ["Banana"]),
-            ({"filters[message][$in][0]": "apple", "filters[message][$in][1]": "Banana"}, ["apple", "Banana"]),
+            (
+                {"filters[message][$in][0]": "apple", "filters[message][$in][1]": "Banana"},
+                ["apple", "Banana"],
+            ),
             ({"filters[message][$notIn][0]": "apple"}, ["Banana", "cherry 100%"]),
             ({"filters[message][0]": "apple", "filters[message][1]": "Banana"}, ["apple", "Banana"]),
-            ({"filters[$or][0][message]": "apple", "filters[$or][1][message][$endsWith]": "%"}, ["apple", "cherry 100%"]),
-            ({"filters[$and][0][message][$contains]": "a", "filters[$and][1][message][$contains]": "n"}, ["Banana"]),
+            (
+                {"filters[$or][0][message]": "apple", "filters[$or][1][message][$endsWith]": "%"},
+                ["apple", "cherry 100%"],
+            ),
+            (
+                {"filters[$and][0][message][$contains]": "a", "filters[$and][1][message][$contains]": "n"},
+                ["Banana"],
+            ),
             ({"filters[$not][message][$contains]": "a"}, ["cherry 100%"]),
             ({"filters[message][$not][$eq]": "apple"}, ["Banana", "cherry 100%"]),
             ({"filters[user][username][$eq]": "alice"}, ["apple", "Banana", "cherry 100%"]),
@@ -175,12 +195,26 @@ class TestFilters:
     ) -> None:
         first, second, third = abc
 
-        assert texts(client, alice, {"filters[id][$gte]": str(second["id"]), "sort": "id"}) == ["Banana", "cherry 100%"]
+        assert texts(client, alice, {"filters[id][$gte]": str(second["id"]), "sort": "id"}) == [
+            "Banana",
+            "cherry 100%",
+        ]
         assert texts(client, alice, {"filters[documentId]": first["documentId"]}) == ["apple"]
-        assert texts(client, alice, {"filters[user][id]": str(alice.user["id"])}) == ["cherry 100%", "Banana", "apple"]
-        between = {"filters[id][$between][0]": str(first["id"]), "filters[id][$between][1]": str(second["id"])}
+        assert texts(client, alice, {"filters[user][id]": str(alice.user["id"])}) == [
+            "cherry 100%",
+            "Banana",
+            "apple",
+        ]
+        between = {
+            "filters[id][$between][0]": str(first["id"]),
+            "filters[id][$between][1]": str(second["id"]),
+        }
         assert texts(client, alice, {**between, "sort": "id"}) == ["apple", "Banana"]
-        assert texts(client, alice, {"filters[timestamp][$lte]": third["timestamp"], "filters[timestamp][$gte]": third["timestamp"]})[-1:] == ["cherry 100%"]
+        assert texts(
+            client,
+            alice,
+            {"filters[timestamp][$lte]": third["timestamp"], "filters[timestamp][$gte]": third["timestamp"]},
+        )[-1:] == ["cherry 100%"]
 
     def test_a_filter_never_reaches_another_users_rows(
         self, client: TestClient[Litestar], alice: Account, bob: Account, abc: list[dict[str, Any]]
@@ -219,7 +253,10 @@ class TestFilters:
 
         assert get(client, alice, {ten_deep: "0"})["data"] == []
         assert get(client, alice, fifty)["data"] == []
-        for too_much in ({"filters" + "[$not]" * 10 + "[id][$gt]": "0"}, {**fifty, "filters[$and][50][id][$gt]": "0"}):
+        for too_much in (
+            {"filters" + "[$not]" * 10 + "[id][$gt]": "0"},
+            {**fifty, "filters[$and][50][id][$gt]": "0"},
+        ):
             response = client.get("/api/chat-sessions", params=too_much, headers=alice.headers)
             assert_error(response, 400, "ValidationError")
 
@@ -231,15 +268,26 @@ class TestFieldsAndPopulate:
     ) -> None:
         [row] = get(client, alice, {**params, "filters[message]": "apple"})["data"]
 
-        assert row == {"id": abc[0]["id"], "documentId": abc[0]["documentId"], "message": "apple", "user": abc[0]["user"]}
+        assert row == {
+            "id": abc[0]["id"],
+            "documentId": abc[0]["documentId"],
+            "message": "apple",
+            "user": abc[0]["user"],
+        }
 
-    def test_several_fields(self, client: TestClient[Litestar], alice: Account, abc: list[dict[str, Any]]) -> None:
+    def test_several_fields(
+        self, client: TestClient[Litestar], alice: Account, abc: list[dict[str, Any]]
+    ) -> None:
         rows = get(client, alice, {"fields": "kind,createdAt"})["data"]
 
-        assert {frozenset(row) for row in rows} == {frozenset({"id", "documentId", "kind", "createdAt", "user"})}
+        assert {frozenset(row) for row in rows} == {
+            frozenset({"id", "documentId", "kind", "createdAt", "user"})
+        }
 
     @pytest.mark.parametrize(
-        "params", [{"populate": "*"}, {"populate": "user"}, {"populate[0]": "user"}, {"populate[user]": "true"}], ids=repr
+        "params",
+        [{"populate": "*"}, {"populate": "user"}, {"populate[0]": "user"}, {"populate[user]": "true"}],
+        ids=repr,
     )
     def test_populate_of_the_author_is_accepted(
         self, client: TestClient[Litestar], alice: Account, abc: list[dict[str, Any]], params: Params

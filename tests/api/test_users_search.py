@@ -50,13 +50,17 @@ def test_find_by_public_fields(
     assert names(find(client, people["bob"], params)) == expected
 
 
-def test_the_answer_carries_ids_and_document_ids(client: TestClient[Litestar], people: dict[str, Account]) -> None:
+def test_the_answer_carries_ids_and_document_ids(
+    client: TestClient[Litestar], people: dict[str, Account]
+) -> None:
     [alice] = find(client, people["bob"], {"filters[username]": "alice"})
 
     assert alice == {k: people["alice"].user[k] for k in PUBLIC}
 
 
-def test_blocked_users_are_found_like_in_strapi(client: TestClient[Litestar], people: dict[str, Account]) -> None:
+def test_blocked_users_are_found_like_in_strapi(
+    client: TestClient[Litestar], people: dict[str, Account]
+) -> None:
     set_blocked(client, "alfred")
 
     assert names(find(client, people["bob"], {"filters[username][$startsWith]": "alf"})) == ["alfred"]
@@ -103,12 +107,16 @@ def test_find_one_of_nobody_is_not_found(
     assert_error(response, 404, "NotFoundError")
 
 
-def test_me_is_still_the_caller_with_every_field(client: TestClient[Litestar], people: dict[str, Account]) -> None:
+def test_me_is_still_the_caller_with_every_field(
+    client: TestClient[Litestar], people: dict[str, Account]
+) -> None:
     response = client.get("/api/users/me", headers=people["bob"].headers)
 
     assert response.json() == people["bob"].user
 
 
 @pytest.mark.parametrize("path", ["/api/users", "/api/users/1"])
-def test_without_a_token_it_is_unauthorized(client: TestClient[Litestar], people: dict[str, Account], path: str) -> None:
+def test_without_a_token_it_is_unauthorized(
+    client: TestClient[Litestar], people: dict[str, Account], path: str
+) -> None:
     assert_error(client.get(path), 401, "UnauthorizedError")

@@ -30,7 +30,9 @@ def test_every_missing_field_is_listed(client: TestClient[Litestar]) -> None:
 def test_one_problem_is_the_message(client: TestClient[Litestar]) -> None:
     response = client.post("/api/auth/local/register", json={"username": "carol", "email": "c@example.com"})
 
-    assert field_errors(response, "password is a required field") == [(["password"], "password is a required field")]
+    assert field_errors(response, "password is a required field") == [
+        (["password"], "password is a required field")
+    ]
 
 
 def test_fields_of_the_wrong_type_and_missing_ones_together(client: TestClient[Litestar]) -> None:
@@ -53,7 +55,9 @@ def test_every_rule_a_registration_breaks_is_listed(client: TestClient[Litestar]
 
 
 @pytest.mark.parametrize("method", ["post", "put"])
-def test_nested_fields_have_their_whole_path(client: TestClient[Litestar], alice: Account, method: str) -> None:
+def test_nested_fields_have_their_whole_path(
+    client: TestClient[Litestar], alice: Account, method: str
+) -> None:
     created = client.post("/api/chat-sessions", json={"data": {"message": "hi"}}, headers=alice.headers)
     path = "/api/chat-sessions" + ("" if method == "post" else f"/{created.json()['data']['documentId']}")
 

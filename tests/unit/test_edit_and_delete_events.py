@@ -38,7 +38,9 @@ async def group(world: World, owner: User, *others: User) -> Conversation:
     return conversation
 
 
-async def say(world: World, author: User, text: str = "hi", conversation: Conversation | None = None) -> ChatMessage:
+async def say(
+    world: World, author: User, text: str = "hi", conversation: Conversation | None = None
+) -> ChatMessage:
     draft = NewChatMessage.by(
         author,
         text,
@@ -63,7 +65,11 @@ class TestEditMessage:
 
         result = await edited(world, alice, row, " hello ")
 
-        assert (result.message, result.updated_at, result.created_at) == (" hello ", world.clock.now(), row.created_at)
+        assert (result.message, result.updated_at, result.created_at) == (
+            " hello ",
+            world.clock.now(),
+            row.created_at,
+        )
         assert world.db.messages[row.id] == result
         assert world.events.events == [MessageEdited(message=result, recipients=frozenset({alice.id}))]
 
@@ -74,9 +80,13 @@ class TestEditMessage:
 
         result = await edited(world, bob, row, "in the team!")
 
-        assert world.events.events == [MessageEdited(message=result, recipients=frozenset({alice.id, bob.id, carol.id}))]
+        assert world.events.events == [
+            MessageEdited(message=result, recipients=frozenset({alice.id, bob.id, carol.id}))
+        ]
 
-    async def test_anyone_elses_or_an_unknown_message_is_not_found_and_nothing_goes_out(self, world: World) -> None:
+    async def test_anyone_elses_or_an_unknown_message_is_not_found_and_nothing_goes_out(
+        self, world: World
+    ) -> None:
         alice, bob = await user(world, "alice"), await user(world, "bob")
         team = await group(world, alice, bob)
         row = await say(world, alice, "mine", team)
@@ -89,7 +99,9 @@ class TestEditMessage:
         assert world.events.events == []
 
     @pytest.mark.parametrize(("content", "error"), [("  ", EmptyMessage), ("x" * 4001, MessageTooLong)])
-    async def test_content_rules_are_those_of_a_new_message(self, world: World, content: str, error: type) -> None:
+    async def test_content_rules_are_those_of_a_new_message(
+        self, world: World, content: str, error: type
+    ) -> None:
         alice = await user(world, "alice")
         row = await say(world, alice, "kept")
 

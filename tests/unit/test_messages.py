@@ -31,7 +31,9 @@ async def user(world: World, name: str) -> User:
 
 
 async def record(world: World, author: User, content: str = "hi", **options: object) -> ChatMessage:
-    use_case = RecordMessage(world.log(), world.ids, world.clock, world.policy, world.directory(), world.events)
+    use_case = RecordMessage(
+        world.log(), world.ids, world.clock, world.policy, world.directory(), world.events
+    )
     recorded = await use_case(RecordMessageCommand(author=author, content=content, **options))  # type: ignore[arg-type]
     return recorded.message
 
@@ -171,7 +173,9 @@ class TestListMessages:
     async def test_no_filter_reaches_anothers_rows(self, world: World) -> None:
         alice, bob = await user(world, "alice"), await user(world, "bob")
         await record(world, bob, "bob's")
-        asking_for_bob = AnyOf((Condition("user.id", Operator.EQ, bob.id), Not(Condition("id", Operator.EQ, 0))))
+        asking_for_bob = AnyOf(
+            (Condition("user.id", Operator.EQ, bob.id), Not(Condition("id", Operator.EQ, 0)))
+        )
 
         assert await listing(world, alice, filter=asking_for_bob) == []
 
@@ -216,13 +220,16 @@ class TestListMessages:
         assert (len(page.items), page.window.limit, page.page_count) == (100, 100, 2)
 
     @pytest.mark.parametrize(
-        "window", [PageWindow(0, 25), PageWindow(1, 0), PageWindow(-1, 25), OffsetWindow(-1, 5), OffsetWindow(0, 0)]
+        "window",
+        [PageWindow(0, 25), PageWindow(1, 0), PageWindow(-1, 25), OffsetWindow(-1, 5), OffsetWindow(0, 0)],
     )
     async def test_the_window_must_be_positive(self, world: World, window: Window) -> None:
         with pytest.raises(InvalidInput):
             await ListMessages(world.uow(), world.policy)(1, ListQuery(window=window))
 
-    async def test_filters_deeper_than_10_or_with_more_than_50_conditions_are_refused(self, world: World) -> None:
+    async def test_filters_deeper_than_10_or_with_more_than_50_conditions_are_refused(
+        self, world: World
+    ) -> None:
         alice = await user(world, "alice")
         leaf = Condition("id", Operator.GT, 0)
         deep: Filter = leaf
@@ -246,11 +253,20 @@ class TestListMessages:
         one, two = start + timedelta(seconds=1), start + timedelta(seconds=2)
         after_one = Condition("timestamp", Operator.GT, one)
 
-        assert await listing(world, alice, filter=after_one, sort=OLDEST_FIRST) == ["m2", "alice has disconnected"]
+        assert await listing(world, alice, filter=after_one, sort=OLDEST_FIRST) == [
+            "m2",
+            "alice has disconnected",
+        ]
         assert await listing(world, alice, filter=Condition("timestamp", Operator.LT, one)) == ["m0"]
-        between = AllOf((Condition("timestamp", Operator.GT, start), Condition("timestamp", Operator.LT, two)))
+        between = AllOf(
+            (Condition("timestamp", Operator.GT, start), Condition("timestamp", Operator.LT, two))
+        )
         assert await listing(world, alice, filter=between) == ["m1"]
-        assert await listing(world, alice, filter=Condition("kind", Operator.EQ, "message")) == ["m2", "m1", "m0"]
+        assert await listing(world, alice, filter=Condition("kind", Operator.EQ, "message")) == [
+            "m2",
+            "m1",
+            "m0",
+        ]
 
 
 class TestGetAndDelete:

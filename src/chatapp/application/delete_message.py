@@ -25,5 +25,7 @@ class DeleteMessage:
             if message is None:
                 raise NotFound()
             await uow.commit()
-        self._events.publish(MessageDeleted(message=message, recipients=await audience(message, self._directory)))
+        self._events.publish(
+            MessageDeleted(message=message, recipients=await audience(message, self._directory))
+        )
         return message

@@ -49,9 +49,13 @@ class EditMessage:
     async def __call__(self, command: EditMessageCommand) -> ChatMessage:
         content = check_message_content(command.content, self._max_chars)
         async with self._uow as uow:
-            edited = await uow.messages.edit(command.document_id, command.author.id, content, self._clock.now())
+            edited = await uow.messages.edit(
+                command.document_id, command.author.id, content, self._clock.now()
+            )
             if edited is None:
                 raise NotFound()
             await uow.commit()
-        self._events.publish(MessageEdited(message=edited, recipients=await audience(edited, self._directory)))
+        self._events.publish(
+            MessageEdited(message=edited, recipients=await audience(edited, self._directory))
+        )
         return edited

@@ -25,7 +25,9 @@ class GetUser:
             condition = Condition("id", Operator.EQ, int(reference))
         else:
             condition = Condition("documentId", Operator.EQ, reference)
-        query = ListQuery(filter=condition, sort=(SortKey("id"),), window=OffsetWindow(0, 1), with_count=False)
+        query = ListQuery(
+            filter=condition, sort=(SortKey("id"),), window=OffsetWindow(0, 1), with_count=False
+        )
         async with self._uow as uow:
             found = await uow.users.search(query)
         if not found.items:

@@ -90,7 +90,9 @@ class ChatSessionOut(msgspec.Struct, rename="camel", kw_only=True):
             message=message.message,
             kind=message.kind.value,
             timestamp=iso(message.timestamp) or "",
-            user=AuthorOut(id=message.user_id, document_id=message.user_document_id, username=message.username),
+            user=AuthorOut(
+                id=message.user_id, document_id=message.user_document_id, username=message.username
+            ),
             created_at=iso(message.created_at) or "",
             updated_at=iso(message.updated_at) or "",
             published_at=iso(message.published_at),
@@ -102,7 +104,11 @@ class ChatSessionOut(msgspec.Struct, rename="camel", kw_only=True):
 
 def _only(out: S, fields: frozenset[str]) -> S:
     """`out` with the attributes not named in `fields` left out (`id` and `documentId` always stay)."""
-    dropped = {f.name: UNSET for f in msgspec.structs.fields(out) if f.encode_name not in fields and f.default is UNSET}
+    dropped = {
+        f.name: UNSET
+        for f in msgspec.structs.fields(out)
+        if f.encode_name not in fields and f.default is UNSET
+    }
     return msgspec.structs.replace(out, **dropped)
 
 

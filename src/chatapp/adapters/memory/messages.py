@@ -20,9 +20,7 @@ class InMemoryChatMessageRepository(ChatMessageRepository):
         self.edited: dict[int, ChatMessage] = {}
 
     def _visible(self) -> list[ChatMessage]:
-        return [
-            self.edited.get(m.id, m) for m in self._db.messages.values() if m.id not in self.deleted
-        ]
+        return [self.edited.get(m.id, m) for m in self._db.messages.values() if m.id not in self.deleted]
 
     async def get(self, document_id: str, user_id: int) -> ChatMessage | None:
         for message in self._visible():
@@ -43,7 +41,9 @@ class InMemoryChatMessageRepository(ChatMessageRepository):
 
     async def list(self, scope: MessageScope, query: ListQuery) -> Slice[ChatMessage]:
         rows = [
-            m for m in self._visible() if self._in_scope(m, scope) and matches(query.filter, message_record(m))
+            m
+            for m in self._visible()
+            if self._in_scope(m, scope) and matches(query.filter, message_record(m))
         ]
         rows = ordered(rows, query.sort, message_record)
         window = query.window

@@ -70,7 +70,9 @@ class InMemoryUserRepository(UserRepository):
         return self._find(lambda u: u.reset_code_hash == code_hash)
 
     async def search(self, query: ListQuery) -> Slice[User]:
-        found = ordered([u for u in self._visible() if matches(query.filter, user_record(u))], query.sort, user_record)
+        found = ordered(
+            [u for u in self._visible() if matches(query.filter, user_record(u))], query.sort, user_record
+        )
         window = query.window
         return Slice(
             items=[replace(u) for u in found[window.offset : window.offset + window.limit]],

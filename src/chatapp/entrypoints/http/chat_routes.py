@@ -126,7 +126,9 @@ async def update_chat_session(
     return ChatSessionEnvelope(data=ChatSessionOut.of(await edit(command)), meta={})
 
 
-@delete("/api/chat-sessions/{document_id:str}", tags=["chat-sessions"], security=BEARER, responses=ITEM_ERRORS)
+@delete(
+    "/api/chat-sessions/{document_id:str}", tags=["chat-sessions"], security=BEARER, responses=ITEM_ERRORS
+)
 @inject
 async def delete_chat_session(
     document_id: FromPath[str], caller: FromDishka[Caller], delete_message: FromDishka[DeleteMessage]
@@ -135,4 +137,10 @@ async def delete_chat_session(
     await delete_message(document_id, caller.id)
 
 
-CHAT_ROUTES = [create_chat_session, list_chat_sessions, get_chat_session, update_chat_session, delete_chat_session]
+CHAT_ROUTES = [
+    create_chat_session,
+    list_chat_sessions,
+    get_chat_session,
+    update_chat_session,
+    delete_chat_session,
+]

@@ -82,7 +82,9 @@ def domain_error_to_response(_: Request[Any, Any, Any], error: errors.DomainErro
     return envelope(400, "ApplicationError", error.message)
 
 
-def http_exception_to_response(request: Request[Any, Any, Any], error: HTTPException) -> Response[ErrorEnvelope]:
+def http_exception_to_response(
+    request: Request[Any, Any, Any], error: HTTPException
+) -> Response[ErrorEnvelope]:
     status = error.status_code
     name = STATUS_NAMES.get(status, "ApplicationError" if status < 500 else "InternalServerError")
     details: dict[str, Any] = {}
@@ -101,7 +103,9 @@ def unexpected_error_to_response(
     return envelope(500, "InternalServerError", "Internal Server Error")
 
 
-def _describe_validation(request: Request[Any, Any, Any], error: ValidationException) -> tuple[str, dict[str, Any]]:
+def _describe_validation(
+    request: Request[Any, Any, Any], error: ValidationException
+) -> tuple[str, dict[str, Any]]:
     """Every failing field of a JSON body, as Strapi lists them; otherwise Litestar's first cause
     (it says 'Validation failed for POST /x' and lists causes in `extra`)."""
     fields = validation_details.of_request_body(request)

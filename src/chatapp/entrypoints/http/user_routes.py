@@ -36,7 +36,9 @@ async def find_users(
 
 @get("/api/users/{reference:str}", tags=["users"], security=BEARER, responses=documented_errors(401, 404))
 @inject
-async def find_user(reference: FromPath[str], caller: FromDishka[Caller], get_user: FromDishka[GetUser]) -> AuthorOut:
+async def find_user(
+    reference: FromPath[str], caller: FromDishka[Caller], get_user: FromDishka[GetUser]
+) -> AuthorOut:
     """One person by integer id or documentId, public fields only."""
     return AuthorOut.of(await get_user(reference))
 

@@ -102,7 +102,9 @@ def _condition(name: str, field: Field, operator: Operator, operand: Any) -> Con
     if operator in LIST_OPERATORS:
         items = [operand] if isinstance(operand, str) else operand
         if not isinstance(items, list) or len(items) > MAX_LIST_VALUES:
-            raise InvalidInput(f"Invalid value for {label}: expected a list of at most {MAX_LIST_VALUES} values")
+            raise InvalidInput(
+                f"Invalid value for {label}: expected a list of at most {MAX_LIST_VALUES} values"
+            )
         if operator is Operator.BETWEEN and len(items) != 2:
             raise InvalidInput(f"Invalid value for {label}: expected two values, low and high")
         typed = tuple(values.of_field(label, field, item, is_choice_exact=exact) for item in items)

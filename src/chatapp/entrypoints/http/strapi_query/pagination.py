@@ -29,7 +29,9 @@ def parse_pagination(raw: Any, default_page_size: int) -> tuple[Window, bool]:
     if paged and offset:
         raise InvalidInput("Cannot use both page & offset pagination in the same query")
     if offset:
-        return OffsetWindow(start=_start(raw.get("start", "0")), limit=_limit(raw.get("limit"), default_page_size)), with_count
+        return OffsetWindow(
+            start=_start(raw.get("start", "0")), limit=_limit(raw.get("limit"), default_page_size)
+        ), with_count
     page = _positive("page", raw.get("page", "1"))
     page_size = _positive("pageSize", raw.get("pageSize", str(default_page_size)))
     return PageWindow(page=page, page_size=page_size), with_count

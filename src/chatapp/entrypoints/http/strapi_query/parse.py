@@ -14,7 +14,9 @@ from chatapp.entrypoints.http.strapi_query.sort import parse_sort
 TOP_LEVEL = frozenset({"filters", "sort", "pagination", "fields", "populate"})
 
 
-def parse_list_query(pairs: Iterable[tuple[str, str]], resource: Resource, default_page_size: int = 25) -> ListQuery:
+def parse_list_query(
+    pairs: Iterable[tuple[str, str]], resource: Resource, default_page_size: int = 25
+) -> ListQuery:
     """The listing a query string asks for; InvalidInput (400 ValidationError) for anything it
     cannot honour exactly, never a silent default."""
     raw = nest(pairs)

@@ -29,7 +29,9 @@ def _pairs(item: Any, prefix: str) -> list[tuple[str, str]]:
             elif isinstance(order, dict):
                 pairs.extend(_pairs(order, prefix=f"{prefix}{name}."))
             else:
-                raise InvalidInput("Invalid sort parameter. Expected a string, an array of strings, a sort object")
+                raise InvalidInput(
+                    "Invalid sort parameter. Expected a string, an array of strings, a sort object"
+                )
         return pairs
     if not isinstance(item, str):
         raise InvalidInput("Invalid sort parameter. Expected a string, an array of strings, a sort object")

@@ -42,8 +42,11 @@ def boolean(name: str, value: Any) -> bool:
 
 def integer(name: str, value: Any, *, minimum: int = -MAX_INTEGER, maximum: int = MAX_INTEGER) -> int:
     raw = text(name, value)
-    digits = raw[1:] if raw.startswith("-") else raw
-    if not (digits.isascii() and digits.isdigit() and len(digits) <= 19) or not minimum <= int(raw) <= maximum:
+    digits = raw.removeprefix("-")
+    if (
+        not (digits.isascii() and digits.isdigit() and len(digits) <= 19)
+        or not minimum <= int(raw) <= maximum
+    ):
         raise InvalidInput(f"Invalid value for {name}: expected an integer, got {raw!r}")
     return int(raw)
 
@@ -51,7 +54,7 @@ def integer(name: str, value: Any, *, minimum: int = -MAX_INTEGER, maximum: int 
 def moment(name: str, value: Any) -> datetime:
     raw = text(name, value)
     try:
-        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(raw)
         return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     except (ValueError, OverflowError):  # OverflowError: a real date, but before year 1 or after 9999 in UTC
         raise InvalidInput(f"Invalid date in {name}: {raw!r}") from None
