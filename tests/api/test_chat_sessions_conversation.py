@@ -1,5 +1,5 @@
 """GET /api/chat-sessions?filters[conversation][documentId][$eq]=X: a conversation's messages, any
-author's, for its members only; the rest of the query language narrows and orders them (seq)."""
+author's, for its members only (404 otherwise); the rest of the query language narrows and orders them."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from chatapp.application.ports.conversation_repository import NewConversation, N
 from chatapp.application.ports.persistence import MessageLog, UnitOfWork
 from chatapp.domain.chat_message import MessageKind, NewChatMessage
 from chatapp.domain.conversation import Conversation, ConversationKind, MemberRole
-from tests.api.conftest import Account, register
+from tests.api.conftest import Account, assert_error, register
 from tests.api.test_chat_sessions_list import post
 
 ids = RandomIdGenerator()
@@ -124,13 +124,18 @@ def test_the_query_language_narrows_a_conversation(
     assert [row["message"] for row in listed(client, bob, params)["data"]] == expected
 
 
-def test_a_non_member_reads_nothing(client: TestClient[Litestar], team: Conversation) -> None:
+def test_a_non_member_or_an_unknown_conversation_is_not_found(
+    client: TestClient[Litestar], team: Conversation
+) -> None:
     eve = register(client, "eve")
 
-    body = listed(client, eve, {"filters[conversation][documentId][$eq]": team.document_id})
-
-    assert (body["data"], body["meta"]["pagination"]["total"]) == ([], 0)
-    assert listed(client, eve, {"filters[conversation][documentId][$eq]": "nope"})["data"] == []
+    for conversation in (team.document_id, "nope"):
+        response = client.get(
+            "/api/chat-sessions",
+            params={"filters[conversation][documentId][$eq]": conversation},
+            headers=eve.headers,
+        )
+        assert_error(response, 404, "NotFoundError")
 
 
 def test_without_that_filter_the_callers_own_rows_only(

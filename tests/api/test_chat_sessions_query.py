@@ -263,7 +263,7 @@ class TestFilters:
 
 class TestFieldsAndPopulate:
     @pytest.mark.parametrize("params", [{"fields[0]": "message"}, {"fields": "message"}], ids=repr)
-    def test_fields_selects_attributes_besides_id_document_id_and_the_author(
+    def test_fields_selects_attributes_besides_id_document_id_and_the_relations(
         self, client: TestClient[Litestar], alice: Account, abc: list[dict[str, Any]], params: Params
     ) -> None:
         [row] = get(client, alice, {**params, "filters[message]": "apple"})["data"]
@@ -273,6 +273,7 @@ class TestFieldsAndPopulate:
             "documentId": abc[0]["documentId"],
             "message": "apple",
             "user": abc[0]["user"],
+            "conversation": None,
         }
 
     def test_several_fields(
@@ -281,7 +282,7 @@ class TestFieldsAndPopulate:
         rows = get(client, alice, {"fields": "kind,createdAt"})["data"]
 
         assert {frozenset(row) for row in rows} == {
-            frozenset({"id", "documentId", "kind", "createdAt", "user"})
+            frozenset({"id", "documentId", "kind", "createdAt", "user", "conversation"})
         }
 
     @pytest.mark.parametrize(

@@ -124,7 +124,7 @@ def test_filters(report: dict[str, Any]) -> None:
 def test_fields_and_populate(report: dict[str, Any]) -> None:
     first = report["created"][0]
 
-    assert report["fields"] == {k: first[k] for k in ("id", "documentId", "message", "user")}
+    assert report["fields"] == {k: first[k] for k in ("id", "documentId", "message", "user", "conversation")}
     assert report["populate"] == first["user"] and set(first["user"]) == {"id", "documentId", "username"}
 
 

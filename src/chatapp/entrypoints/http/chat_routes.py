@@ -94,6 +94,9 @@ async def list_chat_sessions(
         QueryParameter(name="filters[conversation][documentId][$eq]", description="a conversation's documentId"),
     ] = None,
     seq_gt: Annotated[str | None, QueryParameter(name="filters[seq][$gt]")] = None,
+    seq_gte: Annotated[str | None, QueryParameter(name="filters[seq][$gte]")] = None,
+    seq_lt: Annotated[str | None, QueryParameter(name="filters[seq][$lt]")] = None,
+    seq_lte: Annotated[str | None, QueryParameter(name="filters[seq][$lte]")] = None,
 ) -> ChatSessionList:
     """The caller's own messages, newest first by default. With the conversation filter: every
     message of that conversation, any author's, for its members only (404 otherwise). Strapi's
