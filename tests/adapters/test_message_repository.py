@@ -233,3 +233,19 @@ async def test_edit_without_commit_keeps_the_text(backend: Backend, alice, five)
 
     async with backend.uow() as uow:
         assert await uow.messages.get(five[0].document_id, alice.id) == five[0]
+
+
+async def test_nulls_sort_after_every_value(backend: Backend, add_user, add_conversation, post) -> None:
+    alice, bob = await add_user("alice"), await add_user("bob")
+    team = await add_conversation(alice, bob)
+    await post(alice, "personal")
+    for n in (1, 2):
+        await backend.log.append(draft(alice, f"m{n}", conversation=team))
+
+    async def seqs(descending: bool) -> list[int | None]:
+        query = ListQuery(sort=(SortKey("seq", descending=descending), SortKey("id")))
+        async with backend.uow() as uow:
+            return [m.seq for m in (await uow.messages.list(AuthoredBy(alice.id), query)).items]
+
+    assert await seqs(descending=False) == [1, 2, None]
+    assert await seqs(descending=True) == [None, 2, 1]

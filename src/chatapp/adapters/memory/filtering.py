@@ -52,12 +52,12 @@ def matches(tree: Filter, record: Record) -> bool:
 
 
 def ordered(items: Sequence[T], keys: Sequence[SortKey], record_of: Callable[[T], Record]) -> list[T]:
-    """Sorted by every key in turn; a null sorts before every value (so last when descending)."""
+    """Sorted by every key in turn; a null sorts after every value (so first when descending)."""
     rows = [(record_of(item), item) for item in items]
     for key in reversed(keys):  # stable sorts, least significant key first
-        rows.sort(key=lambda row: _nulls_first(row[0][key.field]), reverse=key.descending)
+        rows.sort(key=lambda row: _nulls_last(row[0][key.field]), reverse=key.descending)
     return [item for _, item in rows]
 
 
-def _nulls_first(value: Any) -> tuple[Any, ...]:
-    return () if value is None else (value,)
+def _nulls_last(value: Any) -> tuple[Any, ...]:
+    return (True,) if value is None else (False, value)

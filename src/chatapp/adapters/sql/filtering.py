@@ -7,7 +7,7 @@ adapters/memory/filtering.py, on SQLite and PostgreSQL alike:
   endsWith match the value literally (strpos/instr and substr, no LIKE, so `%` and `_` are letters);
 - a null field satisfies nothing but `$null`, even under `$not` (each test on a nullable column
   is guarded so that it is false, never SQL's unknown);
-- nulls sort first ascending, last descending.
+- nulls sort after every value: last ascending, first descending (PostgreSQL's native order).
 """
 
 from __future__ import annotations
@@ -43,10 +43,14 @@ class FilterCompiler:
                 return or_(false(), *(self.where(item) for item in items))
 
     def order_by(self, keys: tuple[SortKey, ...]) -> list[ColumnElement[Any]]:
+        """Nulls sort after every value (PostgreSQL's own order, so its indexes still deliver it)."""
         clauses = []
         for key in keys:
             column = self._column(key.field)
-            clauses.append(column.desc().nulls_last() if key.descending else column.asc().nulls_first())
+            clause = column.desc() if key.descending else column.asc()
+            if self._resource.fields[key.field].nullable and not self._postgres:
+                clause = clause.nulls_first() if key.descending else clause.nulls_last()
+            clauses.append(clause)
         return clauses
 
     def _column(self, name: str) -> ColumnElement[Any]:
