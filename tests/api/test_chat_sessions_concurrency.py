@@ -6,9 +6,10 @@ import asyncio
 
 from litestar import Litestar
 
-from tests.api.conftest import PASSWORD, asgi_client, assert_error, running
+from tests.api.conftest import PASSWORD, asgi_client, assert_error, on_every_backend, running
 
 
+@on_every_backend
 async def test_of_concurrent_deletes_of_one_row_exactly_one_answers_204(app: Litestar) -> None:
     async with running(app), asgi_client(app) as http:
         account = {"username": "alice", "email": "alice@example.com", "password": PASSWORD}

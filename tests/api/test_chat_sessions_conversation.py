@@ -15,7 +15,7 @@ from chatapp.application.ports.conversation_repository import NewConversation, N
 from chatapp.application.ports.persistence import MessageLog, UnitOfWork
 from chatapp.domain.chat_message import MessageKind, NewChatMessage
 from chatapp.domain.conversation import Conversation, ConversationKind, MemberRole
-from tests.api.conftest import Account, assert_error, register
+from tests.api.conftest import Account, assert_error, on_every_backend, register
 from tests.api.test_chat_sessions_list import post
 
 ids = RandomIdGenerator()
@@ -85,6 +85,7 @@ def team(client: TestClient[Litestar], alice: Account, bob: Account) -> Conversa
     return team
 
 
+@on_every_backend
 def test_members_read_every_authors_messages_in_seq_order(
     client: TestClient[Litestar], alice: Account, bob: Account, team: Conversation
 ) -> None:

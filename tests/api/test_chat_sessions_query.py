@@ -8,7 +8,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from tests.api.conftest import Account, assert_error
+from tests.api.conftest import Account, assert_error, on_every_backend
 from tests.api.test_chat_sessions_list import post, record_disconnect
 
 Params = list[tuple[str, str]] | dict[str, Any]
@@ -190,6 +190,7 @@ class TestFilters:
     ) -> None:
         assert texts(client, alice, {**params, "sort": "id"}) == expected
 
+    @on_every_backend
     def test_on_ids_document_ids_and_time(
         self, client: TestClient[Litestar], alice: Account, abc: list[dict[str, Any]]
     ) -> None:
@@ -216,6 +217,7 @@ class TestFilters:
             {"filters[timestamp][$lte]": third["timestamp"], "filters[timestamp][$gte]": third["timestamp"]},
         )[-1:] == ["cherry 100%"]
 
+    @on_every_backend
     def test_a_filter_never_reaches_another_users_rows(
         self, client: TestClient[Litestar], alice: Account, bob: Account, abc: list[dict[str, Any]]
     ) -> None:

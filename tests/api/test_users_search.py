@@ -8,7 +8,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from tests.api.conftest import Account, assert_error, register, set_blocked
+from tests.api.conftest import Account, assert_error, on_every_backend, register, set_blocked
 
 PUBLIC = {"id", "documentId", "username"}
 
@@ -44,6 +44,7 @@ def names(users: list[dict[str, Any]]) -> list[str]:
     ],
     ids=repr,
 )
+@on_every_backend
 def test_find_by_public_fields(
     client: TestClient[Litestar], people: dict[str, Account], params: dict[str, str], expected: list[str]
 ) -> None:
