@@ -12,4 +12,3 @@ class RecordingEventPublisher(EventPublisher):
 
     def publish(self, event: ChatEvent) -> None:
         self.events.append(event)
-
