@@ -121,3 +121,12 @@ async def test_sort_by_several_keys_and_text(backend: Backend, rows) -> None:
 
     assert ordered == [*reversed(TEXTS), "alice has disconnected"]
     assert by_document_id == [row.message for row in sorted(stored, key=lambda row: row.document_id)]
+
+
+async def test_between_on_text(backend: Backend, rows) -> None:
+    alice, _ = rows
+
+    assert await messages(backend, alice.id, c("message", O.BETWEEN, ("a", "b"))) == [
+        "a_b",
+        "alice has disconnected",
+    ]

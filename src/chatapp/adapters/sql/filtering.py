@@ -94,8 +94,8 @@ class FilterCompiler:
                 return column.in_(list(value))
             case Operator.NOT_IN:
                 return column.not_in(list(value))
-            case Operator.BETWEEN:
-                return column.between(value[0], value[1])
+            case Operator.BETWEEN:  # not BETWEEN: PostgreSQL cannot parse its bounds with a COLLATE
+                return and_(column >= value[0], column <= value[1])
             case Operator.EQI:
                 return self._fold(column) == fold_case(value)
             case Operator.NEI:
