@@ -146,22 +146,30 @@ class Conversation:
         self._inbox.put_nowait({"type": "websocket.receive", "text": text})
 
 
-async def register(app: Litestar) -> str:
+async def register(app: Litestar, count: int) -> list[str]:
+    """One account per connection, as the full benchmark has: a user's other connections would get
+    each of its messages pushed too (SPEC 9), which is another measurement."""
     from litestar.testing import AsyncTestClient
 
-    name = f"cost{secrets.token_hex(4)}"
+    tokens = []
     async with AsyncTestClient(app) as client:
-        response = await client.post(
-            "/api/auth/local/register",
-            json={"username": name, "email": f"{name}@example.com", "password": "cost-password-1"},
-        )
-        response.raise_for_status()
-        return str(response.json()["jwt"])
+        for _ in range(count):
+            name = f"cost{secrets.token_hex(4)}"
+            response = await client.post(
+                "/api/auth/local/register",
+                json={"username": name, "email": f"{name}@example.com", "password": "cost-password-1"},
+            )
+            response.raise_for_status()
+            tokens.append(str(response.json()["jwt"]))
+    return tokens
 
 
 async def measure(args: argparse.Namespace) -> None:
     app = litestar_echo() if args.baseline else chatapp(args.database_url)
-    query = "" if args.baseline else f"token={await register(app)}"
+    if args.baseline:
+        queries = [""] * args.connections
+    else:
+        queries = [f"token={token}" for token in await register(app, args.connections)]
     keep_gc_off_the_long_lived_heap()  # as `chatapp serve` does
     counter = [0]
     label = secrets.token_hex(4)
@@ -171,7 +179,8 @@ async def measure(args: argparse.Namespace) -> None:
         cpu, wall = time.process_time(), time.perf_counter()
         if profiler:
             profiler.enable()
-        await asyncio.gather(*(app(ws_scope(query), c.receive, c.send) for c in conversations))  # type: ignore[arg-type]
+        runs = (app(ws_scope(q), c.receive, c.send) for q, c in zip(queries, conversations, strict=True))
+        await asyncio.gather(*runs)  # type: ignore[arg-type]
         if profiler:
             profiler.disable()
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall

@@ -84,6 +84,20 @@ async def test_a_known_client_id_returns_the_original_row(backend: Backend, add_
         assert (await uow.messages.list(AuthoredBy(alice.id), ListQuery())).total == 1
 
 
+@pytest.mark.parametrize("client_id", [None, "retry-me"])
+async def test_a_draft_appended_again_finds_its_own_row(backend: Backend, add_user, client_id: str | None) -> None:
+    """What a writer does after a commit whose answer was lost: the same draft again, same document_id."""
+    alice = await add_user("alice")
+    once = draft(alice, "once", client_id=client_id)
+    first = await backend.log.append(once)
+
+    again = await asyncio.gather(backend.log.append(once), backend.log.append(draft(alice, "next")))
+
+    assert again[0] == first and again[1].id != first.id
+    async with backend.uow() as uow:
+        assert (await uow.messages.list(AuthoredBy(alice.id), ListQuery())).total == 2
+
+
 async def test_client_ids_are_scoped_per_user(backend: Backend, add_user) -> None:
     alice, bob = await add_user("alice"), await add_user("bob")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, timedelta, timezone, tzinfo
 
@@ -249,3 +250,17 @@ async def test_nulls_sort_after_every_value(backend: Backend, add_user, add_conv
 
     assert await seqs(descending=False) == [1, 2, None]
     assert await seqs(descending=True) == [None, 2, 1]
+
+
+async def test_concurrent_deletes_of_one_row_succeed_exactly_once(backend: Backend, alice, post) -> None:
+    message = await post(alice, "once")
+
+    async def delete_it() -> ChatMessage | None:
+        async with backend.uow() as uow:
+            deleted = await uow.messages.delete(message.document_id, alice.id)
+            await uow.commit()
+        return deleted
+
+    results = await asyncio.gather(*(delete_it() for _ in range(8)))
+
+    assert [r.id for r in results if r is not None] == [message.id]

@@ -18,7 +18,7 @@ from chatapp.adapters.sql.database import make_engine
 from chatapp.adapters.sql.migrate import MIGRATIONS, downgrade_database, upgrade_database
 from chatapp.adapters.sql.models import UserRow
 
-TABLES = {"alembic_version", "up_users", "chat_sessions", "conversations", "conversation_members"}
+TABLES = {"alembic_version", "up_users", "chat_sessions", "conversations", "conversation_members", "key_value_entries"}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -78,3 +78,29 @@ def test_upgrading_an_up_to_date_database_changes_nothing(empty_url: str) -> Non
     upgrade_database(empty_url)
 
     assert inspect_database(empty_url) == (TABLES, [])
+
+
+def test_0003_keys_existing_usernames_and_keeps_twins_apart(tmp_path: Path) -> None:
+    """SQLite before 0003 let 'Émile' and 'émile' be two accounts: both survive, the younger keyed apart."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'twins.db'}"
+    upgrade_database(url, "0002")
+
+    async def run(statement: str) -> list:
+        engine = make_engine(url)
+        try:
+            async with engine.begin() as connection:
+                result = await connection.exec_driver_sql(statement)
+                return list(result.all()) if result.returns_rows else []
+        finally:
+            await engine.dispose()
+
+    for n, name in enumerate(["Émile", "émile", "Bob"], start=1):
+        asyncio.run(run(
+            "INSERT INTO up_users (id, document_id, username, email, provider, password, confirmed, blocked,"
+            f" token_version, created_at, updated_at) VALUES ({n}, 'doc{n}', '{name}', 'u{n}@example.com', 'local',"
+            " 'x', 1, 0, 0, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+        ))
+    upgrade_database(url)
+
+    rows = asyncio.run(run("SELECT id, username, username_key FROM up_users ORDER BY id"))
+    assert rows == [(1, "Émile", "émile"), (2, "émile", "émile#2"), (3, "Bob", "bob")]

@@ -74,6 +74,26 @@ async def test_taken_username_or_email_is_refused(
         assert await uow.users.find_by_identifier(newcomer) is None
 
 
+@pytest.mark.parametrize(
+    ("first", "twin"),
+    [("Émile", "émile"), ("ＡＬＩＣＥ", "alice"), ("\u00e9mile", "e\u0301mile"), ("Straße", "STRASSE")],
+    ids=["accented-case", "fullwidth", "composed-decomposed", "sharp-s"],
+)
+async def test_usernames_are_one_account_under_nfkc_case_folding_on_every_backend(
+    backend: Backend, add_user, first: str, twin: str
+) -> None:
+    original = await add_user(first)
+
+    with pytest.raises(AlreadyTaken):
+        async with backend.uow() as uow:
+            await uow.users.add(new_user(twin, "twin@example.com"))
+            await uow.commit()
+
+    async with backend.uow() as uow:
+        assert (await uow.users.find_by_identifier(twin)) == original
+        assert (await uow.users.find_by_username(twin)) == original
+
+
 async def test_racing_registrations_of_one_name_let_exactly_one_win(backend: Backend) -> None:
     both_checked = asyncio.Barrier(2)
 
@@ -115,6 +135,41 @@ async def test_saved_changes_round_trip(backend: Backend, add_user) -> None:
         stored = await uow.users.find_by_reset_code_hash("c0ffee")
     assert stored is not None
     assert replace(stored, updated_at=changed.updated_at) == changed  # SQL may touch updated_at
+
+
+async def test_save_if_version_writes_only_over_the_expected_version(backend: Backend, add_user) -> None:
+    alice = await add_user("alice")
+    changed = replace(alice, password_hash="$2b$04$" + "z" * 53, token_version=alice.token_version + 1)
+
+    async with backend.uow() as uow:
+        assert not await uow.users.save_if_version(changed, alice.token_version + 7)
+        assert await uow.users.save_if_version(changed, alice.token_version)
+        await uow.commit()
+
+    async with backend.uow() as uow:
+        stored = await uow.users.get(alice.id)
+    assert stored is not None and (stored.password_hash, stored.token_version) == (changed.password_hash, 1)
+
+
+async def test_parallel_compare_and_sets_on_one_version_let_exactly_one_win(backend: Backend, add_user) -> None:
+    alice = await add_user("alice")
+
+    async def change(n: int) -> bool:
+        async with backend.uow() as uow:
+            user = await uow.users.get(alice.id)
+            assert user is not None
+            user.password_hash = f"$2b$04${n:053d}"
+            user.revoke_tokens()
+            won = await uow.users.save_if_version(user, alice.token_version)
+            await uow.commit()
+        return won
+
+    results = await asyncio.gather(*(change(n) for n in range(8)))
+
+    assert results.count(True) == 1
+    async with backend.uow() as uow:
+        stored = await uow.users.get(alice.id)
+    assert stored is not None and stored.token_version == alice.token_version + 1
 
 
 async def test_reset_code_can_be_cleared(backend: Backend, add_user) -> None:

@@ -42,7 +42,7 @@ def record_disconnect(client: TestClient[Litestar], account: Account) -> None:
     async def run() -> None:
         async with client.app.state.dishka_container() as request:
             user = await (await request.get(GetCurrentUser))(account.jwt)
-            await (await request.get(RecordDisconnect))(user)
+            await (await request.get(RecordDisconnect))(user, "one-connection")
 
     client.blocking_portal.call(run)
 

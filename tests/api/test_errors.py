@@ -56,6 +56,19 @@ class TestFrameworkErrors:
 
         assert_error(response, 400, "ValidationError")
 
+    @pytest.mark.parametrize(
+        "path",
+        ["/api/auth/local", "/api/auth/local/register", "/api/auth/reset-password", "/api/chat-sessions"],
+    )
+    def test_a_body_nested_too_deep_is_a_validation_error(
+        self, client: TestClient[Litestar], alice: Account, path: str
+    ) -> None:
+        body = '{"user": ' + "[" * 1_000 + "]" * 1_000 + "}"
+        response = client.post(path, content=body, headers={**alice.headers, "Content-Type": "application/json"})
+
+        error = assert_error(response, 400, "ValidationError")
+        assert "deeper than 64" in error["message"]
+
     def test_a_field_error_names_the_field(self, client: TestClient[Litestar]) -> None:
         response = client.post(
             "/api/auth/local/register", json={"username": "carol", "email": "c@example.com"}
@@ -63,6 +76,35 @@ class TestFrameworkErrors:
 
         error = assert_error(response, 400, "ValidationError")
         assert "password" in error["message"]
+
+
+class TestFrameworkCorners:
+    def test_an_unknown_schema_page_is_not_found_in_the_envelope(self, client: TestClient[Litestar]) -> None:
+        assert_error(client.get("/schema/redoc"), 404, "NotFoundError")
+
+    def test_a_refused_cors_preflight_is_in_the_envelope(self, memory_db: InMemoryDatabase) -> None:
+        app = create_app(make_settings(cors_origins="https://good.example"), MemoryPersistenceProvider(memory_db))
+        preflight = {"Access-Control-Request-Method": "POST"}
+        with TestClient(app) as client:
+            refused = client.options("/api/auth/local", headers={**preflight, "Origin": "https://evil.example"})
+            allowed = client.options("/api/auth/local", headers={**preflight, "Origin": "https://good.example"})
+
+        assert_error(refused, 400, "ValidationError", "Disallowed CORS Origin")
+        assert allowed.status_code == 204
+
+    def test_head_answers_like_get_without_a_body(self, client: TestClient[Litestar], alice: Account) -> None:
+        get, head = client.get("/api/users/me", headers=alice.headers), client.head("/api/users/me", headers=alice.headers)
+
+        assert (head.status_code, head.headers["content-length"], head.content) == (200, get.headers["content-length"], b"")
+        assert client.head("/api/users/me").status_code == 401
+        assert client.head("/api/auth/local").status_code == 405
+
+    @pytest.mark.parametrize("content_type", ["application/json", None])
+    def test_an_empty_body_says_a_body_is_required(self, client: TestClient[Litestar], content_type: str | None) -> None:
+        headers = {"Content-Type": content_type} if content_type else {}
+        response = client.post("/api/auth/local", content=b"", headers=headers)
+
+        assert_error(response, 400, "ValidationError", "A JSON object is required as the request body")
 
 
 class TestHealth:

@@ -14,6 +14,7 @@ from tests.api.ws_support import closed_with, error_code, eventually, receive, s
 BAD_FRAMES = {
     "not JSON": ("hello", "invalid_json"),
     "truncated JSON": ('{"action": "message", "content": "hi"', "invalid_json"),
+    "JSON nested 30,000 deep": ('{"action": "message", "x": ' + "[" * 30_000 + "]" * 30_000 + "}", "invalid_json"),
     "JSON array": ('["message", "hi"]', "invalid_frame"),
     "JSON string": ('"hi"', "invalid_frame"),
     "JSON null": ("null", "invalid_frame"),

@@ -138,7 +138,9 @@ def test_resume_replays_what_was_missed_then_resumed_then_live(
     [{"x": -1}, {"x": "3"}, {"x": True}, [1], {f"c{n}": 0 for n in range(1001)}],
     ids=["negative", "string", "boolean", "not-a-map", "over-1000-conversations"],
 )
-def test_a_malformed_resume_is_an_invalid_frame(client: TestClient[Litestar], alice: Account, after: Any) -> None:
+def test_a_malformed_resume_is_an_invalid_frame(
+    client: TestClient[Litestar], alice: Account, after: Any
+) -> None:
     with signed_in(client, alice) as ws:
         ws.send_json({"action": "resume", "after": after})
         assert error_code(receive(ws)) == "invalid_frame"
@@ -261,3 +263,19 @@ def test_an_edit_and_a_deletion_over_rest_reach_every_member_connection_live(
             assert (frame["action"], frame["documentId"], frame["seq"]) == ("deleted", sent["documentId"], 1), frame
         for ws in (author, member, outsider):
             nothing_more(ws)
+
+
+def test_a_personal_message_posted_over_rest_reaches_the_authors_connection(
+    client: TestClient[Litestar], alice: Account
+) -> None:
+    with signed_in(client, alice) as ws:
+        response = client.post(
+            "/api/chat-sessions", json={"data": {"message": "from my phone"}}, headers=alice.headers
+        )
+        assert response.status_code == 201
+        frame = receive(ws)
+        assert (frame["action"], frame["content"], frame["id"]) == (
+            "message",
+            "from my phone",
+            response.json()["data"]["id"],
+        )

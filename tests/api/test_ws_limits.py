@@ -31,20 +31,31 @@ class TestRateLimit:
 
         assert [row["message"] for row in stored(client, alice, kind="message")] == ["m0", "m1", "m2"]
 
-    def test_refused_frames_count_but_pings_and_connects_do_not(
+    def test_every_frame_spends_budget_pings_connects_and_refused_ones_too(
         self, client: TestClient[Litestar], alice: Account
     ) -> None:
         with signed_in(client, alice) as ws:
-            for _ in range(2 * BURST):
-                ws.send_json({"action": "ping"})
-                assert receive(ws) == {"action": "pong"}
-                ws.send_json({"action": "connect"})
-                assert receive(ws)["action"] == "welcome"
+            ws.send_json({"action": "ping"})
+            assert receive(ws) == {"action": "pong"}
+            ws.send_json({"action": "connect"})
+            assert receive(ws)["action"] == "welcome"
             ws.send_text("not json")
             assert error_code(receive(ws)) == "invalid_json"
-            assert error_code(send_message(ws, " ")) == "empty_message"
-            assert send_message(ws, "last one")["content"] == "last one"
-            assert error_code(send_message(ws, "over")) == "rate_limited"
+            for frame in ({"action": "ping"}, {"action": "connect"}, {"action": "message", "content": "x"}):
+                ws.send_json(frame)
+                assert error_code(receive(ws)) == "rate_limited"
+
+    def test_a_connection_that_keeps_exceeding_its_budget_is_closed(
+        self, client: TestClient[Litestar], alice: Account
+    ) -> None:
+        with signed_in(client, alice) as ws:
+            for i in range(BURST):
+                assert send_message(ws, f"m{i}")["action"] == "message"
+            for _ in range(3 * BURST):  # three bursts' worth of refusals are answered, one by one
+                assert error_code(send_message(ws, "over")) == "rate_limited"
+            ws.send_json({"action": "message", "content": "once more"})
+            assert error_code(receive(ws)) == "rate_limited"
+            assert closed_with(ws) == 1008
 
     def test_each_connection_has_its_own_budget(self, client: TestClient[Litestar], alice: Account) -> None:
         for _ in range(2):

@@ -46,3 +46,12 @@ def assert_stored_exactly_once(acked: dict[tuple[int, str], int], stored: dict[t
     assert not missing, f"{len(missing)} acknowledged messages are not stored, e.g. {missing[:5]}"
     assert not duplicated, f"duplicated messages: {list(duplicated.items())[:5]}"
     assert not renamed, f"acks naming another row than the stored one: {list(renamed.items())[:5]}"
+
+
+async def wait_for_lock_waiters(db: asyncpg.Connection, count: int, timeout: float = 10.0) -> None:
+    """Until `count` sessions of this database wait for a lock (also inside a transaction of `db`,
+    where statistics views would otherwise show the snapshot taken at its start)."""
+    query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    async with asyncio.timeout(timeout):
+        while await db.execute("SELECT pg_stat_clear_snapshot()") and await db.fetchval(query) < count:
+            await asyncio.sleep(0.02)  # polling interval of a bounded wait for an observable state

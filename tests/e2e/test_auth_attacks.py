@@ -285,8 +285,17 @@ async def test_a_connection_that_never_authenticates_is_closed_after_the_auth_ti
 async def test_tokens_never_reach_the_server_log(server: ChatServer) -> None:
     alice = await register(server.http_url, "alice")
     await (await open_chat(server.ws_url, alice)).close()
-    async with connect(f"{server.ws_url}/?token={alice.jwt}") as ws:
-        assert await asyncio.wait_for(ws.recv(), 10) == "Welcome to the WebSocket server!"
+    for query in (f"token={alice.jwt}", f"%74oken={alice.jwt}", f"x=1&to%6Ben={alice.jwt}", alice.jwt):
+        async with connect(f"{server.ws_url}/?{query}") as ws:
+            await asyncio.wait_for(ws.recv(), 10)  # welcome, or the refusal of a token we do not read
+        async with connect(f"{server.ws_url}/ws?{query}") as ws:
+            await asyncio.wait_for(ws.recv(), 10)
+    async with httpx.AsyncClient(base_url=server.http_url) as http:
+        assert (await http.get(f"/api/users/me?%74oken={alice.jwt}")).status_code == 401
+        assert (await http.get(f"/_health?token={alice.jwt}")).status_code == 200
+    records = server.log_records()
     signature = alice.jwt.rsplit(".", 1)[1]
-    leaks = [r["event"][:120] for r in server.log_records() if signature in json.dumps(r)]
+    leaks = [r["event"][:120] for r in records if signature in json.dumps(r)]
     assert not leaks, f"a bearer token in the log: {leaks}"
+    logged = {(r["event"], r.get("path"), r.get("status")) for r in records if r.get("logger") == "chatapp.access"}
+    assert {("http request", "/api/users/me", 401), ("websocket handshake", "/ws", None)} <= logged

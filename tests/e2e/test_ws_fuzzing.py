@@ -200,8 +200,8 @@ async def test_frames_over_the_size_limit_close_with_1009(
 
 
 async def test_flood_above_the_rate_limit_is_refused_not_stored(server: ChatServer, db: asyncpg.Connection) -> None:
-    """Defaults: 20 message frames/s, burst 40. Refused frames get `rate_limited` and are not stored."""
-    flood = 200
+    """Defaults: 20 frames/s, burst 40. Refused frames get `rate_limited` and are not stored."""
+    flood = 150  # refusals stay within the three bursts' allowance (more: see test_connection_attacks.py)
     alice = await register(server.http_url, "alice")
     ws = await open_chat(server.ws_url, alice)
     started = asyncio.get_running_loop().time()
@@ -215,8 +215,8 @@ async def test_flood_above_the_rate_limit_is_refused_not_stored(server: ChatServ
     acked = {a["clientId"] for a in answers if a["action"] == "message"}
     stored = {r["client_id"] for r in await db.fetch("SELECT client_id FROM chat_sessions WHERE kind = 'message'")}
     assert stored == acked
-    pongs = [await exchange(ws, {"action": "ping"}) for _ in range(100)]  # pings are never limited
-    assert pongs == [{"action": "pong"}] * 100
+    still_open = await exchange(ws, {"action": "ping"})  # every frame spends budget: a ping too, now
+    assert (still_open["action"], still_open.get("code")) in {("pong", None), ("error", "rate_limited")}, still_open
     await ws.close()
 
 

@@ -146,7 +146,7 @@ class TestRecordMessage:
 async def test_a_disconnect_row_names_the_user(world: World) -> None:
     alice = await user(world, "Alice")
 
-    row = await RecordDisconnect(world.log(), world.ids, world.clock)(alice)
+    row = await RecordDisconnect(world.log(), world.ids, world.clock)(alice, "connection-1")
 
     assert (row.kind, row.message, row.user_id) == (
         MessageKind.DISCONNECT,
@@ -154,6 +154,18 @@ async def test_a_disconnect_row_names_the_user(world: World) -> None:
         alice.id,
     )
     assert world.db.messages[row.id] == row
+
+
+async def test_a_disconnect_retried_with_its_connection_key_is_stored_once(world: World) -> None:
+    alice = await user(world, "alice")
+    record_disconnect = RecordDisconnect(world.log(), world.ids, world.clock)
+
+    first = await record_disconnect(alice, "connection-1")
+    retried = await record_disconnect(alice, "connection-1")
+    other_connection = await record_disconnect(alice, "connection-2")
+
+    assert retried == first and other_connection.id != first.id
+    assert len(world.db.messages) == 2
 
 
 OLDEST_FIRST = (SortKey("timestamp"),)
@@ -249,7 +261,7 @@ class TestListMessages:
         for n in range(3):
             await record(world, alice, f"m{n}")
             world.clock.advance(timedelta(seconds=1))
-        await RecordDisconnect(world.log(), world.ids, world.clock)(alice)
+        await RecordDisconnect(world.log(), world.ids, world.clock)(alice, "connection-1")
         one, two = start + timedelta(seconds=1), start + timedelta(seconds=2)
         after_one = Condition("timestamp", Operator.GT, one)
 

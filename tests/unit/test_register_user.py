@@ -98,3 +98,19 @@ async def test_a_password_of_exactly_72_bytes_is_accepted_and_all_of_it_counts(w
     stored = world.db.users[signed_in.user.id]
     assert await world.hasher.verify(password, stored.password_hash)
     assert not await world.hasher.verify("p" * 71 + "2", stored.password_hash)
+
+
+@pytest.mark.parametrize(
+    "username",
+    ["ali\u200bce", "alice\u200d", "\ufeffalice", "bob\u202eevil", "al\tice", "alice\u00a0b", "line\u2028break"],
+    ids=["zero-width-space", "zero-width-joiner", "bom", "bidi-override", "tab", "no-break-space", "line-separator"],
+)
+async def test_usernames_with_invisible_or_control_characters_are_refused(world: World, username: str) -> None:
+    with pytest.raises(InvalidInput, match="invisible"):
+        await world.register(username, email="someone@example.com")  # only the username is wrong
+
+
+async def test_a_decomposed_username_is_stored_composed(world: World) -> None:
+    signed_in = await world.register("e\u0301mile")
+
+    assert world.db.users[signed_in.user.id].username == "\u00e9mile"

@@ -92,6 +92,12 @@ def bad_tokens(user_id: int) -> dict[str, str]:
         "expired": jwt.encode(claims(user_id, exp=int(time.time()) - 1), SECRET, algorithm="HS256"),
         "string id": jwt.encode(claims(user_id, id=str(user_id)), SECRET, algorithm="HS256"),
         "string tv": jwt.encode(claims(user_id, tv="0"), SECRET, algorithm="HS256"),
+        "id 2**63": jwt.encode(claims(2**63), SECRET, algorithm="HS256"),
+        "id 10**30": jwt.encode(claims(10**30), SECRET, algorithm="HS256"),
+        "id 0": jwt.encode(claims(0), SECRET, algorithm="HS256"),
+        "id true": jwt.encode(claims(True), SECRET, algorithm="HS256"),
+        "exp a numeric string": jwt.encode(claims(user_id, exp=str(int(time.time()) + 3600)), SECRET, algorithm="HS256"),
+        "iat a numeric string": jwt.encode(claims(user_id, iat=str(int(time.time()))), SECRET, algorithm="HS256"),
         "not a jwt": "not-a-token",
         "empty": "",
     }

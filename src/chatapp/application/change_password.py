@@ -25,7 +25,8 @@ class ChangePassword:
     """Replace a signed-in user's password.
 
     - the current password must be right, the new one valid and confirmed;
-    - every token issued before the change stops working (open connections end); a fresh one is returned.
+    - every token issued before the change stops working (open connections end); a fresh one is returned;
+    - of parallel changes made with one token exactly one succeeds; the others are Unauthenticated.
     """
 
     def __init__(
@@ -49,7 +50,9 @@ class ChangePassword:
             if user is None:
                 raise Unauthenticated()
             user.change_password(password_hash, self._clock.now())
-            await uow.users.save(user)
+            # The token's version, not the one just read: of parallel changes with one token one wins.
+            if not await uow.users.save_if_version(user, command.user.token_version):
+                raise Unauthenticated()
             await uow.commit()
         self._events.publish(TokensRevoked(user_id=user.id, token_version=user.token_version))
         return SignedIn(user=user, jwt=self._tokens.issue(user.id, user.token_version))

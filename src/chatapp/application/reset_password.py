@@ -25,7 +25,8 @@ class ResetPasswordCommand:
 class ResetPassword:
     """Set a new password with a code from ForgotPassword.
 
-    - the code must be known and unexpired; only a successful reset consumes it;
+    - the code must be known and unexpired; only a successful reset consumes it, and of parallel
+      resets with one code exactly one succeeds (compare-and-set on the token version);
     - every token issued before the reset stops working (open connections end); a fresh one is returned.
     """
 
@@ -51,8 +52,10 @@ class ResetPassword:
             expired = user is None or user.reset_code_expires_at is None or user.reset_code_expires_at <= now
             if user is None or expired or user.blocked:
                 raise InvalidInput(BAD_CODE)
+            read_version = user.token_version
             user.change_password(password_hash, now)
-            await uow.users.save(user)
+            if not await uow.users.save_if_version(user, read_version):  # a parallel reset used the code
+                raise InvalidInput(BAD_CODE)
             await uow.commit()
         self._events.publish(TokensRevoked(user_id=user.id, token_version=user.token_version))
         return SignedIn(user=user, jwt=self._tokens.issue(user.id, user.token_version))

@@ -29,7 +29,7 @@ class UserRef:
         return cls(user.id, user.document_id, user.username)
 
 
-@dataclass(slots=True, frozen=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)  # not frozen: one per chat message, and nothing mutates it
 class MessagePosted:
     """A newly stored message: a conversation's (recipients: its members) or a personal one (the author)."""
 

@@ -7,12 +7,17 @@ from dishka.integrations.litestar import setup_dishka
 from litestar import Litestar, Router
 from litestar.plugins.prometheus import PrometheusController
 
+from chatapp.entrypoints.http.access_log import with_access_log
 from chatapp.entrypoints.http.auth_routes import OTHER_ROUTES, RATE_LIMITED_ROUTES
 from chatapp.entrypoints.http.chat_routes import CHAT_ROUTES
 from chatapp.entrypoints.http.conversation_routes import CONVERSATION_ROUTES
+from chatapp.entrypoints.http.error_bodies import with_errors_in_envelope
 from chatapp.entrypoints.http.errors import EXCEPTION_HANDLERS
+from chatapp.entrypoints.http.head_requests import with_head_as_get
 from chatapp.entrypoints.http.health import health
 from chatapp.entrypoints.http.plugins import auth_rate_limit, cors, openapi_config, prometheus_config
+from chatapp.entrypoints.http.request import ChatRequest
+from chatapp.entrypoints.http.shared_store import SharedStore
 from chatapp.entrypoints.http.user_routes import USER_ROUTES
 from chatapp.entrypoints.ioc import app_providers
 from chatapp.entrypoints.settings import Settings, ensure_jwt_secret, load_settings
@@ -43,10 +48,15 @@ def create_app(settings: Settings | None = None, *providers: Provider) -> Litest
         openapi_config=openapi_config,
         cors_config=cors(settings),
         middleware=[prometheus_config.middleware],
+        request_class=ChatRequest,
+        stores={"rate_limit": SharedStore(container)},  # AUTH_RATE_LIMIT counts across processes
         request_max_body_size=settings.http_max_body_bytes,
         logging_config=None,  # logging is ours (configure_logging): LOG_FORMAT=json must hold after startup
         # Hooks run last-first: WebSocket sessions finish recording their disconnects, then the container closes.
         on_shutdown=[container.close, drain_websockets],
     )
     setup_dishka(container, app)
+    # Outermost last: the access log sees what the client gets, a HEAD request becomes GET before the
+    # routes see it, and no error leaves in another shape than the envelope.
+    app.asgi_handler = with_access_log(with_head_as_get(with_errors_in_envelope(app.asgi_handler)))
     return app

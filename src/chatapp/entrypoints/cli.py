@@ -21,6 +21,7 @@ from chatapp.application.set_user_blocked import SetUserBlocked
 from chatapp.domain.errors import DomainError
 from chatapp.entrypoints.ioc import app_providers
 from chatapp.entrypoints.logging_setup import configure_logging
+from chatapp.entrypoints.server.open_files import raise_open_file_limit
 from chatapp.entrypoints.settings import Settings, SettingsError, ensure_jwt_secret, load_settings
 
 logger = logging.getLogger("chatapp")
@@ -34,6 +35,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         print("chatapp: --workers above 1 needs PostgreSQL (DATABASE_URL=postgresql://...)", file=sys.stderr)
         return 2
     upgrade_database(settings.database_url)
+    raise_open_file_limit()
     # Workers re-read the environment: hand them the (possibly generated) secret instead of racing for the file.
     os.environ["JWT_SECRET"] = settings.jwt_secret or ""
     host, port = args.host or settings.host, args.port or settings.port
@@ -48,10 +50,17 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         port=port,
         workers=args.workers,
         log_config=None,
+        access_log=False,  # the app logs each request itself, without query values (http/access_log.py)
+        http="chatapp.entrypoints.server.http_protocol:BoundedHttpToolsProtocol",
+        ws="chatapp.entrypoints.server.websocket_protocol:SlottedWebSocketProtocol",
         ws_max_size=settings.ws_max_frame_bytes,
         ws_ping_interval=settings.ws_ping_interval,
         ws_ping_timeout=settings.ws_ping_interval,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        # X-Forwarded-For/-Proto name the client only when a configured proxy sent them (uvicorn
+        # trusts 127.0.0.1 by default: anyone there could rotate addresses past the rate limit).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or "",
     )
     return 0
 

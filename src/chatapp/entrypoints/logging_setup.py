@@ -3,27 +3,21 @@
 from __future__ import annotations
 
 import logging
-import re
 
 import structlog
 
 from chatapp.entrypoints.settings import Settings
 
 
-_TOKEN_IN_QUERY = re.compile(r"((?:\?|&)token=)[^&\s\"']+")
-
-
-class RedactTokens(logging.Filter):
-    """uvicorn logs request lines with their query string, and WebSocket clients may put a
-    bearer token there (`/ws?token=<jwt>`): tokens must never reach the log."""
+class DropUvicornRequestLines(logging.Filter):
+    """uvicorn logs each request and WebSocket handshake with its raw query string, where clients
+    put bearer tokens (`/ws?token=<jwt>`, or `?%74oken=`). The app logs requests itself, without
+    query values (http/access_log.py): uvicorn's lines are dropped, whatever they contain."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not isinstance(record.msg, str):
-            return True
-        message = record.getMessage()
-        if "token=" in message:
-            record.msg, record.args = _TOKEN_IN_QUERY.sub(r"\1[redacted]", message), None
-        return True
+        if record.name == "uvicorn.access":
+            return False
+        return not (record.name == "uvicorn.error" and str(record.msg).startswith('%s - "WebSocket '))
 
 
 def configure_logging(settings: Settings) -> None:
@@ -45,7 +39,7 @@ def configure_logging(settings: Settings) -> None:
         cache_logger_on_first_use=True,
     )
     handler = logging.StreamHandler()
-    handler.addFilter(RedactTokens())
+    handler.addFilter(DropUvicornRequestLines())
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,

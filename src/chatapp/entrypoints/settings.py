@@ -32,6 +32,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     port: int = 1337
     database_url: str = "sqlite+aiosqlite:///./chatapp.db"
     database_pool_size: int = DEFAULT_POOL_SIZE
+    database_min_free_bytes: int = 16 * 1024 * 1024
     jwt_secret: str | None = None
     jwt_expires_in: str = "30d"
     app_env: Literal["development", "production", "test"] = "development"
@@ -49,6 +50,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ws_ping_interval: float = 20.0
     message_max_chars: int = MESSAGE_MAX_CHARS
     http_max_body_bytes: int = 1048576
+    http_request_timeout: float = 10.0
+    max_connections: int = 10000
+    max_connections_per_address: int = 1000
+    trusted_proxies: str = ""
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
@@ -65,6 +70,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             raise SettingsError("BCRYPT_ROUNDS must be between 4 and 31")
         if self.message_max_chars < 1 or self.ws_max_frame_bytes < 1 or self.http_max_body_bytes < 1:
             raise SettingsError("MESSAGE_MAX_CHARS, WS_MAX_FRAME_BYTES and HTTP_MAX_BODY_BYTES must be positive")
+        if self.http_request_timeout <= 0 or self.max_connections < 1 or self.max_connections_per_address < 1:
+            raise SettingsError(
+                "HTTP_REQUEST_TIMEOUT, MAX_CONNECTIONS and MAX_CONNECTIONS_PER_ADDRESS must be positive"
+            )
         self.token_lifetime  # noqa: B018 - validate the formats now, not on first use
         self.auth_rate
         self.ws_rate
@@ -151,8 +160,11 @@ def ensure_jwt_secret(settings: Settings) -> Settings:
         logger.warning("JWT_SECRET is not set: signing tokens with the secret stored in %s", path)
     else:
         secret = secrets.token_urlsafe(48)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError as error:
+            raise SettingsError(f"JWT_SECRET is not set and {path} cannot be created ({error.strerror})") from None
         with os.fdopen(fd, "w") as handle:
             handle.write(secret + "\n")
         logger.warning("JWT_SECRET is not set: generated a secret into %s (mode 0600); set it in production", path)

@@ -15,6 +15,7 @@ class InMemoryDatabase:
     users: dict[int, User] = field(default_factory=dict)
     messages: dict[int, ChatMessage] = field(default_factory=dict)
     by_client_id: dict[tuple[int, str], int] = field(default_factory=dict)  # (user_id, client_id) -> id
+    by_document_id: dict[str, int] = field(default_factory=dict)  # document_id -> id
     user_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     conversations: dict[int, Conversation] = field(default_factory=dict)

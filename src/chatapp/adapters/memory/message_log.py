@@ -17,6 +17,9 @@ class InMemoryMessageLog(MessageLog):
             raise StorageUnavailable()
         if draft.user_id not in self._db.users:  # what the foreign key refuses in SQL
             raise StorageRejected()
+        retried = self._db.by_document_id.get(draft.document_id)  # an append whose answer was lost
+        if retried is not None and retried in self._db.messages:
+            return self._db.messages[retried]
         if draft.client_id is not None:
             known = self._db.by_client_id.get((draft.user_id, draft.client_id))
             if known is not None and known in self._db.messages:
@@ -30,6 +33,7 @@ class InMemoryMessageLog(MessageLog):
             self._db.conversations[conversation.id] = replace(conversation, last_seq=seq)
         message = draft.stored_as(next(self._db.message_ids), seq)
         self._db.messages[message.id] = message
+        self._db.by_document_id[message.document_id] = message.id
         if draft.client_id is not None:
             self._db.by_client_id[(draft.user_id, draft.client_id)] = message.id
         return message

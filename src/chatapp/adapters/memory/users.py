@@ -8,11 +8,12 @@ from chatapp.adapters.memory.records import user_record
 from chatapp.application.ports.persistence import UserRepository
 from chatapp.application.query.listing import ListQuery, Slice
 from chatapp.domain.errors import AlreadyTaken
+from chatapp.domain.rules import username_key
 from chatapp.domain.user import NewUser, User
 
 
 def clashes(a: User, b: User) -> bool:
-    return a.id != b.id and (a.username.lower() == b.username.lower() or a.email == b.email)
+    return a.id != b.id and (username_key(a.username) == username_key(b.username) or a.email == b.email)
 
 
 class InMemoryUserRepository(UserRepository):
@@ -56,12 +57,12 @@ class InMemoryUserRepository(UserRepository):
         return self._find(lambda u: u.document_id == document_id)
 
     async def find_by_identifier(self, identifier: str) -> User | None:
-        folded = identifier.lower()
-        return self._find(lambda u: u.email == folded or u.username.lower() == folded)
+        email, key = identifier.lower(), username_key(identifier)
+        return self._find(lambda u: u.email == email or username_key(u.username) == key)
 
     async def find_by_username(self, username: str) -> User | None:
-        folded = username.lower()
-        return self._find(lambda u: u.username.lower() == folded)
+        key = username_key(username)
+        return self._find(lambda u: username_key(u.username) == key)
 
     async def find_by_email(self, email: str) -> User | None:
         return self._find(lambda u: u.email == email)
@@ -81,6 +82,13 @@ class InMemoryUserRepository(UserRepository):
 
     async def save(self, user: User) -> None:
         self.staged[user.id] = replace(user)
+
+    async def save_if_version(self, user: User, expected_token_version: int) -> bool:
+        stored = self.staged.get(user.id) or self._db.users.get(user.id)
+        if stored is None or stored.token_version != expected_token_version:
+            return False
+        self.staged[user.id] = replace(user)
+        return True
 
     def publish(self) -> None:
         """Apply staged writes to the shared state (called by the unit of work's commit)."""

@@ -7,9 +7,11 @@ import jwt
 from chatapp.application.ports.security import TokenClaims, TokenIssuer
 from chatapp.application.ports.system import Clock
 from chatapp.domain.errors import Unauthenticated
+from chatapp.domain.rules import parse_id
 
 _ALGORITHM = "HS256"
 _REQUIRED = ["id", "iat", "exp", "tv"]
+_TIMES = ("iat", "exp", "nbf")
 
 
 class JwtTokenIssuer(TokenIssuer):
@@ -41,6 +43,8 @@ class JwtTokenIssuer(TokenIssuer):
         except jwt.InvalidTokenError as error:
             raise Unauthenticated() from error
         user_id, version = claims["id"], claims["tv"]
-        if type(user_id) is not int or type(version) is not int:
+        # PyJWT reads "exp": "1999999999" as a number; Strapi and we only ever issue numbers.
+        times_are_numbers = all(type(claims.get(name, 0)) in (int, float) for name in _TIMES)
+        if not times_are_numbers or type(user_id) is not int or parse_id(user_id) is None or type(version) is not int:
             raise Unauthenticated()
         return TokenClaims(user_id=user_id, token_version=version)

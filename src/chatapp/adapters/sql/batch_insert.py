@@ -1,7 +1,8 @@
 """Idempotent multi-row inserts of chat messages, one committed transaction per batch.
 
 Each inserter returns {document_id: id} for the rows it stored; a draft whose (user_id, client_id)
-was already stored is skipped by ON CONFLICT DO NOTHING and left for the caller to read back.
+or whose document_id was already stored (a retry of a batch whose commit succeeded but whose answer
+was lost) is skipped by ON CONFLICT DO NOTHING and left for the caller to read back.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ SELECT document_id, user_id, message, kind, client_id, timestamp, timestamp, tim
 FROM json_to_recordset($1::json) AS batch(
     document_id varchar, user_id bigint, message text, kind varchar, client_id varchar, timestamp timestamptz
 )
-ON CONFLICT (user_id, client_id) DO NOTHING
+ON CONFLICT DO NOTHING
 RETURNING id, document_id
 """
 
@@ -51,7 +52,7 @@ _to_json = msgspec.json.Encoder().encode
 
 _SQLITE_INSERT: Insert = (
     sqlite.insert(_table)
-    .on_conflict_do_nothing(index_elements=["user_id", "client_id"])
+    .on_conflict_do_nothing()
     .returning(_table.c.id, _table.c.document_id)
 )
 

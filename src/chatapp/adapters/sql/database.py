@@ -25,6 +25,10 @@ SQLITE_PRAGMAS = (
 
 
 DEFAULT_POOL_SIZE = 20  # the DATABASE_POOL_SIZE default
+# The longest any request waits for PostgreSQL: for a pooled connection, then for each statement
+# (asyncpg's command_timeout cancels it). A locked table or a server that stopped answering then
+# becomes StorageUnavailable (503, `unavailable`) instead of a stall. Migrations wait as long as they need.
+DEADLINE_SECONDS = 5.0
 # Every query of ours reads a few index entries or counts one user's rows. Parallel workers
 # made that count cost PostgreSQL three processes' CPU for a slower answer (27 ms instead of
 # 19 ms for 230,000 rows), so chatapp's sessions do without them.
@@ -68,7 +72,10 @@ def mask_url(url: str) -> str:
         return "***"
 
 
-def make_engine(url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> AsyncEngine:
+def make_engine(
+    url: str, *, pool_size: int = DEFAULT_POOL_SIZE, deadline: float | None = DEADLINE_SECONDS
+) -> AsyncEngine:
+    """`deadline`: seconds a statement or a pool checkout may wait on PostgreSQL (None: forever)."""
     parsed = _parse(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
@@ -80,10 +87,10 @@ def make_engine(url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> AsyncEngine:
         # without). Requests beyond the pool wait for a connection, up to pool_timeout.
         pool_size=pool_size,
         max_overflow=0,
-        pool_timeout=10,
+        pool_timeout=deadline if deadline is not None else 30,
         pool_pre_ping=True,  # a connection killed by a PostgreSQL restart is replaced, not handed out
         pool_recycle=1800,
-        connect_args={"timeout": 5, "server_settings": SERVER_SETTINGS},
+        connect_args={"timeout": 5, "command_timeout": deadline, "server_settings": SERVER_SETTINGS},
     )
 
 

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import asyncpg
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from chatapp.domain.errors import AlreadyTaken, StorageUnavailable
 
@@ -31,8 +32,9 @@ def is_unique_violation(exc: IntegrityError) -> bool:
 
 
 def is_connection_failure(exc: BaseException) -> bool:
-    """OSError covers refused connections and timeouts, which asyncpg raises unwrapped while connecting."""
-    if isinstance(exc, (OSError, OperationalError, InterfaceError, asyncpg.InterfaceError)):
+    """OSError covers refused connections and timeouts (TimeoutError is one: a statement past its
+    deadline), which asyncpg raises unwrapped; PoolTimeout is no free connection within the deadline."""
+    if isinstance(exc, (OSError, PoolTimeout, OperationalError, InterfaceError, asyncpg.InterfaceError)):
         return True
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -8,15 +10,35 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from chatapp.application.ports.system import HealthProbe
 
 
+# Not just SELECT 1: a table locked against every reader (LOCK TABLE, a long migration) makes the
+# service useless while the server still answers.
+_READ_BOTH_TABLES = text("SELECT (SELECT 1 FROM up_users LIMIT 1), (SELECT 1 FROM chat_sessions LIMIT 1)")
+
+
 class SqlHealthProbe(HealthProbe):
-    def __init__(self, engine: AsyncEngine, *, timeout: float = 2.0) -> None:
+    """SELECT 1 answers on a full disk too: for an SQLite file, the free space beside it counts as well."""
+
+    def __init__(self, engine: AsyncEngine, *, timeout: float = 2.0, min_free_bytes: int = 0) -> None:
         self._engine = engine
         self._timeout = timeout
+        self._min_free_bytes = min_free_bytes
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        self._directory = Path(database).resolve().parent if database and database != ":memory:" else None
 
     async def database_ok(self) -> bool:
+        if self._directory is not None and self._free_bytes(self._directory) < self._min_free_bytes:
+            return False
         try:
             async with asyncio.timeout(self._timeout), self._engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+                await connection.execute(_READ_BOTH_TABLES)
         except Exception:  # noqa: BLE001 - any failure means "not healthy"
             return False
         return True
+
+    @staticmethod
+    def _free_bytes(directory: Path) -> int:
+        try:
+            stats = os.statvfs(directory)
+        except OSError:
+            return 0
+        return stats.f_bavail * stats.f_frsize

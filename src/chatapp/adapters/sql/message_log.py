@@ -6,10 +6,11 @@ import logging
 from collections import deque
 from typing import NamedTuple
 
-from sqlalchemy import tuple_
+from sqlalchemy import or_, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from chatapp.adapters.sql.batch_insert import INSERTERS
+from chatapp.adapters.sql.database import DEADLINE_SECONDS
 from chatapp.adapters.sql.errors import is_connection_failure, is_refusal
 from chatapp.adapters.sql.messages import SELECT_MESSAGES, to_message
 from chatapp.adapters.sql.models import ChatMessageRow
@@ -25,6 +26,7 @@ _table = ChatMessageRow.__table__
 # SQLite lets one transaction write at a time; on PostgreSQL a second writer prepares and sends
 # the next batch while the first one waits for its commit.
 _WRITERS = {"postgresql": 2, "sqlite": 1}
+_SWEEP_SECONDS = 0.5
 
 
 class _Pending(NamedTuple):
@@ -72,8 +74,14 @@ class SqlMessageLog(MessageLog):
         max_batch: int = 500,
         writers: int | None = None,
         notify: Notify | None = None,
+        deadline: float = DEADLINE_SECONDS,
     ) -> None:
         self._engine = engine
+        self._deadline = deadline
+        # (when it is due, its future) per append, oldest first: an append waits for a writer and then
+        # for its statement, and together that may not exceed the deadline. One timer sweeps them.
+        self._due: deque[tuple[float, asyncio.Future[ChatMessage]]] = deque()
+        self._sweeper: asyncio.TimerHandle | None = None
         self._notify = notify if engine.dialect.name == "postgresql" else None  # SQLite: one process
         self._max_batch = max_batch
         self._writer_count = writers or _WRITERS[engine.dialect.name]
@@ -94,15 +102,40 @@ class SqlMessageLog(MessageLog):
             self._start_writers(loop)
         future: asyncio.Future[ChatMessage] = loop.create_future()
         self._pending.append(_Pending(draft, future))
+        self._due.append((loop.time() + self._deadline, future))
+        if self._sweeper is None:
+            self._sweeper = loop.call_later(_SWEEP_SECONDS, self._sweep)
         if self._idle:
             self._wake(1)
         return await future
 
-    async def aclose(self) -> None:
-        """Store everything already queued, then stop the writers; later appends fail."""
+    def _sweep(self) -> None:
+        """Fail the appends past their deadline: unacknowledged, they may still be stored later."""
+        loop = asyncio.get_running_loop()
+        now, due, late = loop.time(), self._due, 0
+        while due and (due[0][1].done() or due[0][0] <= now):
+            _, future = due.popleft()
+            if not future.done():
+                future.set_exception(StorageUnavailable())
+                late += 1
+        if late:
+            logger.warning("%d chat message(s) not stored within %.0f s: answered unavailable", late, self._deadline)
+        self._sweeper = loop.call_later(_SWEEP_SECONDS, self._sweep) if due else None
+
+    async def aclose(self, timeout: float = 1.0) -> None:
+        """Store everything already queued, then stop the writers; later appends fail. A writer still
+        waiting on the database after `timeout` is cancelled: its messages were never acknowledged."""
         self._closed = True
         self._wake(len(self._idle))
-        await asyncio.gather(*self._writers)
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
+        if not self._writers:
+            return
+        _, stuck = await asyncio.wait(set(self._writers), timeout=timeout)
+        for writer in stuck:
+            writer.cancel()
+        await asyncio.gather(*stuck, return_exceptions=True)
 
     def _wake(self, writers: int) -> None:
         while writers and self._idle:
@@ -155,11 +188,14 @@ class SqlMessageLog(MessageLog):
             messages = await self._store(connection, [item.draft for item in batch])
         except asyncio.CancelledError as exc:
             self._fail(batch, exc)
+            await _discard(connection)  # mid-statement: its state is unknown, it must not go back to the pool
             raise
         except Exception as exc:  # noqa: BLE001 - the writer must outlive every failure
             await _discard(connection)
             if is_connection_failure(exc):
-                if reused:  # the kept connection may have died while idle (a database restart)
+                # The kept connection may have died while idle (a database restart); a statement
+                # past its deadline is not retried: its callers have waited long enough.
+                if reused and not isinstance(exc, TimeoutError):
                     return await self._write(None, batch)
                 self._fail(batch, exc)
                 return None
@@ -184,21 +220,25 @@ class SqlMessageLog(MessageLog):
                 item.future.set_exception(_domain_error(cause))
 
     async def _store(self, connection: AsyncConnection, drafts: list[NewChatMessage]) -> list[ChatMessage]:
-        """Insert and commit, then read back the rows that earlier appends had already stored."""
+        """Insert and commit, then read back the drafts that were already stored: by their own
+        document_id (this very batch, retried after a commit whose answer was lost) or by clientId
+        (an earlier append of the same message)."""
         if any(d.conversation_id is not None for d in drafts):
             return await store_sequenced(connection, drafts, self._notify)
         new_ids = await self._insert(connection, drafts)
-        retried = {(d.user_id, d.client_id) for d in drafts if d.document_id not in new_ids}
-        earlier: dict[tuple[int, str | None], ChatMessage] = {}
-        if retried:
-            async with connection.begin():
-                rows = await connection.execute(
-                    SELECT_MESSAGES.where(tuple_(_table.c.user_id, _table.c.client_id).in_(retried))
-                )
-                earlier = {(row.user_id, row.client_id): to_message(row) for row in rows}
+        stored = [d for d in drafts if d.document_id not in new_ids]
+        if not stored:
+            return [d.stored_as(new_ids[d.document_id]) for d in drafts]
+        keys = [(d.user_id, d.client_id) for d in stored if d.client_id is not None]
+        condition = _table.c.document_id.in_([d.document_id for d in stored])
+        if keys:
+            condition = or_(condition, tuple_(_table.c.user_id, _table.c.client_id).in_(keys))
+        async with connection.begin():
+            rows = [to_message(row) for row in await connection.execute(SELECT_MESSAGES.where(condition))]
+        by_document = {m.document_id: m for m in rows}
+        by_client = {(m.user_id, m.client_id): m for m in rows if m.client_id is not None}
         return [
-            d.stored_as(new_ids[d.document_id])
-            if d.document_id in new_ids
-            else earlier[(d.user_id, d.client_id)]
+            d.stored_as(new_ids[d.document_id]) if d.document_id in new_ids
+            else by_document.get(d.document_id) or by_client[(d.user_id, d.client_id)]
             for d in drafts
         ]

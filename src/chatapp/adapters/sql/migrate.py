@@ -8,15 +8,19 @@ await upgrade_schema(engine) instead.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from chatapp.adapters.sql.database import make_engine
+from chatapp.adapters.sql.database import async_url, make_engine, mask_url
+from chatapp.adapters.sql.errors import is_connection_failure
+from chatapp.domain.errors import StorageUnavailable
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # Any constant: serialises `chatapp serve` processes that start together on one PostgreSQL.
@@ -54,16 +58,35 @@ async def upgrade_schema(engine: AsyncEngine, revision: str = "head") -> None:
 
 
 async def _on_fresh_engine(url: str, action: str, revision: str) -> None:
-    engine = make_engine(url)
+    """StorageUnavailable, in one line, when the database cannot be reached, opened or written."""
+    engine = make_engine(url, deadline=None)  # a migration waits for another process's to finish
     try:
         await _migrate(engine, action, revision)
+    except Exception as error:
+        if not is_connection_failure(error):
+            raise
+        reason = error.orig if isinstance(error, DBAPIError) else error
+        raise StorageUnavailable(f"cannot use the database {mask_url(url)}: {reason}") from None
     finally:
         await engine.dispose()
 
 
 def upgrade_database(url: str, revision: str = "head") -> None:
     """Apply every pending migration up to `revision`. Not from inside a running event loop."""
+    _check_sqlite_file_opens(url)
     asyncio.run(_on_fresh_engine(url, "upgrade", revision))
+
+
+def _check_sqlite_file_opens(url: str) -> None:
+    """An SQLite file that cannot be opened fails here, synchronously: through aiosqlite the failure
+    would race its worker thread against the closing event loop (a traceback after the clear line)."""
+    parsed = make_url(async_url(url))
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    try:
+        sqlite3.connect(parsed.database).close()
+    except sqlite3.Error as error:
+        raise StorageUnavailable(f"cannot use the database {mask_url(url)}: {error}") from None
 
 
 def downgrade_database(url: str, revision: str = "base") -> None:

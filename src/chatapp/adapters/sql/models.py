@@ -13,11 +13,10 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
-    func,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -27,13 +26,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 class UserRow(IdentityAuditBase):
     __tablename__ = "up_users"
-    __table_args__ = (
-        Index("uq_up_users_username_lower", func.lower(text("username")), unique=True),
-        {"sqlite_autoincrement": True},
-    )
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     document_id: Mapped[str] = mapped_column(String(255), unique=True)
     username: Mapped[str] = mapped_column(String(255))
+    # domain.rules.username_key(username): one uniqueness rule on every backend (not the database's lower())
+    username_key: Mapped[str] = mapped_column(String(255), unique=True)
     email: Mapped[str] = mapped_column(String(255), unique=True)  # lower-case, see domain.rules
     provider: Mapped[str] = mapped_column(String(255), default="local")
     password: Mapped[str] = mapped_column(String(255))  # bcrypt hash
@@ -105,3 +103,13 @@ class ConversationMemberRow(DefaultBase):
     role: Mapped[str] = mapped_column(String(16))
     joined_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     last_read_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class KeyValueRow(DefaultBase):
+    """Short-lived values shared by every process: the auth rate-limit counters."""
+
+    __tablename__ = "key_value_entries"
+
+    key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), index=True)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chatapp.adapters.sql.errors import domain_errors
@@ -12,6 +12,7 @@ from chatapp.adapters.sql.text import storable
 from chatapp.application.ports.persistence import UserRepository
 from chatapp.application.query.listing import ListQuery, Slice
 from chatapp.application.query.resources import PUBLIC_USERS
+from chatapp.domain.rules import username_key
 from chatapp.domain.user import NewUser, User
 
 # The only columns a user search can reach: the public ones (never the email).
@@ -43,8 +44,8 @@ def to_user(row: UserRow) -> User:
 
 
 def _same_username(username: str) -> ColumnElement[bool]:
-    # lower() on both sides: the database folds both the same way, and lower(username) is indexed.
-    return func.lower(UserRow.username) == func.lower(username)
+    # The key is computed here, not by the database: SQLite's lower() folds ASCII only.
+    return UserRow.username_key == username_key(username)
 
 
 class SqlUserRepository(UserRepository):
@@ -60,6 +61,7 @@ class SqlUserRepository(UserRepository):
         row = UserRow(
             document_id=user.document_id,
             username=user.username,
+            username_key=username_key(user.username),
             email=user.email,
             provider="local",
             password=user.password_hash,
@@ -118,13 +120,33 @@ class SqlUserRepository(UserRepository):
     async def save(self, user: User) -> None:
         with domain_errors():
             row = await self._session.get_one(UserRow, user.id)
-            row.username = user.username
-            row.email = user.email
-            row.password = user.password_hash
-            row.confirmed = user.confirmed
-            row.blocked = user.blocked
-            row.token_version = user.token_version
-            row.reset_password_token = user.reset_code_hash
-            row.reset_password_expires_at = user.reset_code_expires_at
-            row.password_changed_at = user.password_changed_at
+            for name, value in _changes(user).items():
+                setattr(row, name, value)
             await self._session.flush()
+
+    async def save_if_version(self, user: User, expected_token_version: int) -> bool:
+        statement = (
+            update(UserRow)
+            .where(UserRow.id == user.id, UserRow.token_version == expected_token_version)
+            .values(**_changes(user))  # updated_at: the column's own onupdate
+            .execution_options(synchronize_session=False)
+        )
+        with domain_errors():
+            result = await self._session.execute(statement)
+        return bool(result.rowcount)
+
+
+def _changes(user: User) -> dict[str, Any]:
+    """The columns a user's changes may touch."""
+    return {
+        "username": user.username,
+        "username_key": username_key(user.username),
+        "email": user.email,
+        "password": user.password_hash,
+        "confirmed": user.confirmed,
+        "blocked": user.blocked,
+        "token_version": user.token_version,
+        "reset_password_token": user.reset_code_hash,
+        "reset_password_expires_at": user.reset_code_expires_at,
+        "password_changed_at": user.password_changed_at,
+    }

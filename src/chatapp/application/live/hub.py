@@ -111,8 +111,8 @@ class LiveHub(EventPublisher):
         if isinstance(event, MessagePosted):
             if event.message.seq is not None:
                 self._sequence(event)  # other processes hear of it from the storing transaction
-            else:
-                self._fan_out(event)  # a personal message: live on this process only
+            elif len(self._connections.get(event.message.user_id, ())) > (event.origin is not None):
+                self._fan_out(event)  # a personal message, to its author's (other) connections here
             return
         self._fan_out(event)
         self._relay.publish(event)

@@ -67,6 +67,12 @@ class UserRepository(Protocol):
     async def save(self, user: User) -> None:
         """Persist changes to an existing user (password, token version, reset code, blocked)."""
 
+    @abstractmethod
+    async def save_if_version(self, user: User, expected_token_version: int) -> bool:
+        """save() as one compare-and-set: only while the stored token version is still
+        `expected_token_version`. False, and nothing written, when another change got there first
+        (a concurrent writer's commit decides; the loser sees it after waiting for it)."""
+
 
 class ChatMessageRepository(Protocol):
     """Reading and deleting stored messages. Appending goes through MessageLog."""

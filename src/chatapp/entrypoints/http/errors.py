@@ -114,6 +114,8 @@ def _describe_validation(
     problems = error.extra if isinstance(error.extra, list) else []
     if problems and isinstance(problems[0], dict) and problems[0].get("message"):
         first = problems[0]
+        if first["message"] == "'data'" and first.get("source") == "body":  # Litestar found no body at all
+            return "A JSON object is required as the request body", {"errors": problems}
         key = first.get("key")
         message = f"{first['message']}" + (f" ({key})" if key and key not in first["message"] else "")
         return message, {"errors": problems}

@@ -8,12 +8,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from chatapp.adapters.memory.conversation_directory import InMemoryConversationDirectory
 from chatapp.adapters.memory.database import InMemoryDatabase
 from chatapp.adapters.memory.health import InMemoryHealthProbe
+from chatapp.adapters.memory.key_value_store import InMemoryKeyValueStore
 from chatapp.adapters.memory.message_history import InMemoryMessageHistory
 from chatapp.adapters.memory.message_log import InMemoryMessageLog
 from chatapp.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from chatapp.adapters.sql.conversation_directory import SqlConversationDirectory
 from chatapp.adapters.sql.database import is_postgres, libpq_url, make_engine, make_session_factory
 from chatapp.adapters.sql.health import SqlHealthProbe
+from chatapp.adapters.sql.key_value_store import SqlKeyValueStore
 from chatapp.adapters.sql.message_history import SqlMessageHistory
 from chatapp.adapters.sql.message_log import SqlMessageLog
 from chatapp.adapters.sql.postgres_relay import PostgresRelay
@@ -21,7 +23,7 @@ from chatapp.adapters.sql.unit_of_work import SqlUnitOfWork
 from chatapp.application.live.relay import LocalOnly, Relay
 from chatapp.application.ports.conversations import ConversationDirectory, MessageHistory
 from chatapp.application.ports.persistence import MessageLog, UnitOfWork
-from chatapp.application.ports.system import HealthProbe
+from chatapp.application.ports.system import HealthProbe, KeyValueStore
 from chatapp.entrypoints.settings import Settings
 
 
@@ -39,6 +41,10 @@ class SqlPersistenceProvider(Provider):
         return make_session_factory(engine)
 
     @provide(scope=Scope.APP)
+    def shared_values(self, engine: AsyncEngine) -> KeyValueStore:
+        return SqlKeyValueStore(engine)
+
+    @provide(scope=Scope.APP)
     def relay(self, settings: Settings) -> Relay:
         """PostgreSQL may be shared by several processes; SQLite is served by one."""
         if not is_postgres(settings.database_url):
@@ -53,8 +59,8 @@ class SqlPersistenceProvider(Provider):
         await log.aclose()
 
     @provide(scope=Scope.APP)
-    def health(self, engine: AsyncEngine) -> HealthProbe:
-        return SqlHealthProbe(engine)
+    def health(self, engine: AsyncEngine, settings: Settings) -> HealthProbe:
+        return SqlHealthProbe(engine, min_free_bytes=settings.database_min_free_bytes)
 
     @provide(scope=Scope.APP)
     def conversation_directory(self, engine: AsyncEngine) -> ConversationDirectory:
@@ -79,6 +85,10 @@ class MemoryPersistenceProvider(Provider):
     @provide(scope=Scope.APP)
     def database(self) -> InMemoryDatabase:
         return self._database
+
+    @provide(scope=Scope.APP)
+    def shared_values(self) -> KeyValueStore:
+        return InMemoryKeyValueStore()
 
     @provide(scope=Scope.APP)
     def relay(self) -> Relay:

@@ -6,15 +6,14 @@ import msgspec
 
 from chatapp.domain.chat_message import ChatMessage
 from chatapp.domain.user import User
+from chatapp.entrypoints.json_depth import TooDeep, check_depth
 from chatapp.entrypoints.ws import errors
 from chatapp.entrypoints.ws.frames import (
     CLIENT_FRAMES,
     ClientFrame,
-    Connect,
     ConversationMessage,
     ErrorFrame,
     MessageAck,
-    Ping,
     Pong,
     Welcome,
     any_action,
@@ -30,7 +29,6 @@ PONG = server_frames.encode(Pong()).decode()
 class ActionCodec:
     """JSON frames tagged by `action` both ways; `connect` frames sign in."""
 
-    free: tuple[type[ClientFrame], ...] = (Ping, Connect)  # frames that spend no rate budget
     pong = PONG
 
     def __init__(self, legacy_user_id: bool) -> None:
@@ -40,10 +38,11 @@ class ActionCodec:
         if isinstance(data, bytes):
             raise errors.binary_frame()
         try:
+            check_depth(data)
             return client_frames.decode(data)
         except msgspec.ValidationError as error:
             raise malformed(data, error) from None
-        except msgspec.DecodeError as error:
+        except (msgspec.DecodeError, TooDeep) as error:
             raise errors.invalid_json(str(error)) from None
 
     @staticmethod

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import secrets
 from dataclasses import dataclass
 from time import monotonic
 from typing import Any, Protocol
@@ -27,8 +28,10 @@ from chatapp.application.signal_typing import SignalTyping
 from chatapp.domain.chat_message import ChatMessage
 from chatapp.domain.errors import DomainError, Forbidden, StorageRejected, StorageUnavailable, Unauthenticated
 from chatapp.domain.events import UserRef
+from chatapp.domain.rules import parse_id
 from chatapp.domain.user import User
 from chatapp.entrypoints.credentials import handshake_token
+from chatapp.entrypoints.server.shutdown import SHUTDOWN
 from chatapp.entrypoints.settings import Settings
 from chatapp.entrypoints.ws import errors
 from chatapp.entrypoints.ws.channel import Channel
@@ -54,8 +57,8 @@ logger = logging.getLogger("chatapp.ws")
 
 # Storing the disconnect row may outlive the connection (shutdown, cancellation), but not by much.
 DISCONNECT_GRACE_SECONDS = 5.0
+REFUSED_BURSTS = 3  # rate-limited frames a connection may send, in bursts, before it is closed
 DISCONNECT_RETRY_SECONDS = 0.25
-MAX_USER_ID = 2**63 - 1
 NO_TOKEN = "Pass ?token=<jwt> or an Authorization: Bearer header"
 _connection_ids = itertools.count(1)
 
@@ -64,7 +67,6 @@ class Codec(Protocol):
     """A wire protocol reduced to data: its sign-in rules and its frames, both ways."""
 
     rules: SignInRules
-    free: tuple[type[ClientFrame], ...]  # frames that spend no rate budget
     pong: str | None
 
     def decode(self, data: str | bytes) -> ClientFrame:
@@ -110,11 +112,13 @@ class Connection:
         self._gateway = gateway
         self._scope = scope  # the connection's dishka container: one short REQUEST scope per frame
         self._since = monotonic()
+        self._key = secrets.token_urlsafe(18)  # the idempotency key of this connection's disconnect row
         self._auth_deadline = monotonic() + settings.ws_auth_timeout if codec.rules.auth_deadline else None
         rate = settings.ws_rate
         self._bucket = TokenBucket(rate, settings.ws_rate_burst) if rate else None
         self._order = LiveOrder(self.outbound.push)
         self._inbound = anyio.CancelScope()  # cancelled when the user's tokens are revoked
+        self._refusals = TokenBucket(rate / 5, REFUSED_BURSTS * settings.ws_rate_burst) if rate else None
 
     async def serve(self) -> None:
         with open_connections(self._socket.app).track():
@@ -185,22 +189,18 @@ class Connection:
             await self.outbound.reply(self._codec.welcome(None))
 
     async def _handle(self, data: str | bytes) -> None:
-        if self._order.holding:  # the first frame since sign-in: live conversation frames may go now
-            try:
-                await self._dispatch(data)
-            finally:
-                self._order.release()
-            return
-        await self._dispatch(data)
-
-    async def _dispatch(self, data: str | bytes) -> None:
+        releasing = self._order.holding  # the first frame since sign-in: live conversation frames go after it
         try:
-            frame = self._codec.decode(data)
-        except errors.Refusal:
-            self._spend()
-            raise
-        if type(frame) not in self._codec.free:
-            self._spend()
+            await self._dispatch(self._decode(data))
+        finally:
+            if releasing:
+                self._order.release()
+
+    def _decode(self, data: str | bytes) -> ClientFrame:
+        self._spend()  # every frame, before any work on it: refused, ping and connect frames too
+        return self._codec.decode(data)
+
+    async def _dispatch(self, frame: ClientFrame) -> None:
         match frame:
             case SendMessage():
                 await self._send(frame)
@@ -219,9 +219,14 @@ class Connection:
                     await (await request.get(MarkRead))(command)
 
     def _spend(self) -> None:
-        """Charge one frame to the connection's rate budget."""
-        if self._bucket is not None and not self._bucket.take():
-            raise errors.rate_limited()
+        """Charge one frame to the connection's rate budget. Refusals have a budget of their own
+        (REFUSED_BURSTS bursts, refilled at a fifth of the rate): a connection that keeps sending
+        over its limit is closed instead of costing a refusal per frame forever."""
+        if self._bucket is None or self._bucket.take():
+            return
+        if self._refusals is not None and not self._refusals.take():
+            raise errors.over_the_rate_limit()
+        raise errors.rate_limited()
 
     async def _send(self, frame: SendMessage) -> None:
         user = self.user or await self._sign_in_from_frame(frame)
@@ -343,8 +348,8 @@ class Connection:
 
     async def _legacy_user(self, claimed: int | str) -> User:
         """The seed app's trust-the-client identification (WS_LEGACY_USER_ID only)."""
-        user_id = claimed if isinstance(claimed, int) else int(claimed) if claimed.isdecimal() else 0
-        if not 0 < user_id <= MAX_USER_ID:
+        user_id = parse_id(claimed)
+        if user_id is None:
             raise Unauthenticated("Unknown user")
         async with self._scope() as request:
             identify = await request.get(IdentifyLegacyUser)
@@ -362,12 +367,12 @@ class Connection:
             return
         seconds = monotonic() - self._since
         stored = False
-        with anyio.move_on_after(DISCONNECT_GRACE_SECONDS, shield=True):
+        with anyio.move_on_after(_grace(), shield=True):
             await self._gateway.hub.unsubscribe(UserRef.of(user), self)
         # A server shutting down may cancel this task. Shielded against cancel scopes (which re-cancel
         # every await); asyncio's one-shot task.cancel() has already fired; drain_websockets keeps the
         # loop and the container alive until this finishes.
-        with anyio.move_on_after(DISCONNECT_GRACE_SECONDS, shield=True):
+        with anyio.move_on_after(_grace(), shield=True):
             stored = await self._record_disconnect(user)
         logger.info(
             "websocket closed: user_id=%d username=%s path=%s code=%s duration=%.3fs disconnect_stored=%s",
@@ -382,7 +387,7 @@ class Connection:
     async def _record_disconnect(self, user: User) -> bool:
         while True:
             try:
-                await self._gateway.record_disconnect(user)
+                await self._gateway.record_disconnect(user, self._key)
                 return True
             except StorageUnavailable:
                 logger.warning("disconnect of user_id=%d not stored yet: database unavailable", user.id)
@@ -393,3 +398,9 @@ class Connection:
             except Exception:
                 logger.exception("disconnect of user_id=%d not stored", user.id)
                 return False
+
+
+def _grace() -> float:
+    """How long ending a connection may take: DISCONNECT_GRACE_SECONDS, or what is left of a shutdown."""
+    left = SHUTDOWN.remaining()
+    return DISCONNECT_GRACE_SECONDS if left is None else min(DISCONNECT_GRACE_SECONDS, left)

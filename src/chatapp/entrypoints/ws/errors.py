@@ -68,6 +68,10 @@ def rate_limited() -> Refusal:
     return Refusal("rate_limited", "Too many messages: slow down, this one was not stored")
 
 
+def over_the_rate_limit() -> Refusal:
+    return Refusal("rate_limited", "Too many frames over the rate limit: closing", WS_1008_POLICY_VIOLATION)
+
+
 def binary_frame() -> Refusal:
     return Refusal("invalid_frame", "Binary frames are not supported: send JSON as text")
 

@@ -6,6 +6,7 @@ import msgspec
 
 from chatapp.domain.chat_message import ChatMessage
 from chatapp.domain.user import User
+from chatapp.entrypoints.json_depth import TooDeep, check_depth
 from chatapp.entrypoints.ws import errors
 from chatapp.entrypoints.ws.frames import WELCOME, ClientFrame, SendMessage, text_frames
 from chatapp.entrypoints.ws.sign_in import TEXT, TEXT_LEGACY, SignInRules
@@ -17,7 +18,6 @@ class TextCodec:
     There is no connect frame: the handshake token signs in, or, in legacy mode only, each frame's userId.
     """
 
-    free: tuple[type[ClientFrame], ...] = ()  # every frame spends rate budget
     pong = None
 
     def __init__(self, legacy_user_id: bool) -> None:
@@ -28,10 +28,11 @@ class TextCodec:
         if isinstance(data, bytes):
             raise errors.binary_frame()
         try:
+            check_depth(data)
             frame = text_frames.decode(data)
         except msgspec.ValidationError as error:
             raise errors.invalid_frame(str(error)) from None
-        except msgspec.DecodeError as error:
+        except (msgspec.DecodeError, TooDeep) as error:
             raise errors.invalid_json(str(error)) from None
         return SendMessage(content=frame.content, client_id=frame.client_id, user_id=frame.user_id)
 
