@@ -48,7 +48,7 @@ def of_request_body(request: Request[Any, Any, Any]) -> list[Problem]:
         return []
     try:
         raw = msgspec.json.decode(body)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):  # not JSON, or nested too deep: the cause stands alone
         return []
     return _problems(raw, data_field.annotation, [])
 
