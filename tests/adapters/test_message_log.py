@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from chatapp.application.ports.persistence import MessageQuery
+from chatapp.application.ports.persistence import AuthoredBy
+from chatapp.application.query.listing import ListQuery
 from chatapp.domain.chat_message import MessageKind
 from chatapp.domain.errors import StorageRejected
 from tests.adapters.conftest import Backend
@@ -80,7 +81,7 @@ async def test_a_known_client_id_returns_the_original_row(backend: Backend, add_
 
     assert again == first
     async with backend.uow() as uow:
-        assert (await uow.messages.list(MessageQuery(user_id=alice.id))).total == 1
+        assert (await uow.messages.list(AuthoredBy(alice.id), ListQuery())).total == 1
 
 
 @pytest.mark.parametrize("client_id", [None, "retry-me"])
@@ -94,7 +95,7 @@ async def test_a_draft_appended_again_finds_its_own_row(backend: Backend, add_us
 
     assert again[0] == first and again[1].id != first.id
     async with backend.uow() as uow:
-        assert (await uow.messages.list(MessageQuery(user_id=alice.id))).total == 2
+        assert (await uow.messages.list(AuthoredBy(alice.id), ListQuery())).total == 2
 
 
 async def test_client_ids_are_scoped_per_user(backend: Backend, add_user) -> None:
@@ -116,7 +117,7 @@ async def test_concurrent_retries_of_one_client_id_store_one_row(backend: Backen
     assert len({message.id for message in results}) == 1
     assert len({message.message for message in results}) == 1
     async with backend.uow() as uow:
-        assert (await uow.messages.list(MessageQuery(user_id=alice.id))).total == 1
+        assert (await uow.messages.list(AuthoredBy(alice.id), ListQuery())).total == 1
 
 
 async def test_messages_without_client_id_are_never_merged(backend: Backend, add_user, post) -> None:
@@ -138,7 +139,7 @@ async def test_many_concurrent_appends_from_many_users_are_all_stored(backend: B
     assert all(message.message.startswith(message.username) for message in stored)
     async with backend.uow() as uow:
         for user in users:
-            assert (await uow.messages.list(MessageQuery(user_id=user.id))).total == 40
+            assert (await uow.messages.list(AuthoredBy(user.id), ListQuery())).total == 40
 
 
 async def test_disconnect_rows_are_stored_with_their_kind(backend: Backend, add_user) -> None:
@@ -159,4 +160,4 @@ async def test_a_message_whose_author_is_gone_is_rejected_not_unavailable(backen
 
     assert (await backend.log.append(draft(alice, "still working"))).message == "still working"
     async with backend.uow() as uow:
-        assert (await uow.messages.list(MessageQuery(user_id=unsaved_user().id))).total == 0
+        assert (await uow.messages.list(AuthoredBy(unsaved_user().id), ListQuery())).total == 0

@@ -7,7 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from chatapp.application.ports.persistence import MessageQuery
+from chatapp.application.ports.persistence import AuthoredBy, InConversation
+from chatapp.application.query.listing import ListQuery, OffsetWindow, SortKey
 from chatapp.domain.errors import NotFound
 from tests.adapters.conftest import Backend
 from tests.adapters.factories import draft
@@ -79,9 +80,8 @@ async def test_concurrent_appends_to_one_conversation_get_every_seq_once(
     assert sorted(m.seq for m in stored) == list(range(1, 201))
     async with backend.uow() as uow:
         page = await uow.messages.list(
-            MessageQuery(
-                user_id=users[0].id, conversation_id=team.id, order_by="seq", ascending=True, page_size=500
-            )
+            InConversation(team.id, users[0].id),
+            ListQuery(sort=(SortKey("seq"),), window=OffsetWindow(0, 500)),
         )
     assert [m.seq for m in page.items] == list(range(1, 201))
 
@@ -94,4 +94,4 @@ async def test_an_unknown_conversation_is_not_found_and_stores_nothing(backend: 
         await backend.log.append(ghost)
 
     async with backend.uow() as uow:
-        assert (await uow.messages.list(MessageQuery(user_id=alice.id))).total == 0
+        assert (await uow.messages.list(AuthoredBy(alice.id), ListQuery())).total == 0

@@ -3,24 +3,43 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta, timezone
+from dataclasses import replace
+from datetime import UTC, timedelta, timezone, tzinfo
 
 import pytest
 
-from chatapp.application.ports.persistence import MessageQuery, SeqRange
+from chatapp.application.ports.persistence import AuthoredBy, InConversation
+from chatapp.application.query.filters import AllOf, Condition, Operator
+from chatapp.application.query.listing import ListQuery, PageWindow, SortKey
 from chatapp.domain.chat_message import ChatMessage, MessageKind
 from tests.adapters.conftest import Backend
 from tests.adapters.factories import T0, draft
+
+NEWEST_FIRST = (SortKey("timestamp", descending=True), SortKey("id", descending=True))
+OLDEST_FIRST = (SortKey("timestamp"), SortKey("id"))
 
 
 def at(seconds: float):
     return T0 + timedelta(seconds=seconds)
 
 
-async def page(backend: Backend, **query) -> tuple[list[str], int]:
+async def page(
+    backend: Backend, *, user_id: int, page: int = 1, page_size: int = 25, ascending: bool = False, **query
+) -> tuple[list[str], int]:
+    query.setdefault("sort", OLDEST_FIRST if ascending else NEWEST_FIRST)
     async with backend.uow() as uow:
-        result = await uow.messages.list(MessageQuery(**query))
+        result = await uow.messages.list(
+            AuthoredBy(user_id), ListQuery(window=PageWindow(page, page_size), **query)
+        )
     return [message.message for message in result.items], result.total
+
+
+def since(seconds: float, zone: tzinfo = UTC) -> Condition:
+    return Condition("timestamp", Operator.GT, at(seconds).astimezone(zone))
+
+
+def until(seconds: float, zone: tzinfo = UTC) -> Condition:
+    return Condition("timestamp", Operator.LT, at(seconds).astimezone(zone))
 
 
 @pytest.fixture
@@ -74,27 +93,27 @@ async def test_equal_timestamps_are_ordered_by_id_in_the_same_direction(
 async def test_other_sort_columns(backend: Backend, alice, five, order_by, ascending) -> None:
     oldest_first = ["m0", "m1", "m2", "m3", "m4"]
 
-    assert await page(backend, user_id=alice.id, order_by=order_by, ascending=ascending) == (
+    assert await page(backend, user_id=alice.id, sort=(SortKey(order_by, descending=not ascending),)) == (
         oldest_first if ascending else oldest_first[::-1],
         5,
     )
 
 
 async def test_time_filters_are_strict(backend: Backend, alice, five) -> None:
-    assert await page(backend, user_id=alice.id, after=at(1), ascending=True) == (["m2", "m3", "m4"], 3)
-    assert await page(backend, user_id=alice.id, before=at(3), ascending=True) == (["m0", "m1", "m2"], 3)
-    assert await page(backend, user_id=alice.id, after=at(1), before=at(3)) == (["m2"], 1)
-    assert await page(backend, user_id=alice.id, after=at(0.5), before=at(1.5)) == (["m1"], 1)
+    assert await page(backend, user_id=alice.id, filter=since(1), ascending=True) == (["m2", "m3", "m4"], 3)
+    assert await page(backend, user_id=alice.id, filter=until(3), ascending=True) == (["m0", "m1", "m2"], 3)
+    assert await page(backend, user_id=alice.id, filter=AllOf((since(1), until(3)))) == (["m2"], 1)
+    assert await page(backend, user_id=alice.id, filter=AllOf((since(0.5), until(1.5)))) == (["m1"], 1)
 
 
 async def test_time_filters_compare_instants_whatever_the_utc_offset(backend: Backend, alice, five) -> None:
     elsewhere = timezone(timedelta(hours=-5, minutes=-30))
 
-    assert await page(backend, user_id=alice.id, after=at(1).astimezone(elsewhere), ascending=True) == (
+    assert await page(backend, user_id=alice.id, filter=since(1, elsewhere), ascending=True) == (
         ["m2", "m3", "m4"],
         3,
     )
-    assert await page(backend, user_id=alice.id, before=at(3).astimezone(elsewhere), ascending=True) == (
+    assert await page(backend, user_id=alice.id, filter=until(3, elsewhere), ascending=True) == (
         ["m0", "m1", "m2"],
         3,
     )
@@ -104,8 +123,11 @@ async def test_kind_filter(backend: Backend, alice, post) -> None:
     await post(alice, "hi", seconds=0)
     await post(alice, "alice has disconnected", seconds=1, kind=MessageKind.DISCONNECT)
 
-    assert await page(backend, user_id=alice.id, kind=MessageKind.MESSAGE) == (["hi"], 1)
-    assert await page(backend, user_id=alice.id, kind=MessageKind.DISCONNECT) == (
+    assert await page(backend, user_id=alice.id, filter=Condition("kind", Operator.EQ, "message")) == (
+        ["hi"],
+        1,
+    )
+    assert await page(backend, user_id=alice.id, filter=Condition("kind", Operator.EQ, "disconnect")) == (
         ["alice has disconnected"],
         1,
     )
@@ -165,17 +187,69 @@ async def test_a_conversation_lists_every_authors_messages_for_members_only(
         await backend.log.append(draft(alice if n % 2 else bob, f"m{n}", conversation=team))
     await post(alice, "personal")
 
-    async def seqs(user_id: int, **query: object) -> tuple[list[int | None], int]:
+    async def seqs(
+        user_id: int, *conditions: Condition, descending: bool = False, page: int = 1, size: int = 25
+    ):
+        query = ListQuery(
+            filter=AllOf(conditions),
+            sort=(SortKey("seq", descending=descending),),
+            window=PageWindow(page, size),
+        )
         async with backend.uow() as uow:
-            page = await uow.messages.list(MessageQuery(user_id=user_id, conversation_id=team.id, **query))  # type: ignore[arg-type]
-        return [m.seq for m in page.items], page.total
+            found = await uow.messages.list(InConversation(team.id, user_id), query)
+        return [m.seq for m in found.items], found.total
 
-    assert await seqs(bob.id, order_by="seq", ascending=True) == ([1, 2, 3, 4, 5, 6], 6)
-    assert await seqs(alice.id, order_by="seq") == ([6, 5, 4, 3, 2, 1], 6)
-    assert await seqs(alice.id, order_by="seq", seq=SeqRange(gt=2, lte=5)) == ([5, 4, 3], 3)
-    assert await seqs(alice.id, order_by="seq", seq=SeqRange(gte=2, lt=4), ascending=True) == ([2, 3], 2)
-    assert await seqs(alice.id, order_by="seq", page=2, page_size=4) == ([2, 1], 6)
+    assert await seqs(bob.id) == ([1, 2, 3, 4, 5, 6], 6)
+    assert await seqs(alice.id, descending=True) == ([6, 5, 4, 3, 2, 1], 6)
+    in_range = (Condition("seq", Operator.GT, 2), Condition("seq", Operator.LTE, 5))
+    assert await seqs(alice.id, *in_range, descending=True) == ([5, 4, 3], 3)
+    assert await seqs(alice.id, Condition("seq", Operator.GTE, 2), Condition("seq", Operator.LT, 4)) == (
+        [2, 3],
+        2,
+    )
+    assert await seqs(alice.id, descending=True, page=2, size=4) == ([2, 1], 6)
     assert await seqs(eve.id) == ([], 0)
+    by_document_id = Condition("conversation.documentId", Operator.EQ, team.document_id)
+    assert await seqs(bob.id, by_document_id) == ([1, 2, 3, 4, 5, 6], 6)
+
+
+async def test_edit_replaces_the_text_of_ones_own_row_only(backend: Backend, alice, add_user, five) -> None:
+    bob = await add_user("bob")
+    later = at(60)
+
+    async with backend.uow() as uow:
+        assert await uow.messages.edit(five[1].document_id, bob.id, "bob was here", later) is None
+        edited = await uow.messages.edit(five[1].document_id, alice.id, "m1, edited", later)
+        await uow.commit()
+
+    assert edited == replace(five[1], message="m1, edited", updated_at=later)
+    async with backend.uow() as uow:
+        assert await uow.messages.get(five[1].document_id, alice.id) == edited
+        assert await uow.messages.edit("nope", alice.id, "x", later) is None
+
+
+async def test_edit_without_commit_keeps_the_text(backend: Backend, alice, five) -> None:
+    async with backend.uow() as uow:
+        await uow.messages.edit(five[0].document_id, alice.id, "lost", at(60))
+
+    async with backend.uow() as uow:
+        assert await uow.messages.get(five[0].document_id, alice.id) == five[0]
+
+
+async def test_nulls_sort_after_every_value(backend: Backend, add_user, add_conversation, post) -> None:
+    alice, bob = await add_user("alice"), await add_user("bob")
+    team = await add_conversation(alice, bob)
+    await post(alice, "personal")
+    for n in (1, 2):
+        await backend.log.append(draft(alice, f"m{n}", conversation=team))
+
+    async def seqs(descending: bool) -> list[int | None]:
+        query = ListQuery(sort=(SortKey("seq", descending=descending), SortKey("id")))
+        async with backend.uow() as uow:
+            return [m.seq for m in (await uow.messages.list(AuthoredBy(alice.id), query)).items]
+
+    assert await seqs(descending=False) == [1, 2, None]
+    assert await seqs(descending=True) == [None, 2, 1]
 
 
 async def test_concurrent_deletes_of_one_row_succeed_exactly_once(backend: Backend, alice, post) -> None:

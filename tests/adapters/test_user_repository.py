@@ -8,6 +8,8 @@ from datetime import timedelta
 
 import pytest
 
+from chatapp.application.query.filters import Condition, Operator
+from chatapp.application.query.listing import ListQuery, OffsetWindow, SortKey
 from chatapp.domain.errors import AlreadyTaken
 from chatapp.domain.user import User
 from tests.adapters.conftest import Backend
@@ -217,3 +219,22 @@ async def test_one_unit_of_work_can_be_entered_again(backend: Backend) -> None:
 
     async with uow:
         assert await uow.users.get(bob.id) == bob
+
+
+async def test_search_filters_public_fields_in_order_and_window(backend: Backend, add_user) -> None:
+    for name in ("alice", "Albert", "bob", "alfred"):
+        await add_user(name)
+    starts_al = Condition("username", Operator.STARTS_WITHI, "AL")
+
+    async with backend.uow() as uow:
+        found = await uow.users.search(ListQuery(filter=starts_al, sort=(SortKey("username"),)))
+        second = await uow.users.search(
+            ListQuery(filter=starts_al, sort=(SortKey("id", descending=True),), window=OffsetWindow(1, 1))
+        )
+        uncounted = await uow.users.search(ListQuery(filter=starts_al, with_count=False))
+        exact = await uow.users.search(ListQuery(filter=Condition("username", Operator.EQI, "BOB")))
+
+    assert ([u.username for u in found.items], found.total) == (["Albert", "alfred", "alice"], 3)
+    assert ([u.username for u in second.items], second.total) == (["Albert"], 3)
+    assert (len(uncounted.items), uncounted.total) == (3, None)
+    assert [u.username for u in exact.items] == ["bob"]

@@ -1,4 +1,4 @@
-"""GET and DELETE /api/chat-sessions/{documentId}: one's own rows only; anyone else's do not exist."""
+"""GET, PUT and DELETE /api/chat-sessions/{documentId}: one's own rows only; anyone else's do not exist."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def test_reading_a_row_needs_a_token(client: TestClient[Litestar], alice: Accoun
 
 
 @on_every_backend  # create, read, list and delete through the SQL unit of work, each request its own
-def test_deleting_ones_own_row_answers_it_and_removes_it(
+def test_deleting_ones_own_row_answers_204_without_a_body_and_removes_it(
     client: TestClient[Litestar], alice: Account
 ) -> None:
     row = post(client, alice)
@@ -60,8 +60,8 @@ def test_deleting_ones_own_row_answers_it_and_removes_it(
 
     response = client.delete(url(row), headers=alice.headers)
 
-    assert response.status_code == 200, response.text
-    assert response.json() == {"data": row, "meta": {}}
+    assert response.status_code == 204, response.text
+    assert response.content == b""
     assert_error(client.get(url(row), headers=alice.headers), 404, "NotFoundError")
     assert_error(client.delete(url(row), headers=alice.headers), 404, "NotFoundError")
     listed = client.get("/api/chat-sessions", headers=alice.headers).json()
@@ -82,3 +82,55 @@ def test_anothers_row_cannot_be_deleted_and_stays(
     assert_error(client.delete(url(row)), 401, "UnauthorizedError")
 
     assert client.get(url(row), headers=alice.headers).json()["data"] == row
+
+
+class TestEdit:
+    def test_the_author_edits_the_text_and_updated_at_moves(
+        self, client: TestClient[Litestar], alice: Account
+    ) -> None:
+        row = post(client, alice, "helo")
+
+        response = client.put(url(row), json={"data": {"message": "  hello  "}}, headers=alice.headers)
+
+        assert response.status_code == 200, response.text
+        edited = response.json()["data"]
+        assert edited["message"] == "  hello  "  # judged trimmed, stored as sent
+        assert edited["updatedAt"] >= row["updatedAt"]
+        assert {k: v for k, v in edited.items() if k not in ("message", "updatedAt")} == {
+            k: v for k, v in row.items() if k not in ("message", "updatedAt")
+        }
+        assert client.get(url(row), headers=alice.headers).json()["data"] == edited
+
+    def test_someone_elses_or_an_unknown_row_is_not_found(
+        self, client: TestClient[Litestar], alice: Account, bob: Account
+    ) -> None:
+        row = post(client, alice, "mine")
+
+        for path, who in ((url(row), bob), ("/api/chat-sessions/abcdefghijklmnopqrstuvwx", alice)):
+            response = client.put(path, json={"data": {"message": "taken over"}}, headers=who.headers)
+            assert_error(response, 404, "NotFoundError")
+        assert client.get(url(row), headers=alice.headers).json()["data"]["message"] == "mine"
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            {"data": {"message": "   "}},
+            {"data": {"message": "x" * 4001}},
+            {"data": {}},
+            {"message": "flat"},
+            {"data": {"message": "a\x00b"}},
+        ],
+        ids=repr,
+    )
+    def test_content_rules_are_those_of_a_new_message(
+        self, client: TestClient[Litestar], alice: Account, body: dict[str, Any]
+    ) -> None:
+        row = post(client, alice, "kept")
+
+        assert_error(client.put(url(row), json=body, headers=alice.headers), 400, "ValidationError")
+        assert client.get(url(row), headers=alice.headers).json()["data"]["message"] == "kept"
+
+    def test_it_needs_a_token(self, client: TestClient[Litestar], alice: Account) -> None:
+        row = post(client, alice)
+
+        assert_error(client.put(url(row), json={"data": {"message": "x"}}), 401, "UnauthorizedError")

@@ -359,10 +359,10 @@ class TestConversationMessages:
     @pytest.mark.parametrize(
         "query",
         [
-            "filters[seq][$gt]=-1",
+            "filters[seq][$gt]=1.5",
             "filters[seq][$gte]=x",
             "filters[seq][$lt]=²",
-            "filters[seq][$eq]=1",
+            "filters[seq][$contains]=1",
             "sort=seq:up",
         ],
     )

@@ -28,7 +28,10 @@ PROTECTED = [
     ("post", "/api/chat-sessions"),
     ("get", "/api/chat-sessions"),
     ("get", "/api/chat-sessions/{document_id}"),
+    ("put", "/api/chat-sessions/{document_id}"),
     ("delete", "/api/chat-sessions/{document_id}"),
+    ("get", "/api/users"),
+    ("get", "/api/users/{reference}"),
 ]
 
 
@@ -88,19 +91,19 @@ def test_chat_session_routes_document_bodies_and_answers(spec: dict[str, Any]) -
     created = json_schema(spec, create["responses"]["201"])
     listed = json_schema(spec, spec["paths"]["/api/chat-sessions"]["get"]["responses"]["200"])
     one = json_schema(spec, spec["paths"]["/api/chat-sessions/{document_id}"]["get"]["responses"]["200"])
-    deleted = json_schema(
-        spec, spec["paths"]["/api/chat-sessions/{document_id}"]["delete"]["responses"]["200"]
-    )
+    edited = json_schema(spec, spec["paths"]["/api/chat-sessions/{document_id}"]["put"]["responses"]["200"])
+    deleted = spec["paths"]["/api/chat-sessions/{document_id}"]["delete"]["responses"]["204"]
 
     assert {"data", "message", "userId"} <= set(request["properties"])
     assert "message" in resolve(spec, request["properties"]["data"])["properties"]
-    for envelope in (created, one, deleted):
+    assert "content" not in deleted  # 204: no body, as Strapi v5
+    for envelope in (created, one, edited):
         assert set(envelope["properties"]) == {"data", "meta"}
         assert set(resolve(spec, envelope["properties"]["data"])["properties"]) == CHAT_SESSION_FIELDS
     assert set(listed["properties"]) == {"data", "meta"}
     assert set(resolve(spec, listed["properties"]["data"]["items"])["properties"]) == CHAT_SESSION_FIELDS
     pagination = resolve(spec, resolve(spec, listed["properties"]["meta"])["properties"]["pagination"])
-    assert set(pagination["properties"]) == {"page", "pageSize", "pageCount", "total"}
+    assert set(pagination["properties"]) == {"page", "pageSize", "pageCount", "start", "limit", "total"}
 
 
 def test_the_listing_documents_strapis_query_parameters(spec: dict[str, Any]) -> None:
@@ -129,7 +132,11 @@ def test_the_listing_documents_strapis_query_parameters(spec: dict[str, Any]) ->
         ("post", "/api/chat-sessions", "403"),
         ("get", "/api/chat-sessions", "400"),
         ("get", "/api/chat-sessions/{document_id}", "404"),
+        ("put", "/api/chat-sessions/{document_id}", "400"),
+        ("put", "/api/chat-sessions/{document_id}", "404"),
         ("delete", "/api/chat-sessions/{document_id}", "404"),
+        ("get", "/api/users", "400"),
+        ("get", "/api/users/{reference}", "404"),
     ],
 )
 def test_errors_are_documented_as_the_strapi_envelope(

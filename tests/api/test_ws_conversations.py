@@ -238,6 +238,33 @@ def test_a_read_marker_is_stored_and_told_to_the_other_members(
         nothing_more(sender)
 
 
+def test_an_edit_and_a_deletion_over_rest_reach_every_member_connection_live(
+    client: TestClient[Litestar], memory_db: InMemoryDatabase, alice: Account, bob: Account, carol: Account
+) -> None:
+    chat = group(client, memory_db, alice, bob)
+    with signed_in(client, alice) as author, signed_in(client, bob) as member, signed_in(client, carol) as outsider:
+        settle(author, member, outsider)
+        say(author, chat, "helo")
+        sent = receive(author)
+        assert receive(member)["documentId"] == sent["documentId"]
+        path = f"/api/chat-sessions/{sent['documentId']}"
+
+        edited = client.put(path, json={"data": {"message": "hello"}}, headers=alice.headers)
+        assert edited.status_code == 200, edited.text
+        for ws in (author, member):
+            frame = receive(ws)
+            assert (frame["action"], frame["content"], frame["seq"]) == ("edited", "hello", 1), frame
+            assert (frame["conversation"], frame["documentId"]) == (chat, sent["documentId"])
+            assert frame["updatedAt"] == edited.json()["data"]["updatedAt"]
+
+        assert client.delete(path, headers=alice.headers).status_code == 204
+        for ws in (author, member):
+            frame = receive(ws)
+            assert (frame["action"], frame["documentId"], frame["seq"]) == ("deleted", sent["documentId"], 1), frame
+        for ws in (author, member, outsider):
+            nothing_more(ws)
+
+
 def test_a_personal_message_posted_over_rest_reaches_the_authors_connection(
     client: TestClient[Litestar], alice: Account
 ) -> None:

@@ -163,12 +163,21 @@ HOSTILE_QUERIES = [
     {"filters[timestamp][$gt]": "0001-01-01T00:00:00+14:00"},  # valid ISO date, before year 1 in UTC
     {"filters[timestamp][$lt]": "9999-12-31T23:59:59-14:00"},  # valid ISO date, after year 9999 in UTC
     {"filters[kind][$eq]": "message' OR '1'='1"},
-    {"filters[user][id][$eq]": "1"},
-    {"filters[message][$contains]": "%"},
-    {"filters[$or][0][user][id][$eq]": "1"},
+    {"filters[user][password][$null]": "false"},
+    {"filters[id][$in][0]": "1) OR (1=1"},
     {"pagination[page]": "1 OR 1=1"},
     {"pagination[pageSize]": "-1"},
 ]
+
+
+def widening_queries(bob_id: int) -> list[dict[str, str]]:
+    """Valid filters that try to reach past the caller's own rows: each is answered, narrowed, never widened."""
+    return [
+        {"filters[user][id][$eq]": str(bob_id)},
+        {"filters[$or][0][user][id][$eq]": str(bob_id), "filters[$or][1][id][$gt]": "0"},
+        {"filters[$not][user][username][$eq]": "alice"},
+        {"filters[message][$contains]": "%"},  # literally a percent sign, not a wildcard
+    ]
 
 
 async def test_query_parameters_cannot_inject_or_widen_the_listing(server: ChatServer, db: asyncpg.Connection) -> None:
@@ -181,6 +190,10 @@ async def test_query_parameters_cannot_inject_or_widen_the_listing(server: ChatS
         for params in HOSTILE_QUERIES:
             answer = await http.get("/api/chat-sessions", params=params)
             assert_strapi_error(answer, 400, "ValidationError")
+        for params in widening_queries(bob.id):
+            answer = await http.get("/api/chat-sessions", params=params)
+            assert answer.status_code == 200, answer.text
+            assert {row["user"]["id"] for row in answer.json()["data"]} <= {alice.id}, (params, answer.text)
         for document_id in ("%", "_" * 24, "' OR '1'='1", "1 OR 1=1"):
             assert_strapi_error(await http.get(f"/api/chat-sessions/{document_id}"), 404, "NotFoundError")
             assert_strapi_error(await http.delete(f"/api/chat-sessions/{document_id}"), 404, "NotFoundError")

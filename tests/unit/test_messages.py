@@ -9,7 +9,8 @@ import pytest
 from chatapp.application.delete_message import DeleteMessage
 from chatapp.application.get_message import GetMessage
 from chatapp.application.list_messages import ListMessages
-from chatapp.application.ports.persistence import MessageQuery
+from chatapp.application.query.filters import AllOf, AnyOf, Condition, Filter, Not, Operator
+from chatapp.application.query.listing import ListQuery, OffsetWindow, PageWindow, SortKey, Window
 from chatapp.application.record_disconnect import RecordDisconnect
 from chatapp.application.record_message import RecordMessage, RecordMessageCommand
 from chatapp.domain.chat_message import ChatMessage, MessageKind
@@ -30,13 +31,15 @@ async def user(world: World, name: str) -> User:
 
 
 async def record(world: World, author: User, content: str = "hi", **options: object) -> ChatMessage:
-    use_case = RecordMessage(world.log(), world.ids, world.clock, world.policy, world.directory(), world.events)
+    use_case = RecordMessage(
+        world.log(), world.ids, world.clock, world.policy, world.directory(), world.events
+    )
     recorded = await use_case(RecordMessageCommand(author=author, content=content, **options))  # type: ignore[arg-type]
     return recorded.message
 
 
-async def listing(world: World, **query: object) -> list[str]:
-    result = await ListMessages(world.uow(), world.policy)(MessageQuery(**query))  # type: ignore[arg-type]
+async def listing(world: World, caller: User, **query: object) -> list[str]:
+    result = await ListMessages(world.uow(), world.policy)(caller.id, ListQuery(**query))  # type: ignore[arg-type]
     return [m.message for m in result.items]
 
 
@@ -165,6 +168,9 @@ async def test_a_disconnect_retried_with_its_connection_key_is_stored_once(world
     assert len(world.db.messages) == 2
 
 
+OLDEST_FIRST = (SortKey("timestamp"),)
+
+
 class TestListMessages:
     async def test_only_the_callers_rows_newest_first(self, world: World) -> None:
         alice, bob = await user(world, "alice"), await user(world, "bob")
@@ -173,16 +179,25 @@ class TestListMessages:
             await record(world, bob, "b-" + text)
             world.clock.advance(timedelta(seconds=1))
 
-        assert await listing(world, user_id=alice.id) == ["a3", "a2", "a1"]
-        assert await listing(world, user_id=alice.id, ascending=True) == ["a1", "a2", "a3"]
+        assert await listing(world, alice) == ["a3", "a2", "a1"]
+        assert await listing(world, alice, sort=OLDEST_FIRST) == ["a1", "a2", "a3"]
+
+    async def test_no_filter_reaches_anothers_rows(self, world: World) -> None:
+        alice, bob = await user(world, "alice"), await user(world, "bob")
+        await record(world, bob, "bob's")
+        asking_for_bob = AnyOf(
+            (Condition("user.id", Operator.EQ, bob.id), Not(Condition("id", Operator.EQ, 0)))
+        )
+
+        assert await listing(world, alice, filter=asking_for_bob) == []
 
     async def test_ties_on_timestamp_are_broken_by_id_in_the_same_direction(self, world: World) -> None:
         alice = await user(world, "alice")
         for text in ("first", "second", "third"):
             await record(world, alice, text)  # the clock stands still: equal timestamps
 
-        assert await listing(world, user_id=alice.id) == ["third", "second", "first"]
-        assert await listing(world, user_id=alice.id, ascending=True) == ["first", "second", "third"]
+        assert await listing(world, alice) == ["third", "second", "first"]
+        assert await listing(world, alice, sort=OLDEST_FIRST) == ["first", "second", "third"]
 
     async def test_pages_and_totals(self, world: World) -> None:
         alice = await user(world, "alice")
@@ -191,34 +206,54 @@ class TestListMessages:
             world.clock.advance(timedelta(seconds=1))
         list_messages = ListMessages(world.uow(), world.policy)
 
-        last = await list_messages(MessageQuery(user_id=alice.id, page=3, page_size=2, ascending=True))
-        past_the_end = await list_messages(MessageQuery(user_id=alice.id, page=4, page_size=2))
+        last = await list_messages(alice.id, ListQuery(window=PageWindow(3, 2), sort=OLDEST_FIRST))
+        past_the_end = await list_messages(alice.id, ListQuery(window=PageWindow(4, 2)))
+        offset = await list_messages(alice.id, ListQuery(window=OffsetWindow(1, 3), with_count=False))
 
         assert ([m.message for m in last.items], last.total, last.page_count) == (["m4"], 5, 3)
         assert (past_the_end.items, past_the_end.total, past_the_end.page_count) == ([], 5, 3)
+        assert ([m.message for m in offset.items], offset.total) == (["m3", "m2", "m1"], None)
 
     async def test_an_empty_listing_has_no_pages(self, world: World) -> None:
         alice = await user(world, "alice")
 
-        empty = await ListMessages(world.uow(), world.policy)(MessageQuery(user_id=alice.id))
+        empty = await ListMessages(world.uow(), world.policy)(alice.id, ListQuery())
 
         assert (empty.items, empty.total, empty.page_count) == ([], 0, 0)
 
-    async def test_page_size_is_clamped_to_100(self, world: World) -> None:
+    @pytest.mark.parametrize("window", [PageWindow(1, 1000), OffsetWindow(0, 1000)], ids=repr)
+    async def test_page_size_is_clamped_to_100(self, world: World, window: Window) -> None:
         alice = await user(world, "alice")
         for _ in range(101):
             await record(world, alice)
 
-        page = await ListMessages(world.uow(), world.policy)(MessageQuery(user_id=alice.id, page_size=1000))
+        page = await ListMessages(world.uow(), world.policy)(alice.id, ListQuery(window=window))
 
-        assert (len(page.items), page.page_size, page.page_count) == (100, 100, 2)
+        assert (len(page.items), page.window.limit, page.page_count) == (100, 100, 2)
 
-    @pytest.mark.parametrize(("page", "page_size"), [(0, 25), (1, 0), (-1, 25), (1, -5)])
-    async def test_page_and_page_size_must_be_positive(self, world: World, page: int, page_size: int) -> None:
+    @pytest.mark.parametrize(
+        "window",
+        [PageWindow(0, 25), PageWindow(1, 0), PageWindow(-1, 25), OffsetWindow(-1, 5), OffsetWindow(0, 0)],
+    )
+    async def test_the_window_must_be_positive(self, world: World, window: Window) -> None:
         with pytest.raises(InvalidInput):
-            await ListMessages(world.uow(), world.policy)(
-                MessageQuery(user_id=1, page=page, page_size=page_size)
-            )
+            await ListMessages(world.uow(), world.policy)(1, ListQuery(window=window))
+
+    async def test_filters_deeper_than_10_or_with_more_than_50_conditions_are_refused(
+        self, world: World
+    ) -> None:
+        alice = await user(world, "alice")
+        leaf = Condition("id", Operator.GT, 0)
+        deep: Filter = leaf
+        for _ in range(9):
+            deep = Not(deep)
+        wide = AllOf((leaf,) * 50)
+
+        assert await listing(world, alice, filter=deep) == []  # 10 deep, 50 wide: allowed
+        assert await listing(world, alice, filter=wide) == []
+        for too_big in (Not(deep), AllOf((leaf,) * 51)):
+            with pytest.raises(InvalidInput):
+                await listing(world, alice, filter=too_big)
 
     async def test_time_filters_are_strict_and_kind_filters(self, world: World) -> None:
         alice = await user(world, "alice")
@@ -228,14 +263,22 @@ class TestListMessages:
             world.clock.advance(timedelta(seconds=1))
         await RecordDisconnect(world.log(), world.ids, world.clock)(alice, "connection-1")
         one, two = start + timedelta(seconds=1), start + timedelta(seconds=2)
+        after_one = Condition("timestamp", Operator.GT, one)
 
-        assert await listing(world, user_id=alice.id, after=one, ascending=True) == [
+        assert await listing(world, alice, filter=after_one, sort=OLDEST_FIRST) == [
             "m2",
             "alice has disconnected",
         ]
-        assert await listing(world, user_id=alice.id, before=one) == ["m0"]
-        assert await listing(world, user_id=alice.id, after=start, before=two) == ["m1"]
-        assert await listing(world, user_id=alice.id, kind=MessageKind.MESSAGE) == ["m2", "m1", "m0"]
+        assert await listing(world, alice, filter=Condition("timestamp", Operator.LT, one)) == ["m0"]
+        between = AllOf(
+            (Condition("timestamp", Operator.GT, start), Condition("timestamp", Operator.LT, two))
+        )
+        assert await listing(world, alice, filter=between) == ["m1"]
+        assert await listing(world, alice, filter=Condition("kind", Operator.EQ, "message")) == [
+            "m2",
+            "m1",
+            "m0",
+        ]
 
 
 class TestGetAndDelete:
@@ -255,7 +298,7 @@ class TestGetAndDelete:
         row = await record(world, alice)
         uow = world.uow()
 
-        assert await DeleteMessage(uow)(row.document_id, alice.id) == row
+        assert await DeleteMessage(uow, world.events, world.directory())(row.document_id, alice.id) == row
 
         assert uow.committed == 1
         assert row.id not in world.db.messages
@@ -267,8 +310,8 @@ class TestGetAndDelete:
         row = await record(world, alice)
 
         with pytest.raises(NotFound):
-            await DeleteMessage(world.uow())(row.document_id, bob.id)
+            await DeleteMessage(world.uow(), world.events, world.directory())(row.document_id, bob.id)
         for unknown in ("unknown", "x\x00y"):
             with pytest.raises(NotFound):
-                await DeleteMessage(world.uow())(unknown, bob.id)
+                await DeleteMessage(world.uow(), world.events, world.directory())(unknown, bob.id)
         assert world.db.messages[row.id] == row

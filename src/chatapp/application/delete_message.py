@@ -1,15 +1,23 @@
 from __future__ import annotations
 
+from chatapp.application.audience import audience
+from chatapp.application.ports.conversations import ConversationDirectory
+from chatapp.application.ports.events import EventPublisher
 from chatapp.application.ports.persistence import UnitOfWork
 from chatapp.domain.chat_message import ChatMessage
 from chatapp.domain.errors import NotFound
+from chatapp.domain.events import MessageDeleted
 
 
 class DeleteMessage:
-    """Delete one of the caller's own messages; someone else's is NotFound."""
+    """Delete one of the caller's own messages; someone else's, or one already gone, is NotFound
+    (of concurrent deletes of one row exactly one succeeds). Once committed, MessageDeleted goes to
+    the conversation's members (the author alone for a personal message)."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, events: EventPublisher, directory: ConversationDirectory) -> None:
         self._uow = uow
+        self._events = events
+        self._directory = directory
 
     async def __call__(self, document_id: str, user_id: int) -> ChatMessage:
         async with self._uow as uow:
@@ -17,4 +25,7 @@ class DeleteMessage:
             if message is None:
                 raise NotFound()
             await uow.commit()
+        self._events.publish(
+            MessageDeleted(message=message, recipients=await audience(message, self._directory))
+        )
         return message

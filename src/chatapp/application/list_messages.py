@@ -1,47 +1,42 @@
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, replace
-
 from chatapp.application.conversation_access import conversation_of_member
 from chatapp.application.policy import Policy
-from chatapp.application.ports.persistence import MessageQuery, UnitOfWork
+from chatapp.application.ports.persistence import AuthoredBy, InConversation, MessageScope, UnitOfWork
+from chatapp.application.query.filters import Filter, required_value
+from chatapp.application.query.limits import bounded
+from chatapp.application.query.listing import Listing, ListQuery, SortKey
 from chatapp.domain.chat_message import ChatMessage
-from chatapp.domain.errors import InvalidInput
 
-
-@dataclass(slots=True, kw_only=True, frozen=True)
-class MessageListing:
-    items: list[ChatMessage]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def page_count(self) -> int:
-        return math.ceil(self.total / self.page_size)
+NEWEST_FIRST = (SortKey("timestamp", descending=True),)
 
 
 class ListMessages:
-    """One page of the caller's own messages, or of one of their conversations' (any author).
+    """The messages the caller may read that match the query, and no others.
 
-    - page >= 1 and page_size >= 1, page_size clamped to Policy.max_page_size;
-    - the query names the user, so privacy does not depend on the caller remembering a filter;
-    - `conversation` (a documentId) the caller is not a member of is NotFound: existence does not leak.
+    - by default the caller's own messages; a filter `conversation.documentId $eq X` at the top
+      level of the filter (alone or in an `$and`) lists every message of X, any author's, while
+      the caller is a member of X (NotFound otherwise: existence does not leak); the rest of the
+      filter only narrows them;
+    - filters at most 10 deep with at most 50 conditions; the page size clamped to
+      Policy.max_page_size; newest first unless sorted, ties always broken by id.
     """
 
     def __init__(self, uow: UnitOfWork, policy: Policy) -> None:
         self._uow = uow
         self._max_page_size = policy.max_page_size
 
-    async def __call__(self, query: MessageQuery, conversation: str | None = None) -> MessageListing:
-        if query.page < 1 or query.page_size < 1:
-            raise InvalidInput("pagination page and pageSize must be positive integers")
-        if query.page_size > self._max_page_size:
-            query = replace(query, page_size=self._max_page_size)
+    async def __call__(self, caller_id: int, query: ListQuery) -> Listing[ChatMessage]:
+        query = bounded(query, max_page_size=self._max_page_size, default_sort=NEWEST_FIRST)
         async with self._uow as uow:
-            if conversation is not None:
-                found = await conversation_of_member(uow, conversation, query.user_id)
-                query = replace(query, conversation_id=found.id)
-            page = await uow.messages.list(query)
-        return MessageListing(items=page.items, total=page.total, page=query.page, page_size=query.page_size)
+            scope = await self._scope(uow, caller_id, query.filter)
+            found = await uow.messages.list(scope, query)
+        return Listing(items=found.items, total=found.total, window=query.window)
+
+    @staticmethod
+    async def _scope(uow: UnitOfWork, caller_id: int, tree: Filter) -> MessageScope:
+        named = required_value(tree, "conversation.documentId")
+        if named is None:
+            return AuthoredBy(caller_id)
+        conversation = await conversation_of_member(uow, str(named), caller_id)
+        return InConversation(conversation.id, caller_id)

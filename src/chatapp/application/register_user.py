@@ -7,7 +7,7 @@ from chatapp.application.ports.security import PasswordHasher, TokenIssuer
 from chatapp.application.ports.system import Clock, IdGenerator
 from chatapp.application.results import SignedIn
 from chatapp.domain.errors import AlreadyTaken, InvalidInput
-from chatapp.domain.rules import check_password, check_username, normalise_email
+from chatapp.domain.rules import all_valid, check_password, check_username, normalise_email
 from chatapp.domain.user import NewUser
 
 
@@ -16,6 +16,12 @@ class RegisterUserCommand:
     username: str
     email: str
     password: str
+
+
+def check_username_for_login(username: str) -> str:
+    if "@" in username:
+        raise InvalidInput("username must not contain @", field="username")
+    return check_username(username)
 
 
 class RegisterUser:
@@ -39,11 +45,11 @@ class RegisterUser:
         self._clock = clock
 
     async def __call__(self, command: RegisterUserCommand) -> SignedIn:
-        if "@" in command.username:
-            raise InvalidInput("username must not contain @")
-        username = check_username(command.username)
-        email = normalise_email(command.email)
-        password = check_password(command.password)
+        username, email, password = all_valid(
+            lambda: check_username_for_login(command.username),
+            lambda: normalise_email(command.email),
+            lambda: check_password(command.password),
+        )
         async with self._uow as uow:
             if await uow.users.find_by_username(username) or await uow.users.find_by_email(email):
                 raise AlreadyTaken()

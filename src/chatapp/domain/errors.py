@@ -1,5 +1,9 @@
 """Every error the business rules can raise. Each transport maps these in exactly one table."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+
 
 class DomainError(Exception):
     """Base of all business-rule failures; `message` is safe to show to the client.
@@ -18,9 +22,24 @@ class DomainError(Exception):
 
 
 class InvalidInput(DomainError):
-    """The request is well-formed but a field breaks a rule (length, format...)."""
+    """The request is well-formed but a field breaks a rule (length, format...); `field` names it."""
 
     code = "invalid_input"
+
+    def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class InvalidFields(InvalidInput):
+    """Several fields break rules at once: each one is reported, not just the first."""
+
+    code = "invalid_fields"
+
+    def __init__(self, problems: Sequence[InvalidInput]) -> None:
+        self.problems = tuple(problems)
+        one = len(self.problems) == 1
+        super().__init__(self.problems[0].message if one else f"{len(self.problems)} errors occurred")
 
 
 class EmptyMessage(InvalidInput):

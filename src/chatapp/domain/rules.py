@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from typing import TypeVar
 
-from chatapp.domain.errors import EmptyMessage, InvalidInput, MessageTooLong
+from chatapp.domain.errors import EmptyMessage, InvalidFields, InvalidInput, MessageTooLong
+
+T = TypeVar("T")
 
 USERNAME_MIN_CHARS = 3
 PASSWORD_MIN_BYTES = 6
@@ -54,7 +58,7 @@ def check_client_id(client_id: str | None) -> str | None:
 def normalise_email(email: str) -> str:
     email = email.strip().lower()
     if len(email) > 254 or not _EMAIL.match(email) or NUL in email:
-        raise InvalidInput("email must be a valid email")
+        raise InvalidInput("email must be a valid email", field="email")
     return email
 
 
@@ -73,27 +77,40 @@ def check_username(username: str) -> str:
     """The username to store: trimmed and NFC-composed; no invisible characters, no space but U+0020."""
     username = unicodedata.normalize("NFC", username.strip())
     if NUL in username:
-        raise InvalidInput("username must not contain NUL characters")
+        raise InvalidInput("username must not contain NUL characters", field="username")
     if any(unicodedata.category(c) in _HIDDEN_CATEGORIES or (c.isspace() and c != " ") for c in username):
-        raise InvalidInput("username must not contain invisible, control or unusual space characters")
+        raise InvalidInput("username must not contain invisible, control or unusual space characters", field="username")
     if len(username) < USERNAME_MIN_CHARS:
-        raise InvalidInput(f"username must be at least {USERNAME_MIN_CHARS} characters")
+        raise InvalidInput(f"username must be at least {USERNAME_MIN_CHARS} characters", field="username")
     if len(username) > 100:
-        raise InvalidInput("username must be at most 100 characters")
+        raise InvalidInput("username must be at most 100 characters", field="username")
     return username
 
 
 def check_password(password: str, field: str = "password") -> str:
     size = len(password.encode())
     if size < PASSWORD_MIN_BYTES:
-        raise InvalidInput(f"{field} must be at least {PASSWORD_MIN_BYTES} characters")
+        raise InvalidInput(f"{field} must be at least {PASSWORD_MIN_BYTES} characters", field=field)
     if size > PASSWORD_MAX_BYTES:
-        raise InvalidInput(f"{field} must be at most {PASSWORD_MAX_BYTES} bytes")
+        raise InvalidInput(f"{field} must be at most {PASSWORD_MAX_BYTES} bytes", field=field)
     return password
 
 
 def check_title(title: object) -> str:
     """A group's title: 1..TITLE_MAX_CHARS characters after trimming, stored trimmed."""
     if not isinstance(title, str) or NUL in title or not 1 <= len(title.strip()) <= TITLE_MAX_CHARS:
-        raise InvalidInput(f"title must be a string of 1..{TITLE_MAX_CHARS} characters")
+        raise InvalidInput(f"title must be a string of 1..{TITLE_MAX_CHARS} characters", field="title")
     return title.strip()
+
+
+def all_valid(*checks: Callable[[], T]) -> list[T]:
+    """Each check's result; if any check fails, InvalidFields listing every failure."""
+    results, problems = [], []
+    for check in checks:
+        try:
+            results.append(check())
+        except InvalidInput as problem:
+            problems.append(problem)
+    if problems:
+        raise InvalidFields(problems)
+    return results

@@ -20,6 +20,7 @@ from chatapp.entrypoints.http.health import health
 from chatapp.entrypoints.http.plugins import auth_rate_limit, cors, openapi_config, prometheus_config
 from chatapp.entrypoints.http.request import ChatRequest
 from chatapp.entrypoints.http.shared_store import SharedStore
+from chatapp.entrypoints.http.user_routes import USER_ROUTES
 from chatapp.entrypoints.ioc import app_providers
 from chatapp.entrypoints.settings import Settings, ensure_jwt_secret, load_settings
 from chatapp.entrypoints.ws.draining import drain_websockets
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None, *providers: Provider) -> Litest
             *OTHER_ROUTES,
             *CHAT_ROUTES,
             *CONVERSATION_ROUTES,
+            *USER_ROUTES,
             health,
             PrometheusController,
             *WS_ROUTES,

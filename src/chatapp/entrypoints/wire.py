@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from chatapp.domain.chat_message import ChatMessage
 from chatapp.domain.conversation import Conversation, Member
 from chatapp.domain.user import User
+
+S = TypeVar("S", bound=msgspec.Struct)
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -49,27 +53,38 @@ class UserOut(msgspec.Struct, rename="camel"):
 
 
 class AuthorOut(msgspec.Struct, rename="camel"):
+    """A user as other people see them: never an email. `username` may be left out by `fields`."""
+
     id: int
     document_id: str
-    username: str
-
-
-class ChatSessionOut(msgspec.Struct, rename="camel"):
-    id: int
-    document_id: str
-    message: str
-    kind: str
-    timestamp: str
-    user: AuthorOut
-    created_at: str
-    updated_at: str
-    published_at: str | None
-    conversation: str | None  # its documentId; None: the author's personal stream
-    seq: int | None  # its place in the conversation: 1, 2, 3...
+    username: str | UnsetType = UNSET
 
     @classmethod
-    def of(cls, message: ChatMessage) -> ChatSessionOut:
-        return cls(
+    def of(cls, user: User, fields: frozenset[str] | None = None) -> AuthorOut:
+        out = cls(id=user.id, document_id=user.document_id, username=user.username)
+        return out if fields is None else _only(out, fields)
+
+
+class ChatSessionOut(msgspec.Struct, rename="camel", kw_only=True):
+    """Every attribute but `id`, `documentId` and the relations (`user`, `conversation`) may be left
+    out by `fields`."""
+
+    id: int
+    document_id: str
+    message: str | UnsetType = UNSET
+    kind: str | UnsetType = UNSET
+    timestamp: str | UnsetType = UNSET
+    user: AuthorOut
+    created_at: str | UnsetType = UNSET
+    updated_at: str | UnsetType = UNSET
+    published_at: str | None | UnsetType = UNSET
+    conversation: str | None  # its documentId; None: the author's personal stream
+    seq: int | None | UnsetType = UNSET  # its place in the conversation: 1, 2, 3...
+
+    @classmethod
+    def of(cls, message: ChatMessage, fields: frozenset[str] | None = None) -> ChatSessionOut:
+        """The message with every attribute, or only `fields` (public names, e.g. "createdAt")."""
+        out = cls(
             id=message.id,
             document_id=message.document_id,
             message=message.message,
@@ -84,6 +99,17 @@ class ChatSessionOut(msgspec.Struct, rename="camel"):
             conversation=message.conversation_document_id,
             seq=message.seq,
         )
+        return out if fields is None else _only(out, fields)
+
+
+def _only(out: S, fields: frozenset[str]) -> S:
+    """`out` with the attributes not named in `fields` left out (`id` and `documentId` always stay)."""
+    dropped = {
+        f.name: UNSET
+        for f in msgspec.structs.fields(out)
+        if f.encode_name not in fields and f.default is UNSET
+    }
+    return msgspec.structs.replace(out, **dropped)
 
 
 class MemberOut(msgspec.Struct, rename="camel"):

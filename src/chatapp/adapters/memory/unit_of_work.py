@@ -33,7 +33,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         tb: TracebackType | None,
     ) -> None:
         self.users.staged.clear()
-        self.messages.deleted.clear()
+        self.messages.discard()
         self.conversations.staged.clear()
 
     async def commit(self) -> None:

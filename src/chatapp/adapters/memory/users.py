@@ -3,7 +3,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from chatapp.adapters.memory.database import InMemoryDatabase
+from chatapp.adapters.memory.filtering import matches, ordered
+from chatapp.adapters.memory.records import user_record
 from chatapp.application.ports.persistence import UserRepository
+from chatapp.application.query.listing import ListQuery, Slice
 from chatapp.domain.errors import AlreadyTaken
 from chatapp.domain.rules import username_key
 from chatapp.domain.user import NewUser, User
@@ -66,6 +69,16 @@ class InMemoryUserRepository(UserRepository):
 
     async def find_by_reset_code_hash(self, code_hash: str) -> User | None:
         return self._find(lambda u: u.reset_code_hash == code_hash)
+
+    async def search(self, query: ListQuery) -> Slice[User]:
+        found = ordered(
+            [u for u in self._visible() if matches(query.filter, user_record(u))], query.sort, user_record
+        )
+        window = query.window
+        return Slice(
+            items=[replace(u) for u in found[window.offset : window.offset + window.limit]],
+            total=len(found) if query.with_count else None,
+        )
 
     async def save(self, user: User) -> None:
         self.staged[user.id] = replace(user)

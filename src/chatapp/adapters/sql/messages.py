@@ -1,40 +1,70 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, delete, exists, func, select
+from sqlalchemy import ColumnElement, Row, Select, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chatapp.adapters.sql.errors import domain_errors
+from chatapp.adapters.sql.filtering import FilterCompiler
 from chatapp.adapters.sql.models import ChatMessageRow, ConversationMemberRow, ConversationRow, UserRow
 from chatapp.adapters.sql.text import storable
-from chatapp.application.ports.persistence import ChatMessageRepository, MessagePage, MessageQuery
+from chatapp.application.ports.persistence import AuthoredBy, ChatMessageRepository, MessageScope
+from chatapp.application.query.listing import ListQuery, Slice
+from chatapp.application.query.resources import CHAT_SESSIONS
 from chatapp.domain.chat_message import ChatMessage, MessageKind
 
 _table = ChatMessageRow.__table__
 _message = _table.c
+_author = UserRow.__table__.c
+_conversation = ConversationRow.__table__.c
 _member = ConversationMemberRow.__table__.c
-SORT_COLUMNS = {
+
+# The only columns a query string can reach, by their public names.
+COLUMNS: dict[str, ColumnElement[Any]] = {
+    "id": _message.id,
+    "documentId": _message.document_id,
+    "message": _message.message,
+    "kind": _message.kind,
     "timestamp": _message.timestamp,
     "createdAt": _message.created_at,
-    "id": _message.id,
+    "updatedAt": _message.updated_at,
+    "publishedAt": _message.published_at,
     "seq": _message.seq,
+    "user.id": _message.user_id,
+    "user.documentId": _author.document_id,
+    "user.username": _author.username,
+    "conversation.documentId": _conversation.document_id,
 }
 
-# A message row together with the author fields and the conversation documentId the domain object carries.
-SELECT_MESSAGES: Select[Any] = (
-    select(
-        _table,
-        UserRow.username,
-        UserRow.document_id.label("user_document_id"),
-        ConversationRow.document_id.label("conversation_document_id"),
-    )
-    .join_from(ChatMessageRow, UserRow, ChatMessageRow.user_id == UserRow.id)
-    .outerjoin(ConversationRow, ChatMessageRow.conversation_id == ConversationRow.id)
+# A message row with its author and conversation: what the domain object carries and filters reach.
+_JOINED = _table.join(UserRow.__table__, _message.user_id == _author.id).outerjoin(
+    ConversationRow.__table__, _message.conversation_id == _conversation.id
+)
+SELECT_MESSAGES: Select[Any] = select(
+    _table,
+    _author.username,
+    _author.document_id.label("user_document_id"),
+    _conversation.document_id.label("conversation_document_id"),
+).select_from(_JOINED)
+COUNT_MESSAGES: Select[Any] = select(func.count()).select_from(_JOINED)
+# The same names for a statement on chat_sessions alone (DELETE ... RETURNING).
+AUTHOR_AND_CONVERSATION = (
+    select(_author.username).where(_author.id == _message.user_id).scalar_subquery().label("username"),
+    select(_author.document_id)
+    .where(_author.id == _message.user_id)
+    .scalar_subquery()
+    .label("user_document_id"),
+    select(_conversation.document_id)
+    .where(_conversation.id == _message.conversation_id)
+    .scalar_subquery()
+    .label("conversation_document_id"),
 )
 
 
 def to_message(row: Row[Any]) -> ChatMessage:
+    """A row of SELECT_MESSAGES (or of a statement RETURNING the same names)."""
     return ChatMessage(
         id=row.id,
         document_id=row.document_id,
@@ -54,39 +84,23 @@ def to_message(row: Row[Any]) -> ChatMessage:
     )
 
 
-def _scope(query: MessageQuery) -> ColumnElement[bool]:
-    """The user's own messages, or a conversation's while the user is one of its members."""
-    if query.conversation_id is None:
-        return _message.user_id == query.user_id
+def _scope(scope: MessageScope) -> ColumnElement[bool]:
+    """The user's own messages ((user_id, timestamp, id) is indexed), or a conversation's while the
+    user is one of its members ((conversation_id, seq) is indexed): a filter only narrows that range."""
+    if isinstance(scope, AuthoredBy):
+        return _message.user_id == scope.user_id
     is_member = exists().where(
-        _member.conversation_id == query.conversation_id, _member.user_id == query.user_id
+        _member.conversation_id == scope.conversation_id, _member.user_id == scope.member_id
     )
-    return (_message.conversation_id == query.conversation_id) & is_member
-
-
-def _filters(query: MessageQuery) -> list[ColumnElement[bool]]:
-    conditions = [_scope(query)]
-    bounds = query.seq
-    for bound, holds in (
-        (bounds.gt, _message.seq.__gt__),
-        (bounds.gte, _message.seq.__ge__),
-        (bounds.lt, _message.seq.__lt__),
-        (bounds.lte, _message.seq.__le__),
-    ):
-        if bound is not None:
-            conditions.append(holds(bound))
-    if query.after is not None:
-        conditions.append(_message.timestamp > query.after)
-    if query.before is not None:
-        conditions.append(_message.timestamp < query.before)
-    if query.kind is not None:
-        conditions.append(_message.kind == query.kind.value)
-    return conditions
+    return (_message.conversation_id == scope.conversation_id) & is_member
 
 
 class SqlChatMessageRepository(ChatMessageRepository):
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+    def _compiler(self) -> FilterCompiler:
+        return FilterCompiler(CHAT_SESSIONS, COLUMNS, self._session.get_bind().dialect.name)
 
     async def get(self, document_id: str, user_id: int) -> ChatMessage | None:
         if not storable(document_id):
@@ -96,28 +110,47 @@ class SqlChatMessageRepository(ChatMessageRepository):
             row = (await self._session.execute(statement)).one_or_none()
         return None if row is None else to_message(row)
 
-    async def list(self, query: MessageQuery) -> MessagePage:
-        conditions = _filters(query)
-        offset = (query.page - 1) * query.page_size
-        keys = [SORT_COLUMNS[query.order_by]]
-        if query.order_by != "id":
-            keys.append(_message.id)  # ties broken by id, in the same direction
-        order = [key.asc() if query.ascending else key.desc() for key in keys]
+    async def list(self, scope: MessageScope, query: ListQuery) -> Slice[ChatMessage]:
+        compiler = self._compiler()
+        conditions = [_scope(scope), compiler.where(query.filter)]
+        window = query.window
         with domain_errors():
-            count = select(func.count()).select_from(_table).where(*conditions)
-            total = await self._session.scalar(count) or 0
-            if total <= offset:
-                return MessagePage(items=[], total=total)
-            rows = await self._session.execute(
-                SELECT_MESSAGES.where(*conditions).order_by(*order).limit(query.page_size).offset(offset)
+            total = None
+            if query.with_count:
+                total = await self._session.scalar(COUNT_MESSAGES.where(*conditions)) or 0
+                if total <= window.offset:
+                    return Slice(items=[], total=total)
+            statement = (
+                SELECT_MESSAGES.where(*conditions)
+                .order_by(*compiler.order_by(query.sort))
+                .limit(window.limit)
+                .offset(window.offset)
             )
-        return MessagePage(items=[to_message(row) for row in rows], total=total)
+            rows = await self._session.execute(statement)
+        return Slice(items=[to_message(row) for row in rows], total=total)
+
+    async def edit(self, document_id: str, user_id: int, message: str, at: datetime) -> ChatMessage | None:
+        if not storable(document_id):
+            return None
+        statement = (
+            update(_table)
+            .where(_message.document_id == document_id, _message.user_id == user_id)
+            .values(message=message, updated_at=at)
+            .returning(*_table.c, *AUTHOR_AND_CONVERSATION)
+        )
+        with domain_errors():
+            row = (await self._session.execute(statement)).one_or_none()
+        return None if row is None else to_message(row)
 
     async def delete(self, document_id: str, user_id: int) -> ChatMessage | None:
-        message = await self.get(document_id, user_id)
-        if message is None:
+        if not storable(document_id):
             return None
+        # One statement that reads as it deletes: of two concurrent deletes, the second finds nothing.
+        statement = (
+            delete(_table)
+            .where(_message.document_id == document_id, _message.user_id == user_id)
+            .returning(*_table.c, *AUTHOR_AND_CONVERSATION)
+        )
         with domain_errors():
-            result = await self._session.execute(delete(_table).where(_message.id == message.id))
-        # A concurrent delete may have removed it since the read: only the one that did succeeds.
-        return message if result.rowcount else None
+            row = (await self._session.execute(statement)).one_or_none()
+        return None if row is None else to_message(row)

@@ -2,15 +2,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chatapp.adapters.sql.errors import domain_errors
+from chatapp.adapters.sql.filtering import FilterCompiler
 from chatapp.adapters.sql.models import UserRow
 from chatapp.adapters.sql.text import storable
 from chatapp.application.ports.persistence import UserRepository
+from chatapp.application.query.listing import ListQuery, Slice
+from chatapp.application.query.resources import PUBLIC_USERS
 from chatapp.domain.rules import username_key
 from chatapp.domain.user import NewUser, User
+
+# The only columns a user search can reach: the public ones (never the email).
+PUBLIC_COLUMNS: dict[str, ColumnElement[Any]] = {
+    "id": UserRow.__table__.c.id,
+    "documentId": UserRow.__table__.c.document_id,
+    "username": UserRow.__table__.c.username,
+}
 
 
 def to_user(row: UserRow) -> User:
@@ -88,6 +98,24 @@ class SqlUserRepository(UserRepository):
 
     async def find_by_reset_code_hash(self, code_hash: str) -> User | None:
         return await self._find(UserRow.reset_password_token == code_hash)
+
+    async def search(self, query: ListQuery) -> Slice[User]:
+        compiler = FilterCompiler(PUBLIC_USERS, PUBLIC_COLUMNS, self._session.get_bind().dialect.name)
+        condition = compiler.where(query.filter)
+        window = query.window
+        with domain_errors():
+            total = None
+            if query.with_count:
+                total = await self._session.scalar(select(func.count()).select_from(UserRow).where(condition))
+            statement = (
+                select(UserRow)
+                .where(condition)
+                .order_by(*compiler.order_by(query.sort))
+                .limit(window.limit)
+                .offset(window.offset)
+            )
+            rows = await self._session.scalars(statement)
+        return Slice(items=[to_user(row) for row in rows], total=total)
 
     async def save(self, user: User) -> None:
         with domain_errors():

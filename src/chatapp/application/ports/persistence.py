@@ -4,47 +4,31 @@ from abc import abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Literal, Protocol, Self
+from typing import Protocol, Self
 
 from chatapp.application.ports.conversation_repository import ConversationRepository
-from chatapp.domain.chat_message import ChatMessage, MessageKind, NewChatMessage
+from chatapp.application.query.listing import ListQuery, Slice
+from chatapp.domain.chat_message import ChatMessage, NewChatMessage
 from chatapp.domain.user import NewUser, User
 
 
-@dataclass(slots=True, kw_only=True, frozen=True)
-class SeqRange:
-    """Bounds on a conversation message's seq; each one left None does not apply."""
-
-    gt: int | None = None
-    gte: int | None = None
-    lt: int | None = None
-    lte: int | None = None
-
-
-@dataclass(slots=True, kw_only=True, frozen=True)
-class MessageQuery:
-    """One page of one user's messages, newest first unless `ascending`.
-
-    With `conversation_id`: every message of that conversation (any author), but only while
-    `user_id` is one of its members (otherwise the page is empty).
-    """
+@dataclass(slots=True, frozen=True)
+class AuthoredBy:
+    """The messages `user_id` wrote: the rows a personal listing may ever see."""
 
     user_id: int
-    page: int = 1
-    page_size: int = 25
-    order_by: Literal["timestamp", "createdAt", "id", "seq"] = "timestamp"
-    ascending: bool = False
-    after: datetime | None = None  # strict: timestamp > after
-    before: datetime | None = None  # strict: timestamp < before
-    kind: MessageKind | None = None
-    conversation_id: int | None = None
-    seq: SeqRange = SeqRange()
 
 
-@dataclass(slots=True, kw_only=True, frozen=True)
-class MessagePage:
-    items: list[ChatMessage]
-    total: int
+@dataclass(slots=True, frozen=True)
+class InConversation:
+    """Every message of the conversation (any author), while `member_id` is one of its members
+    (otherwise none)."""
+
+    conversation_id: int
+    member_id: int
+
+
+MessageScope = AuthoredBy | InConversation
 
 
 class UserRepository(Protocol):
@@ -76,6 +60,10 @@ class UserRepository(Protocol):
     async def find_by_reset_code_hash(self, code_hash: str) -> User | None: ...
 
     @abstractmethod
+    async def search(self, query: ListQuery) -> Slice[User]:
+        """Users matching `query` (fields of resources.PUBLIC_USERS), in its order and window."""
+
+    @abstractmethod
     async def save(self, user: User) -> None:
         """Persist changes to an existing user (password, token version, reset code, blocked)."""
 
@@ -94,11 +82,18 @@ class ChatMessageRepository(Protocol):
         """The row, only if `user_id` authored it."""
 
     @abstractmethod
-    async def list(self, query: MessageQuery) -> MessagePage: ...
+    async def list(self, scope: MessageScope, query: ListQuery) -> Slice[ChatMessage]:
+        """The rows of `scope` matching `query` (fields of resources.CHAT_SESSIONS), in its order
+        (exactly as given) and window; `total` is None unless `query.with_count`."""
+
+    @abstractmethod
+    async def edit(self, document_id: str, user_id: int, message: str, at: datetime) -> ChatMessage | None:
+        """Replace the text of the row if `user_id` authored it (updatedAt = `at`); the row as now."""
 
     @abstractmethod
     async def delete(self, document_id: str, user_id: int) -> ChatMessage | None:
-        """Remove the row if `user_id` authored it; returns what was removed."""
+        """Remove the row if `user_id` authored it; returns what was removed. Of concurrent
+        deletes of one row, exactly one returns it (the others see None)."""
 
 
 class UnitOfWork(Protocol):

@@ -5,29 +5,32 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from dishka.integrations.litestar import FromDishka, inject
-from litestar import Request, delete, get, post
+from litestar import Request, delete, get, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from chatapp.application.delete_message import DeleteMessage
+from chatapp.application.edit_message import EditMessage, EditMessageCommand
 from chatapp.application.get_message import GetMessage
 from chatapp.application.list_messages import ListMessages
+from chatapp.application.query.resources import CHAT_SESSIONS
 from chatapp.application.record_message import RecordMessage, RecordMessageCommand
 from chatapp.domain.errors import InvalidInput
 from chatapp.entrypoints.http.bearer import BEARER
-from chatapp.entrypoints.http.chat_query import CONVERSATION_FILTER, build_query, check_filter_names
 from chatapp.entrypoints.http.errors import documented_errors
+from chatapp.entrypoints.http.pagination_meta import pagination_meta
 from chatapp.entrypoints.http.schemas import (
     ChatSessionEnvelope,
     ChatSessionList,
-    ListMeta,
+    EditChatSessionBody,
     NewChatSessionBody,
-    Pagination,
 )
+from chatapp.entrypoints.http.strapi_query import parse_list_query
 from chatapp.entrypoints.ioc.caller import Caller
 from chatapp.entrypoints.wire import ChatSessionOut
 
 AnyRequest = Request[Any, Any, Any]
 ITEM_ERRORS = documented_errors(401, 404)
+EDIT_ERRORS = documented_errors(400, 401, 404)
 
 
 def named_users(value: Any) -> list[Any]:
@@ -77,16 +80,18 @@ async def list_chat_sessions(
     request: AnyRequest,
     caller: FromDishka[Caller],
     list_messages: FromDishka[ListMessages],
-    page: Annotated[int, QueryParameter(name="pagination[page]")] = 1,
-    page_size: Annotated[int, QueryParameter(name="pagination[pageSize]")] = 25,
-    sort: Annotated[
-        str | None, QueryParameter(name="sort", description="timestamp|createdAt|id|seq, :asc or :desc")
-    ] = None,
+    page: Annotated[str | None, QueryParameter(name="pagination[page]")] = None,
+    page_size: Annotated[str | None, QueryParameter(name="pagination[pageSize]", description="≤ 100")] = None,
+    start: Annotated[str | None, QueryParameter(name="pagination[start]")] = None,
+    limit: Annotated[str | None, QueryParameter(name="pagination[limit]", description="≤ 100")] = None,
+    sort: Annotated[str | None, QueryParameter(name="sort", description="e.g. timestamp:desc,id:asc")] = None,
+    fields: Annotated[str | None, QueryParameter(name="fields", description="e.g. message,kind")] = None,
     after: Annotated[str | None, QueryParameter(name="filters[timestamp][$gt]")] = None,
     before: Annotated[str | None, QueryParameter(name="filters[timestamp][$lt]")] = None,
     kind: Annotated[str | None, QueryParameter(name="filters[kind][$eq]")] = None,
     conversation: Annotated[
-        str | None, QueryParameter(name=CONVERSATION_FILTER, description="a conversation's documentId")
+        str | None,
+        QueryParameter(name="filters[conversation][documentId][$eq]", description="a conversation's documentId"),
     ] = None,
     seq_gt: Annotated[str | None, QueryParameter(name="filters[seq][$gt]")] = None,
     seq_gte: Annotated[str | None, QueryParameter(name="filters[seq][$gte]")] = None,
@@ -94,26 +99,12 @@ async def list_chat_sessions(
     seq_lte: Annotated[str | None, QueryParameter(name="filters[seq][$lte]")] = None,
 ) -> ChatSessionList:
     """The caller's own messages, newest first by default. With the conversation filter: every
-    message of that conversation, any author, for its members only (404 otherwise)."""
-    check_filter_names(list(request.query_params.keys()))
-    seq = {"$gt": seq_gt, "$gte": seq_gte, "$lt": seq_lt, "$lte": seq_lte}
-    query = build_query(
-        user_id=caller.id,
-        page=page,
-        page_size=page_size,
-        sort=sort,
-        after=after,
-        before=before,
-        kind=kind,
-        seq=seq,
-    )
-    listing = await list_messages(query, conversation)
-    pagination = Pagination(
-        page=listing.page, page_size=listing.page_size, page_count=listing.page_count, total=listing.total
-    )
-    return ChatSessionList(
-        data=[ChatSessionOut.of(m) for m in listing.items], meta=ListMeta(pagination=pagination)
-    )
+    message of that conversation, any author's, for its members only (404 otherwise). Strapi's
+    whole query language applies (docs/rest.md); the parameters listed here are examples of it."""
+    query = parse_list_query(request.query_params.multi_items(), CHAT_SESSIONS)
+    listing = await list_messages(caller.id, query)
+    data = [ChatSessionOut.of(message, query.fields) for message in listing.items]
+    return ChatSessionList(data=data, meta=pagination_meta(listing))
 
 
 @get("/api/chat-sessions/{document_id:str}", tags=["chat-sessions"], security=BEARER, responses=ITEM_ERRORS)
@@ -125,19 +116,34 @@ async def get_chat_session(
     return ChatSessionEnvelope(data=ChatSessionOut.of(await get_message(document_id, caller.id)), meta={})
 
 
+@put("/api/chat-sessions/{document_id:str}", tags=["chat-sessions"], security=BEARER, responses=EDIT_ERRORS)
+@inject
+async def update_chat_session(
+    document_id: FromPath[str],
+    data: JSONBody[EditChatSessionBody],
+    caller: FromDishka[Caller],
+    edit: FromDishka[EditMessage],
+) -> ChatSessionEnvelope:
+    """Replace the text of one of the caller's messages; anyone else's is 404."""
+    command = EditMessageCommand(author=caller, document_id=document_id, content=data.data.message)
+    return ChatSessionEnvelope(data=ChatSessionOut.of(await edit(command)), meta={})
+
+
 @delete(
-    "/api/chat-sessions/{document_id:str}",
-    status_code=200,
-    tags=["chat-sessions"],
-    security=BEARER,
-    responses=ITEM_ERRORS,
+    "/api/chat-sessions/{document_id:str}", tags=["chat-sessions"], security=BEARER, responses=ITEM_ERRORS
 )
 @inject
 async def delete_chat_session(
     document_id: FromPath[str], caller: FromDishka[Caller], delete_message: FromDishka[DeleteMessage]
-) -> ChatSessionEnvelope:
-    """Delete one of the caller's messages; anyone else's is 404."""
-    return ChatSessionEnvelope(data=ChatSessionOut.of(await delete_message(document_id, caller.id)), meta={})
+) -> None:
+    """Delete one of the caller's messages: 204 with no body, as Strapi v5; anyone else's is 404."""
+    await delete_message(document_id, caller.id)
 
 
-CHAT_ROUTES = [create_chat_session, list_chat_sessions, get_chat_session, delete_chat_session]
+CHAT_ROUTES = [
+    create_chat_session,
+    list_chat_sessions,
+    get_chat_session,
+    update_chat_session,
+    delete_chat_session,
+]

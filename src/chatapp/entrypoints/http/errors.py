@@ -11,6 +11,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 
 from chatapp.domain import errors
+from chatapp.entrypoints.http import validation_details
 
 logger = logging.getLogger("chatapp.http")
 
@@ -73,20 +74,23 @@ def envelope(
 
 
 def domain_error_to_response(_: Request[Any, Any, Any], error: errors.DomainError) -> Response[ErrorEnvelope]:
+    details = validation_details.of_domain_error(error) if isinstance(error, errors.InvalidInput) else {}
     for cls in type(error).__mro__:
         if cls in DOMAIN_ERRORS:
             status, name = DOMAIN_ERRORS[cls]
-            return envelope(status, name, error.message)
+            return envelope(status, name, error.message, details)
     return envelope(400, "ApplicationError", error.message)
 
 
-def http_exception_to_response(_: Request[Any, Any, Any], error: HTTPException) -> Response[ErrorEnvelope]:
+def http_exception_to_response(
+    request: Request[Any, Any, Any], error: HTTPException
+) -> Response[ErrorEnvelope]:
     status = error.status_code
     name = STATUS_NAMES.get(status, "ApplicationError" if status < 500 else "InternalServerError")
     details: dict[str, Any] = {}
     message = error.detail
     if isinstance(error, ValidationException):
-        message, details = _describe_validation(error)
+        message, details = _describe_validation(request, error)
     elif status >= 500:
         message = "Internal Server Error"
     return envelope(status, name, message, details, headers=error.headers)
@@ -99,8 +103,14 @@ def unexpected_error_to_response(
     return envelope(500, "InternalServerError", "Internal Server Error")
 
 
-def _describe_validation(error: ValidationException) -> tuple[str, dict[str, Any]]:
-    """Litestar says 'Validation failed for POST /x' and lists causes in `extra`; lead with the cause."""
+def _describe_validation(
+    request: Request[Any, Any, Any], error: ValidationException
+) -> tuple[str, dict[str, Any]]:
+    """Every failing field of a JSON body, as Strapi lists them; otherwise Litestar's first cause
+    (it says 'Validation failed for POST /x' and lists causes in `extra`)."""
+    fields = validation_details.of_request_body(request)
+    if fields:
+        return validation_details.summary(fields), {"errors": fields}
     problems = error.extra if isinstance(error.extra, list) else []
     if problems and isinstance(problems[0], dict) and problems[0].get("message"):
         first = problems[0]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
-from chatapp.entrypoints.wire import ChatSessionOut, UserOut
+from chatapp.entrypoints.wire import AuthorOut, ChatSessionOut, UserOut
 
 
 class RegisterBody(msgspec.Struct):
@@ -70,10 +71,16 @@ class ChatSessionEnvelope(msgspec.Struct):
 
 
 class Pagination(msgspec.Struct, rename="camel"):
-    page: int
-    page_size: int
-    page_count: int
-    total: int
+    """Strapi's two shapes: `{page, pageSize, pageCount, total}` for `pagination[page|pageSize]` (the
+    default) or `{start, limit, total}` for `pagination[start|limit]`; no `pageCount`/`total` when
+    `pagination[withCount]=false`."""
+
+    page: int | UnsetType = UNSET
+    page_size: int | UnsetType = UNSET
+    page_count: int | UnsetType = UNSET
+    start: int | UnsetType = UNSET
+    limit: int | UnsetType = UNSET
+    total: int | UnsetType = UNSET
 
 
 class ListMeta(msgspec.Struct):
@@ -83,6 +90,19 @@ class ListMeta(msgspec.Struct):
 class ChatSessionList(msgspec.Struct):
     data: list[ChatSessionOut]
     meta: ListMeta
+
+
+class EditChatSessionData(msgspec.Struct):
+    message: str
+
+
+class EditChatSessionBody(msgspec.Struct):
+    """Strapi v5's update body: `{"data": {"message": "..."}}`."""
+
+    data: EditChatSessionData
+
+
+PublicUserList = list[AuthorOut]  # users-permissions' `find` answers a bare array
 
 
 class HealthOut(msgspec.Struct):

@@ -8,10 +8,12 @@ from chatapp.application.change_password import ChangePassword
 from chatapp.application.check_health import CheckHealth
 from chatapp.application.create_conversation import CreateConversation
 from chatapp.application.delete_message import DeleteMessage
+from chatapp.application.edit_message import EditMessage
 from chatapp.application.forgot_password import ForgotPassword
 from chatapp.application.get_conversation import GetConversation
 from chatapp.application.get_current_user import GetCurrentUser
 from chatapp.application.get_message import GetMessage
+from chatapp.application.get_user import GetUser
 from chatapp.application.identify_legacy_user import IdentifyLegacyUser
 from chatapp.application.list_conversations import ListConversations
 from chatapp.application.list_messages import ListMessages
@@ -23,6 +25,7 @@ from chatapp.application.remove_member import RemoveMember
 from chatapp.application.rename_conversation import RenameConversation
 from chatapp.application.replay_conversation import ReplayConversation
 from chatapp.application.reset_password import ResetPassword
+from chatapp.application.search_users import SearchUsers
 from chatapp.application.set_user_blocked import SetUserBlocked
 from chatapp.application.signal_typing import SignalTyping
 
@@ -43,7 +46,10 @@ class UseCaseProvider(Provider):
         ListMessages,
         GetMessage,
         DeleteMessage,
+        EditMessage,
         SetUserBlocked,
+        SearchUsers,
+        GetUser,
     )
     conversations = provide_all(
         CreateConversation,

@@ -1,0 +1,1 @@
+"""Strapi's query language as typed values: what a listing asks for, independent of any transport."""

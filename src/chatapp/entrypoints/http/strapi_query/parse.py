@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from chatapp.application.query.fields import Resource
+from chatapp.application.query.filters import MATCH_ALL
+from chatapp.application.query.listing import ListQuery, PageWindow
+from chatapp.entrypoints.http.strapi_query.filters import invalid_key, parse_filters
+from chatapp.entrypoints.http.strapi_query.pagination import parse_pagination
+from chatapp.entrypoints.http.strapi_query.query_string import nest
+from chatapp.entrypoints.http.strapi_query.selection import check_populate, parse_fields
+from chatapp.entrypoints.http.strapi_query.sort import parse_sort
+
+TOP_LEVEL = frozenset({"filters", "sort", "pagination", "fields", "populate"})
+
+
+def parse_list_query(
+    pairs: Iterable[tuple[str, str]], resource: Resource, default_page_size: int = 25
+) -> ListQuery:
+    """The listing a query string asks for; InvalidInput (400 ValidationError) for anything it
+    cannot honour exactly, never a silent default."""
+    raw = nest(pairs)
+    for key in raw:
+        if key not in TOP_LEVEL:
+            raise invalid_key(key)
+    window, with_count = (
+        parse_pagination(raw["pagination"], default_page_size)
+        if "pagination" in raw
+        else (PageWindow(page_size=default_page_size), True)
+    )
+    if "populate" in raw:
+        check_populate(raw["populate"], resource)
+    return ListQuery(
+        filter=parse_filters(raw["filters"], resource) if "filters" in raw else MATCH_ALL,
+        sort=parse_sort(raw["sort"], resource) if "sort" in raw else (),
+        window=window,
+        with_count=with_count,
+        fields=parse_fields(raw["fields"], resource) if "fields" in raw else None,
+    )
