@@ -144,9 +144,10 @@ class Connection:
                 await self._answering(self._start())
                 while True:
                     deadline = self._auth_deadline if self.user is None else None
-                    holding = self._order.holding
-                    await self._answering(self._handle(await self.channel.receive(deadline)))
-                    if holding:  # the first frame since sign-in: live conversation frames go after it
+                    data = await self.channel.receive(deadline)
+                    holding = self._order.holding  # the first frame since sign-in: live frames go after it
+                    await self._answering(self._handle(data))
+                    if holding:
                         self._order.release()
             raise errors.tokens_revoked()
         except errors.Refusal as refusal:
