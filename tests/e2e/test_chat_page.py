@@ -1,6 +1,6 @@
 """The `/chat` page in a real browser against a real `chatapp serve`: accounts, errors in words, reconnects.
 
-These need no conversations (SPEC 9); test_chat_conversations.py has the ones that do.
+These need no conversations (SPEC 9). The conversation ones (live DM, offline reader, restart) are on branch h-chat until their flakiness against live delivery is understood.
 """
 
 from __future__ import annotations
