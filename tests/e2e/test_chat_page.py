@@ -1,6 +1,7 @@
 """The `/chat` page in a real browser against a real `chatapp serve`: accounts, errors in words, reconnects.
 
-These need no conversations (SPEC 9). The conversation ones (live DM, offline reader, restart) are on branch h-chat until their flakiness against live delivery is understood.
+These need no conversations (SPEC 9). The conversation ones (live DM, offline reader, restart) wait
+on branch h-chat until their flakiness against live delivery is understood.
 """
 
 from __future__ import annotations
