@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from chatapp.application.ports.persistence import UnitOfWork
-from chatapp.domain.conversation import Conversation, ConversationKind, Member, MemberRole
+from chatapp.domain.conversation import Conversation, ConversationKind, MemberRole
 from chatapp.domain.errors import Forbidden, InvalidInput, NotFound
-from chatapp.domain.events import UserRef
 from chatapp.domain.user import User
 
 UserReference = int | str
@@ -59,9 +58,3 @@ async def other_users(uow: UnitOfWork, references: Sequence[object], caller: Use
             users.setdefault(user.id, user)
     return list(users.values())
 
-
-def user_ref(who: User | Member) -> UserRef:
-    """A user or member as others see them."""
-    if isinstance(who, Member):
-        return UserRef(who.user_id, who.document_id, who.username)
-    return UserRef(who.id, who.document_id, who.username)

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chatapp.application.conversation_access import conversation_of_member, user_ref
+from chatapp.application.conversation_access import conversation_of_member
 from chatapp.application.ports.conversation_repository import ConversationView
 from chatapp.application.ports.events import EventPublisher
 from chatapp.application.ports.persistence import UnitOfWork
 from chatapp.domain.errors import InvalidInput, NotFound
-from chatapp.domain.events import ReadMarked
+from chatapp.domain.events import ReadMarked, UserRef
 from chatapp.domain.user import User
 
 
@@ -49,7 +49,7 @@ class MarkRead:
             self._events.publish(
                 ReadMarked(
                     conversation_document_id=conversation.document_id,
-                    user=user_ref(reader),
+                    user=UserRef.of(reader),
                     seq=marker,
                     recipients=view.conversation.member_ids,
                 )
