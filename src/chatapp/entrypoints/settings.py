@@ -74,9 +74,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             raise SettingsError(
                 "HTTP_REQUEST_TIMEOUT, MAX_CONNECTIONS and MAX_CONNECTIONS_PER_ADDRESS must be positive"
             )
-        self.token_lifetime  # noqa: B018 - validate the formats now, not on first use
-        self.auth_rate
-        self.ws_rate
+        _ = self.token_lifetime, self.auth_rate, self.ws_rate  # validate the formats now, not on first use
 
     @property
     def token_lifetime(self) -> timedelta:

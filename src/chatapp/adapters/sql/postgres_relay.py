@@ -123,7 +123,7 @@ class PostgresRelay(Relay):
                 if connection is None or connection.is_closed():
                     connection = await asyncpg.connect(self._dsn, timeout=5)
                 await connection.execute("SELECT pg_notify($1, $2)", EVENTS_CHANNEL, payload)
-            except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as error:
+            except (TimeoutError, OSError, asyncpg.PostgresError) as error:
                 logger.warning("could not relay a live event: %r", error)
                 connection = None
             finally:
@@ -143,9 +143,9 @@ class PostgresRelay(Relay):
             lost = asyncio.Event()
             try:
                 connection = await asyncpg.connect(self._dsn, timeout=5)
-                connection.add_termination_listener(lambda _: lost.set())
+                connection.add_termination_listener(lambda _, lost=lost: lost.set())
                 await connection.add_listener(EVENTS_CHANNEL, self._heard)
-            except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as error:
+            except (TimeoutError, OSError, asyncpg.PostgresError) as error:
                 logger.warning("not listening to other processes yet: %r", error)
                 await asyncio.sleep(wait)
                 wait = min(wait * 2, RECONNECT_SECONDS[1])

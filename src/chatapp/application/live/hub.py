@@ -178,7 +178,7 @@ class LiveHub(EventPublisher):
                     event = stream.ahead.pop(row.seq, None) or MessagePosted(message=row, recipients=members)
                     stream.delivered = row.seq
                     self._fan_out(event)
-        except Exception:  # noqa: BLE001 - live delivery is best effort; history (resume) has it all
+        except Exception:  # live delivery is best effort; history (resume) has it all
             logger.warning("conversation %d: could not read missed messages back", conversation_id, exc_info=True)
         finally:
             for seq in sorted(stream.ahead):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dishka import Provider, Scope, provide
 
-from chatapp.entrypoints.ws.connection import Gateway
+from chatapp.entrypoints.ws.gateway import Gateway
 
 
 class WebSocketProvider(Provider):

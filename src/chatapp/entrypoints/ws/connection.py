@@ -7,37 +7,25 @@ import contextlib
 import itertools
 import logging
 import secrets
-from dataclasses import dataclass
 from time import monotonic
-from typing import Any, Protocol
+from typing import Any
 
 import anyio
 from dishka import AsyncContainer
 from litestar import WebSocket
 from litestar.exceptions import WebSocketDisconnect
-from litestar.status_codes import WS_1008_POLICY_VIOLATION, WS_1011_INTERNAL_ERROR, WS_1013_TRY_AGAIN_LATER
+from litestar.status_codes import WS_1011_INTERNAL_ERROR, WS_1013_TRY_AGAIN_LATER
 
-from chatapp.application.get_current_user import GetCurrentUser
-from chatapp.application.identify_legacy_user import IdentifyLegacyUser
-from chatapp.application.live.hub import LiveHub
 from chatapp.application.mark_read import MarkRead, MarkReadCommand
-from chatapp.application.record_disconnect import RecordDisconnect
-from chatapp.application.record_message import RecordMessage, RecordMessageCommand, names_author
-from chatapp.application.replay_conversation import ReplayConversation
-from chatapp.application.signal_typing import SignalTyping
-from chatapp.domain.chat_message import ChatMessage
-from chatapp.domain.errors import DomainError, Forbidden, StorageRejected, StorageUnavailable, Unauthenticated
+from chatapp.application.record_message import RecordMessageCommand
+from chatapp.domain.errors import DomainError
 from chatapp.domain.events import UserRef
-from chatapp.domain.rules import parse_id
 from chatapp.domain.user import User
-from chatapp.entrypoints.credentials import handshake_token
-from chatapp.entrypoints.server.shutdown import SHUTDOWN
-from chatapp.entrypoints.settings import Settings
 from chatapp.entrypoints.ws import errors
 from chatapp.entrypoints.ws.channel import Channel
 from chatapp.entrypoints.ws.draining import open_connections
+from chatapp.entrypoints.ws.farewell import grace, store_disconnect
 from chatapp.entrypoints.ws.frames import (
-    ClientFrame,
     Connect,
     ConversationMessage,
     Ping,
@@ -48,47 +36,16 @@ from chatapp.entrypoints.ws.frames import (
     Typing,
     server_frames,
 )
+from chatapp.entrypoints.ws.gateway import Codec, Gateway
 from chatapp.entrypoints.ws.live_order import LiveOrder
 from chatapp.entrypoints.ws.outbound import Outbound
 from chatapp.entrypoints.ws.rate_limit import TokenBucket
-from chatapp.entrypoints.ws.sign_in import SignInRules
+from chatapp.entrypoints.ws.sign_in import SignIn
 
 logger = logging.getLogger("chatapp.ws")
 
-# Storing the disconnect row may outlive the connection (shutdown, cancellation), but not by much.
-DISCONNECT_GRACE_SECONDS = 5.0
 REFUSED_BURSTS = 3  # rate-limited frames a connection may send, in bursts, before it is closed
-DISCONNECT_RETRY_SECONDS = 0.25
-NO_TOKEN = "Pass ?token=<jwt> or an Authorization: Bearer header"
 _connection_ids = itertools.count(1)
-
-
-class Codec(Protocol):
-    """A wire protocol reduced to data: its sign-in rules and its frames, both ways."""
-
-    rules: SignInRules
-    pong: str | None
-
-    def decode(self, data: str | bytes) -> ClientFrame:
-        """One received frame as a command; raises Refusal for anything else."""
-
-    def welcome(self, user: User | None) -> str: ...
-
-    def ack(self, message: ChatMessage) -> str: ...
-
-    def error(self, refusal: errors.Refusal) -> str: ...
-
-
-@dataclass(slots=True, frozen=True)
-class Gateway:
-    """The APP-scoped services every connection uses, resolved once per connection."""
-
-    settings: Settings
-    record_message: RecordMessage
-    record_disconnect: RecordDisconnect
-    hub: LiveHub
-    replay: ReplayConversation
-    signal_typing: SignalTyping
 
 
 class Connection:
@@ -111,6 +68,7 @@ class Connection:
         self._codec = codec
         self._gateway = gateway
         self._scope = scope  # the connection's dishka container: one short REQUEST scope per frame
+        self._sign_in = SignIn(codec.rules, scope)
         self._since = monotonic()
         self._key = secrets.token_urlsafe(18)  # the idempotency key of this connection's disconnect row
         self._auth_deadline = monotonic() + settings.ws_auth_timeout if codec.rules.auth_deadline else None
@@ -178,18 +136,10 @@ class Connection:
     # --- inbound ------------------------------------------------------------------------------
 
     async def _start(self) -> None:
-        rules = self._codec.rules
-        token = handshake_token(self._socket)
-        if token is not None:
-            try:
-                user = await self._user_for_token(token)
-            except DomainError as error:
-                refusal = errors.refusal_for(error)
-                raise (refusal.closing() if rules.handshake_errors_close else refusal) from None
+        user = await self._sign_in.from_handshake(self._socket)
+        if user is not None:
             await self._welcome(user)
-        elif rules.without_token == "refuse":
-            raise errors.Refusal("unauthenticated", NO_TOKEN, WS_1008_POLICY_VIOLATION)
-        elif rules.without_token == "trust_frames":
+        elif self._codec.rules.without_token == "trust_frames":
             await self.outbound.reply(self._codec.welcome(None))
 
     async def _handle(self, data: str | bytes) -> None:
@@ -208,9 +158,13 @@ class Connection:
             case Resume():
                 await self._resume(frame)
             case Typing():
-                await self._gateway.signal_typing(UserRef.of(self._signed_in()), frame.conversation, self.connection_id)
+                await self._gateway.signal_typing(
+                    UserRef.of(self._signed_in()), frame.conversation, self.connection_id
+                )
             case ReadUpTo():
-                command = MarkReadCommand(reader=self._signed_in(), conversation=frame.conversation, seq=frame.seq)
+                command = MarkReadCommand(
+                    reader=self._signed_in(), conversation=frame.conversation, seq=frame.seq
+                )
                 async with self._scope() as request:  # a short unit of work of its own
                     await (await request.get(MarkRead))(command)
 
@@ -223,7 +177,7 @@ class Connection:
         raise errors.rate_limited()
 
     async def _send(self, frame: SendMessage) -> None:
-        user = self.user or await self._sign_in_from_frame(frame)
+        user = self.user or await self._bind(await self._sign_in.from_message(frame))
         command = RecordMessageCommand(
             author=user,
             content=frame.content or "",
@@ -275,35 +229,19 @@ class Connection:
         if self.user is not None and self.user.token_version < token_version:
             self._inbound.cancel()
 
-
     async def _connect(self, frame: Connect) -> None:
-        signed_in = self.user
-        if frame.token is not None:
-            user = await self._user_for_token(frame.token)
-            if frame.user_id is not None and not names_author(frame.user_id, user):
-                raise Forbidden("userId does not match the token's user")
-        elif signed_in is not None:
-            if frame.user_id is not None and not names_author(frame.user_id, signed_in):
-                raise errors.invalid_frame("This connection is already signed in as another user")
-            user = signed_in
-        elif frame.user_id is not None and self._codec.rules.legacy_user_id:
-            user = await self._legacy_user(frame.user_id)
-        else:
-            raise Unauthenticated(
-                "A valid token is required: connect with ?token=, a Bearer header or a token field"
-            )
-        await self._welcome(user)
+        await self._welcome(await self._sign_in.from_connect(frame, self.user))
 
     # --- identity -----------------------------------------------------------------------------
 
     async def _welcome(self, user: User) -> None:
         if self.user is not None:
-            await self._sign_in(user)  # the same user again (or refused)
+            await self._bind(user)  # the same user again (or refused)
             await self.outbound.reply(self._codec.welcome(user))
             return
         self.outbound.cork()  # what signing in makes others send (presence) comes after the welcome
         try:
-            await self._sign_in(user)
+            await self._bind(user)
         except BaseException:
             self.outbound.uncork()
             raise
@@ -314,17 +252,7 @@ class Connection:
             raise errors.not_signed_in()
         return self.user
 
-    async def _sign_in_from_frame(self, frame: SendMessage) -> User:
-        """Legacy text protocol only: the frame's userId is trusted to say who is speaking."""
-        if self._codec.rules.without_token != "trust_frames":
-            raise errors.not_signed_in()
-        if frame.user_id is None:
-            raise errors.Refusal("unauthenticated", "Name your userId in the frame")
-        user = await self._legacy_user(frame.user_id)
-        await self._sign_in(user)
-        return user
-
-    async def _sign_in(self, user: User) -> None:
+    async def _bind(self, user: User) -> User:
         """Bind the connection to `user`; it cannot change hands afterwards."""
         if self.user is None:
             self._order.hold()
@@ -334,20 +262,7 @@ class Connection:
             logger.info("websocket signed in: user_id=%d path=%s", user.id, self._socket.url.path)
         elif self.user.id != user.id:
             raise errors.invalid_frame("This connection is already signed in as another user")
-
-    async def _user_for_token(self, token: str) -> User:
-        async with self._scope() as request:
-            current_user = await request.get(GetCurrentUser)
-            return await current_user(token)
-
-    async def _legacy_user(self, claimed: int | str) -> User:
-        """The seed app's trust-the-client identification (WS_LEGACY_USER_ID only)."""
-        user_id = parse_id(claimed)
-        if user_id is None:
-            raise Unauthenticated("Unknown user")
-        async with self._scope() as request:
-            identify = await request.get(IdentifyLegacyUser)
-            return await identify(user_id)
+        return user
 
     # --- the end ------------------------------------------------------------------------------
 
@@ -360,14 +275,9 @@ class Connection:
         if user is None:
             return
         seconds = monotonic() - self._since
-        stored = False
-        with anyio.move_on_after(_grace(), shield=True):
+        with anyio.move_on_after(grace(), shield=True):
             await self._gateway.hub.unsubscribe(UserRef.of(user), self)
-        # A server shutting down may cancel this task. Shielded against cancel scopes (which re-cancel
-        # every await); asyncio's one-shot task.cancel() has already fired; drain_websockets keeps the
-        # loop and the container alive until this finishes.
-        with anyio.move_on_after(_grace(), shield=True):
-            stored = await self._record_disconnect(user)
+        stored = await store_disconnect(self._gateway.record_disconnect, user, self._key)
         logger.info(
             "websocket closed: user_id=%d username=%s path=%s code=%s duration=%.3fs disconnect_stored=%s",
             user.id,
@@ -377,24 +287,3 @@ class Connection:
             seconds,
             stored,
         )
-
-    async def _record_disconnect(self, user: User) -> bool:
-        while True:
-            try:
-                await self._gateway.record_disconnect(user, self._key)
-                return True
-            except StorageUnavailable:
-                logger.warning("disconnect of user_id=%d not stored yet: database unavailable", user.id)
-                await anyio.sleep(DISCONNECT_RETRY_SECONDS)
-            except StorageRejected:  # the user was deleted meanwhile: there is no one to record it for
-                logger.warning("disconnect of user_id=%d not stored: the database refused it", user.id)
-                return False
-            except Exception:
-                logger.exception("disconnect of user_id=%d not stored", user.id)
-                return False
-
-
-def _grace() -> float:
-    """How long ending a connection may take: DISCONNECT_GRACE_SECONDS, or what is left of a shutdown."""
-    left = SHUTDOWN.remaining()
-    return DISCONNECT_GRACE_SECONDS if left is None else min(DISCONNECT_GRACE_SECONDS, left)

@@ -11,7 +11,8 @@ from litestar import WebSocket, websocket
 from litestar.handlers import WebsocketRouteHandler
 
 from chatapp.entrypoints.ws.action_codec import ActionCodec
-from chatapp.entrypoints.ws.connection import Codec, Connection, Gateway
+from chatapp.entrypoints.ws.connection import Connection
+from chatapp.entrypoints.ws.gateway import Codec, Gateway
 from chatapp.entrypoints.ws.text_codec import TextCodec
 
 AnySocket = WebSocket[Any, Any, Any]
