@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.config.cors import CORSConfig
+from litestar.enums import ScopeType
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components
@@ -24,7 +25,11 @@ openapi_config = OpenAPIConfig(
     components=Components(security_schemes={BEARER_SCHEME: BEARER_SECURITY_SCHEME}),
 )
 
-prometheus_config = PrometheusConfig(app_name="chatapp", group_path=True, exclude=["/metrics"])
+# HTTP only: on a WebSocket the middleware would wrap every frame sent for a request timing that means
+# nothing there. Open WebSocket connections have a gauge of their own (ws/draining.py).
+prometheus_config = PrometheusConfig(
+    app_name="chatapp", group_path=True, exclude=["/metrics"], scopes={ScopeType.HTTP}
+)
 
 
 def per_address_and_route(request: Request[Any, Any, Any]) -> str:

@@ -99,12 +99,18 @@ class Connection:
         try:
             await self.channel.accept()
             with self._inbound:
-                await self._answering(self._start())
+                try:
+                    await self._start()
+                except (errors.Refusal, DomainError) as error:
+                    await self._refuse(error)
                 while True:
                     deadline = self._auth_deadline if self.user is None else None
                     data = await self.channel.receive(deadline)
                     holding = self._order.holding  # the first frame since sign-in: live frames go after it
-                    await self._answering(self._handle(data))
+                    try:
+                        await self._handle(data)
+                    except (errors.Refusal, DomainError) as error:
+                        await self._refuse(error)
                     if holding:
                         self._order.release()
             raise errors.tokens_revoked()
@@ -123,15 +129,12 @@ class Connection:
             with contextlib.suppress(BaseException):
                 await writer
 
-    async def _answering(self, step: Any) -> None:
-        """Await one step; a refusal that keeps the connection open becomes an error frame."""
-        try:
-            await step
-        except (errors.Refusal, DomainError) as error:
-            refusal = errors.refusal_for(error)
-            if refusal.close is not None:
-                raise refusal from None
-            await self.outbound.reply(self._codec.error(refusal))
+    async def _refuse(self, error: errors.Refusal | DomainError) -> None:
+        """A refusal that keeps the connection open becomes an error frame; one that closes is raised."""
+        refusal = errors.refusal_for(error)
+        if refusal.close is not None:
+            raise refusal from None
+        await self.outbound.reply(self._codec.error(refusal))
 
     # --- inbound ------------------------------------------------------------------------------
 

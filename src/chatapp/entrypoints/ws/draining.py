@@ -8,10 +8,12 @@ from contextlib import contextmanager
 
 import anyio
 from litestar import Litestar
+from prometheus_client import Gauge
 
 # uvicorn cancels handlers after its graceful timeout (8 s from the CLI); this bounds what follows.
 DRAIN_SECONDS = 1.5
 _STATE_KEY = "ws_open_connections"
+OPEN = Gauge("chatapp_websocket_connections", "WebSocket connections open in this process")
 
 
 class OpenConnections:
@@ -24,10 +26,12 @@ class OpenConnections:
     @contextmanager
     def track(self) -> Iterator[None]:
         self._count += 1
+        OPEN.inc()
         try:
             yield
         finally:
             self._count -= 1
+            OPEN.dec()
             if self._count == 0 and self._idle is not None:
                 self._idle.set()
 
