@@ -101,7 +101,7 @@ class RecordMessage:
         if is_new:
             if recipients is not None:
                 self._events.publish(MessagePosted(message=message, recipients=recipients, origin=command.origin))
-            elif self._events.listens(author.id, besides=command.origin):
+            elif self._events.listens(author.id, command.origin):
                 self._events.publish(
                     MessagePosted(message=message, recipients=frozenset((author.id,)), origin=command.origin)
                 )

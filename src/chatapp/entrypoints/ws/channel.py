@@ -46,13 +46,14 @@ class Channel:
 
     async def receive(self, deadline: float | None = None) -> str | bytes:
         """The next frame's text (bytes for a binary frame); WebSocketDisconnect when the peer is gone."""
-        if deadline is not None:
+        if deadline is None:
+            event = await self.socket.receive()
+        else:
+            event = None
             with anyio.move_on_after(deadline - monotonic()):
-                return self._frame(await self.socket.receive())
-            raise errors.auth_timeout()
-        return self._frame(await self.socket.receive())
-
-    def _frame(self, event: Any) -> str | bytes:
+                event = await self.socket.receive()
+            if event is None:
+                raise errors.auth_timeout()
         if event["type"] == "websocket.disconnect":
             raise WebSocketDisconnect(
                 detail="client closed", code=event.get("code", WS_1005_NO_STATUS_RECEIVED)
@@ -74,7 +75,8 @@ class Channel:
     async def send_text(self, text: str) -> None:
         self._sending_since = monotonic()
         try:
-            await self.socket.send_text(text)
+            # The ASGI event itself: socket.send_text would only wrap it in two more coroutines per frame.
+            await self.socket.send({"type": "websocket.send", "text": text})
         except (OSError, RuntimeError) as error:
             # uvicorn: ClientDisconnected (an OSError) once the peer is gone, RuntimeError once it has
             # closed the connection itself (keepalive timeout). Either way no frame can be sent.
