@@ -4,7 +4,7 @@ import os
 import re
 import time
 from collections import Counter
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 
 from chatapp.adapters.system import RandomIdGenerator, SystemClock, base36
 
@@ -43,8 +43,14 @@ def test_reset_codes_are_long_and_unique() -> None:
 
 
 def test_the_clock_is_utc_with_millisecond_precision() -> None:
-    now = SystemClock().now()
+    clock = SystemClock()
+    before = datetime.now(UTC)
+    now = clock.now()
+    after = datetime.now(UTC)
     assert now.tzinfo is UTC and now.microsecond % 1000 == 0
+    assert before - timedelta(milliseconds=1) < now <= after
+    later = clock.now()
+    assert later >= now and later.microsecond % 1000 == 0
 
 
 def test_a_forked_child_does_not_repeat_the_ids_its_parent_will_draw() -> None:

@@ -43,3 +43,15 @@ def test_many_shallow_arrays_pass() -> None:
 
 def test_non_ascii_text_is_measured_like_any_other() -> None:
     check_depth('{"content": "' + "é[" * 1_000 + '", "n": ' + nested(3) + "}")
+
+
+def test_a_short_unclosed_document_is_left_to_the_parser_which_refuses_it() -> None:
+    from chatapp.entrypoints.ws import errors
+    from chatapp.entrypoints.ws.action_codec import ActionCodec
+
+    codec = ActionCodec(legacy_user_id=False)
+    for document in ("[" * (MAX_JSON_DEPTH + 10), '{"action":"message","x":' + "[" * (MAX_JSON_DEPTH + 10)):
+        check_depth(document)  # deeper than the limit, but too short to be valid JSON
+        with pytest.raises(errors.Refusal) as refused:
+            codec.decode(document)
+        assert refused.value.code in {"invalid_json", "invalid_frame"} and refused.value.close is None

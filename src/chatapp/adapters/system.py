@@ -58,9 +58,19 @@ _random_chars = _RandomChars()
 
 
 class SystemClock(Clock):
+    """UTC, to the millisecond (what the API shows). Under load many messages share a millisecond:
+    they share its datetime too, built once."""
+
+    def __init__(self) -> None:
+        self._ms = -1
+        self._moment = datetime.now(UTC)
+
     def now(self) -> datetime:
-        moment = datetime.now(UTC)
-        return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+        ms = time.time_ns() // 1_000_000
+        if ms != self._ms:
+            seconds, millis = divmod(ms, 1000)
+            self._ms, self._moment = ms, datetime.fromtimestamp(seconds, UTC).replace(microsecond=millis * 1000)
+        return self._moment
 
 
 class RandomIdGenerator(IdGenerator):

@@ -19,6 +19,12 @@ _NOT_A_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
 _SIGNED_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
 
 
+# Valid JSON nesting deeper than MAX_JSON_DEPTH opens and closes more than MAX_JSON_DEPTH brackets.
+# A shorter document is either shallow enough or invalid, and the parser refuses an invalid one
+# before it could recurse more than these few levels: most frames need no counting at all.
+_SHORT = 2 * (MAX_JSON_DEPTH + 1)
+
+
 class TooDeep(ValueError):
     def __init__(self) -> None:
         super().__init__(f"JSON nests deeper than {MAX_JSON_DEPTH} levels")
@@ -30,6 +36,8 @@ def check_depth(document: str | bytes) -> None:
     Brackets inside strings do not count. Everything runs in C (regex, translate, accumulate):
     a 1 MiB body costs about a millisecond, a typical frame with one `{` a few hundred nanoseconds.
     """
+    if len(document) < _SHORT:
+        return
     if isinstance(document, str):
         if document.count("[") + document.count("{") <= MAX_JSON_DEPTH:
             return

@@ -15,11 +15,23 @@ from chatapp.domain.user import User
 S = TypeVar("S", bound=msgspec.Struct)
 
 
+_last_iso: tuple[datetime | None, str | None] = (None, None)
+
+
 def iso(moment: datetime | None) -> str | None:
-    """ISO-8601 UTC with milliseconds and `Z`, as Strapi writes it."""
+    """ISO-8601 UTC with milliseconds and `Z`, as Strapi writes it.
+
+    Messages stored within one millisecond share the clock's datetime (adapters/system.py): the
+    last one's text is kept, so each of them is not formatted again.
+    """
+    global _last_iso
     if moment is None:
         return None
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    last, text = _last_iso
+    if moment is not last:
+        text = moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        _last_iso = (moment, text)
+    return text
 
 
 class UserOut(msgspec.Struct, rename="camel"):
