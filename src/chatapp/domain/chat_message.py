@@ -35,7 +35,9 @@ class ChatMessage:
     seq: int | None = None
 
 
-@dataclass(slots=True, kw_only=True, frozen=True)
+# Not frozen, unlike the ChatMessage it becomes: a draft lives from the use case to the log's insert,
+# one per chat message, and a frozen dataclass's __init__ costs three times a plain one's.
+@dataclass(slots=True, kw_only=True)
 class NewChatMessage:
     """A row about to be appended; `client_id` makes the append idempotent per user.
 
