@@ -26,6 +26,7 @@ from chatapp.application.ports.persistence import MessageLog
 from chatapp.domain.chat_message import ChatMessage, MessageKind, NewChatMessage
 from chatapp.entrypoints.app import create_app
 from chatapp.entrypoints.ioc.persistence import MemoryPersistenceProvider
+from chatapp.entrypoints.server.websocket_protocol import UNREAD_WINDOW_CHARS, SlottedWebSocketProtocol
 from tests.api.conftest import PASSWORD, make_settings
 from tests.api.ws_support import RECEIVE_TIMEOUT, WELCOME, eventually
 
@@ -57,13 +58,17 @@ class Server:
 
 
 @contextmanager
-def serving(*providers: Provider, graceful_shutdown: int = 5, **settings: Any) -> Iterator[Server]:
+def serving(
+    *providers: Provider, graceful_shutdown: int = 5, ws_protocol: Any = "auto", **settings: Any
+) -> Iterator[Server]:
     db = InMemoryDatabase()
     app = create_app(make_settings(**settings), MemoryPersistenceProvider(db), *providers)
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()  # clients queue in the backlog until uvicorn accepts: no need to wait for startup
-    config = uvicorn.Config(app, log_config=None, lifespan="on", timeout_graceful_shutdown=graceful_shutdown)
+    config = uvicorn.Config(
+        app, log_config=None, lifespan="on", timeout_graceful_shutdown=graceful_shutdown, ws=ws_protocol
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
@@ -205,3 +210,37 @@ async def test_a_client_that_stops_reading_is_closed_and_its_disconnect_recorded
             assert [row.username for row in server.disconnects()] == ["slow"]
             assert await close_code(stalled) == 1013
         flooding.cancel()
+
+
+async def test_a_reader_behind_by_more_than_the_read_window_is_not_mistaken_for_a_stalled_one() -> None:
+    # `chatapp serve`'s protocol holds sends up while the peer is UNREAD_WINDOW_CHARS behind, until a
+    # pong says it read on. Here a resume replays twice that, and the client sends a frame of its own
+    # right behind the resume: uvicorn reads nothing after a frame until the app takes it, and the app
+    # is busy replaying, so the pongs behind that frame must still be read or the replay would stall
+    # until the send deadline (1013).
+    with serving(ws_protocol=SlottedWebSocketProtocol, ws_rate_limit="0") as server:
+        alice, bob = server.register("alice"), server.register("bob")
+        response = httpx.post(
+            f"http://127.0.0.1:{server.port}/api/conversations",
+            json={"data": {"kind": "direct", "members": [bob["user"]["id"]]}},
+            headers={"Authorization": f"Bearer {alice['jwt']}"},
+            timeout=10,
+        )
+        assert response.status_code == 201, response.text
+        dm = response.json()["data"]["documentId"]
+        content = "r" * 3000
+        count = 2 * UNREAD_WINDOW_CHARS // len(content)
+        async with connect(server.ws_url("/ws", alice["jwt"])) as ws:
+            await welcomed(ws, alice["user"]["id"])
+            for n in range(count):
+                await ws.send(json.dumps({"action": "message", "conversation": dm, "content": content}))
+                assert json.loads(await receive(ws))["seq"] == n + 1
+
+        async with connect(server.ws_url("/ws", bob["jwt"])) as ws:
+            await welcomed(ws, bob["user"]["id"])
+            await ws.send(json.dumps({"action": "resume", "after": {dm: 0}}))
+            await ws.send(json.dumps({"action": "ping"}))
+            seqs = [json.loads(await receive(ws))["seq"] for _ in range(count)]
+            assert seqs == list(range(1, count + 1))
+            assert json.loads(await receive(ws)) == {"action": "resumed", "conversation": dm, "seq": count}
+            assert json.loads(await receive(ws)) == {"action": "pong"}
