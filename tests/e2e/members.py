@@ -27,6 +27,7 @@ class Member:
         self.account = account
         self.conversation = conversation
         self.received: list[int] = []  # every seq of the conversation received, in arrival order
+        self.arrived: dict[int, float] = {}  # seq -> when it arrived (time.monotonic)
         self._ws: ClientConnection | None = None
         self._reader: asyncio.Task[None] | None = None
         self._acks: dict[str, asyncio.Future[int]] = {}
@@ -57,6 +58,7 @@ class Member:
                     waiter = self._acks.pop(frame["clientId"], None) if mine else None
                     if frame["seq"] > self.position:
                         self.received.append(frame["seq"])
+                        self.arrived[frame["seq"]] = time.monotonic()
                     else:  # only a re-sent clientId is answered with a seq this client already has
                         assert waiter is not None, (frame, self.position)
                     if waiter is not None and not waiter.done():

@@ -1,8 +1,9 @@
-"""A client that never reads: bounded server memory, other clients unaffected, then a close."""
+"""Clients that stop reading: bounded server memory, other clients unaffected, then a close with 1013."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import socket
 import time
@@ -14,8 +15,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.e2e.clients import Account, close_code, exchange, next_frame, open_chat, register, register_many
+from tests.e2e.members import Member, caught_up, group_of
 from tests.e2e.server import ChatServer, ServerFactory
-from tests.e2e.store import disconnect_rows
+from tests.e2e.store import disconnect_rows, wait_for_disconnect_rows
 
 pytestmark = pytest.mark.e2e
 
@@ -86,3 +88,84 @@ async def test_a_client_that_never_reads_is_bounded_and_harmless_then_closed(
     for _, flood in stalled:
         await flood
     await fast.close()
+
+
+# A member that stops reading while the others talk. Its socket buffers hide a lot: the kernel's send
+# buffer grows to 4 MiB, and permessage-deflate (on by default) shrinks these frames thirtyfold, so
+# ~100 MB of frames could be written before a send waited. The server counts what the member has read
+# (a ping every 64 KiB written; its pong says everything before it was read): past 1 MiB unread its
+# frames queue, and 512 queued frames (or one waiting half a ping interval) close it with 1013.
+TALKERS = 2
+MEMBER_CONTENT = "x" * 3000  # compresses to a few dozen bytes per frame
+UNREAD_BOUND_FRAMES = 2**20 // len(MEMBER_CONTENT) + 512  # 1 MiB unread, then a full queue of 512 frames
+CLOSED_AFTER_THE_BOUND_WITHIN = 5.0  # seconds from the frame that passed the bound to its disconnect row
+STOPPED_MEMBER_CLOSED_WITHIN = 30.0  # from when it stopped; keepalive alone takes 40 s (and says 1005)
+TALK_LATENCY_LIMIT = 1.0  # each ack and each delivery to a reading member, from its send
+
+
+async def test_a_member_that_stops_reading_is_closed_with_1013_and_delays_nobody(
+    start_server: ServerFactory, db: asyncpg.Connection
+) -> None:
+    server = await start_server(WS_RATE_LIMIT="0")
+    names = ("stopper", "reader", *(f"talker{n}" for n in range(TALKERS)))
+    stopper, reader, *talker_accounts = [await register(server.http_url, name) for name in names]
+    chat = await group_of(server, talker_accounts[0], [*talker_accounts[1:], reader, stopper])
+    talkers = [Member(account, chat) for account in talker_accounts]
+    watcher = Member(reader, chat)
+    for member in (*talkers, watcher):
+        await member.connect(server)
+    # A default client (compression on, default socket buffers), no keepalive of its own, that stops reading.
+    stopped = await open_chat(server.ws_url, stopper, ping_interval=None)
+    await stopped.send(json.dumps({"action": "resume", "after": {chat: 0}}))
+    assert await next_frame(stopped) == {"action": "resumed", "conversation": chat, "seq": 0}
+    stopped.transport.pause_reading()
+    stopped_at = time.monotonic()
+    baseline = peak = server.rss_bytes()
+
+    sent_at: dict[int, float] = {}  # seq -> when its sender sent it
+    bound_passed_at: float | None = None  # when the frame that put it past the bound was acknowledged
+    slowest_ack = 0.0
+    closed = asyncio.Event()
+
+    async def talk(member: Member, name: str) -> None:
+        nonlocal slowest_ack, bound_passed_at
+        for n in itertools.count():
+            if closed.is_set() or time.monotonic() - stopped_at > STOPPED_MEMBER_CLOSED_WITHIN:
+                return
+            started = time.monotonic()
+            seq = await member.send(f"{name}-{n}", f"{name}-{n} {MEMBER_CONTENT}")
+            sent_at[seq] = started
+            slowest_ack = max(slowest_ack, time.monotonic() - started)
+            if len(sent_at) == UNREAD_BOUND_FRAMES:
+                bound_passed_at = time.monotonic()
+
+    talking = [asyncio.create_task(talk(member, f"t{n}")) for n, member in enumerate(talkers)]
+    stopper_id = Counter({stopper.id: 1})
+    while not closed.is_set() and not all(task.done() for task in talking):
+        if await disconnect_rows(db) >= stopper_id:
+            closed.set()
+        peak = max(peak, server.rss_bytes())
+        await asyncio.sleep(0.05)  # polling interval of a bounded wait (the talkers end by their deadline)
+    closed_at, frames_when_closed = time.monotonic(), len(sent_at)
+    await asyncio.gather(*talking)
+
+    assert closed.is_set(), f"still connected {STOPPED_MEMBER_CLOSED_WITHIN} s after it stopped reading," \
+        f" {len(sent_at)} frames ({len(sent_at) * len(MEMBER_CONTENT) / 2**20:.0f} MiB) later"
+    # Closed before it was that far behind (a send waited too long), or promptly once it was.
+    late = None if bound_passed_at is None else closed_at - bound_passed_at
+    assert late is None or late < CLOSED_AFTER_THE_BOUND_WITHIN, \
+        f"closed {late:.1f} s after passing the bound, {frames_when_closed} frames after it stopped reading"
+    assert peak - baseline < RSS_GROWTH_LIMIT, f"server RSS grew by {(peak - baseline) / 2**20:.1f} MiB"
+    assert slowest_ack < TALK_LATENCY_LIMIT, f"an ack took {slowest_ack:.2f} s"
+    total = len(sent_at)
+    await caught_up([*talkers, watcher], total)  # every message, once each, in seq order
+    slowest_delivery = max(watcher.arrived[seq] - sent_at[seq] for seq in sent_at)
+    assert slowest_delivery < TALK_LATENCY_LIMIT, f"a delivery to a reader took {slowest_delivery:.2f} s"
+
+    stopped.transport.resume_reading()  # if it reads again, it finds its close code behind the frames it had
+    assert await close_code(stopped) == 1013
+    for member in (*talkers, watcher):
+        await member.close()
+    everyone = Counter({account.id: 1 for account in (reader, *talker_accounts)}) + stopper_id
+    stored = await wait_for_disconnect_rows(db, everyone)
+    assert stored[stopper.id] == 1, stored
