@@ -10,7 +10,7 @@ from chatapp.adapters.memory.message_log import InMemoryMessageLog
 from chatapp.application.live.hub import LiveHub
 from chatapp.domain.chat_message import ChatMessage
 from chatapp.domain.conversation import Conversation
-from chatapp.domain.events import ChatEvent, MessagePosted, Typing, UserRef
+from chatapp.domain.events import ChatEvent, MessagePosted, PresenceChanged, Typing, UserRef
 from chatapp.domain.user import User
 from tests.adapters.factories import draft, new_conversation
 from tests.unit.conftest import World
@@ -156,3 +156,31 @@ async def test_presence_goes_to_who_shares_a_conversation_on_first_and_last_conn
     assert [frame for frame, _, _ in watcher.frames] == ["PresenceChanged", "PresenceChanged"]
     assert stranger.frames == []
     assert chat.hub.is_online(alice.id) and not chat.hub.is_online(bob.id)
+
+
+def presence_text(event: ChatEvent) -> str:
+    assert isinstance(event, PresenceChanged)
+    return f"{event.user.username} {'online' if event.online else 'offline'}"
+
+
+async def test_a_silent_processs_users_go_offline_here_unless_still_connected_elsewhere(world: World) -> None:
+    chat = Chat(world)
+    directory = InMemoryConversationDirectory(world.db)
+    chat.hub = LiveHub(InMemoryMessageHistory(world.db), directory, presence_text)
+    users = [(await world.register(name)).user for name in ("alice", "bob", "carol", "dave")]
+    alice, bob, carol, dave = users
+    await chat.group(alice, bob, carol, dave)
+    watcher = await chat.join(alice, 1)
+    for user in (bob, carol, dave):  # all three connected to process "west"; dave also to "north"
+        await chat.hub.remote_presence("west", UserRef.of(user), True, now=0.0)
+    await chat.hub.remote_presence("north", UserRef.of(dave), True, now=0.0)
+    await chat.join(carol, 2)  # and carol here
+    assert [frame for frame, _, _ in watcher.frames] == ["bob online", "carol online", "dave online"]
+
+    chat.hub.remote_alive("north", now=20.0)
+    await chat.hub.expire_processes(older_than=10.0)  # west was killed: it said nothing since 0.0
+
+    assert [frame for frame, _, _ in watcher.frames][3:] == ["bob offline"]
+    assert not chat.hub.is_online(bob.id) and chat.hub.is_online(carol.id) and chat.hub.is_online(dave.id)
+    await chat.hub.expire_processes(older_than=30.0)  # now north too
+    assert [frame for frame, _, _ in watcher.frames][3:] == ["bob offline", "dave offline"]
