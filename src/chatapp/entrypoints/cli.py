@@ -27,6 +27,7 @@ from chatapp.entrypoints.settings import Settings, SettingsError, ensure_jwt_sec
 
 logger = logging.getLogger("chatapp")
 GRACEFUL_SHUTDOWN_SECONDS = 8  # uvicorn then cancels what is left: the process exits within 10 s
+WORKER_HEALTHCHECK_SECONDS = 30
 T = TypeVar("T")
 
 
@@ -60,6 +61,9 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         ws_ping_interval=settings.ws_ping_interval,
         ws_ping_timeout=settings.ws_ping_interval,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        # uvicorn's supervisor kills a worker that has not answered its health check in 5 s: on a
+        # busy machine a starting worker (imports, migrations check) takes longer, and dies in a loop.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         # X-Forwarded-For/-Proto name the client only when a configured proxy sent them (uvicorn
         # trusts 127.0.0.1 by default: anyone there could rotate addresses past the rate limit).
         proxy_headers=bool(settings.trusted_proxies),
