@@ -99,7 +99,8 @@ class Channel:
         self._stalled.cancel()
 
     def _check_sends(self) -> None:
-        # A send waits only while the server's write buffer is full: the peer is not reading. A timer
+        # A send waits only while the peer is not reading: the server's write buffer is full, or the peer
+        # is a read window behind (server/websocket_protocol.py). A timer
         # reading a timestamp keeps the per-frame cost to two attribute writes (no timeout scope per send).
         since = self._sending_since
         if since is not None and monotonic() - since >= self._send_timeout:
