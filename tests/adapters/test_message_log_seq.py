@@ -9,6 +9,7 @@ import pytest
 
 from chatapp.application.ports.persistence import AuthoredBy, InConversation
 from chatapp.application.query.listing import ListQuery, OffsetWindow, SortKey
+from chatapp.domain.chat_message import MessageKind
 from chatapp.domain.errors import NotFound
 from tests.adapters.conftest import Backend
 from tests.adapters.factories import draft
@@ -95,3 +96,57 @@ async def test_an_unknown_conversation_is_not_found_and_stores_nothing(backend: 
 
     async with backend.uow() as uow:
         assert (await uow.messages.list(AuthoredBy(alice.id), ListQuery())).total == 0
+
+
+@pytest.mark.parametrize("client_id", [None, "retry-me"])
+async def test_a_conversation_draft_appended_again_finds_its_own_row_and_takes_no_seq(
+    backend: Backend, add_user, add_conversation, client_id: str | None
+) -> None:
+    """What a writer does after a commit whose answer was lost: the same draft again, same document_id,
+    in a batch with a new message. The retry is that first row, and the new message the next seq."""
+    alice = await add_user("alice")
+    team = await add_conversation(alice)
+    once = draft(alice, "once", client_id=client_id, conversation=team)
+    first = await backend.log.append(once)
+
+    again, after = await asyncio.gather(
+        backend.log.append(once), backend.log.append(draft(alice, "next", conversation=team))
+    )
+
+    assert again == first and first.seq == 1
+    assert after.seq == 2
+    async with backend.uow() as uow:
+        assert (await uow.conversations.get(team.document_id)).last_seq == 2
+        assert (await uow.messages.list(AuthoredBy(alice.id), ListQuery())).total == 2
+
+
+async def test_a_mixed_batch_retried_after_its_commit_stores_nothing_twice_and_leaves_no_gap(
+    backend: Backend, add_user, add_conversation
+) -> None:
+    """A retried batch holding personal and conversation drafts, with and without client ids (a
+    disconnect row among them), beside new ones: each retried draft finds its row, the new ones
+    follow on without a gap."""
+    alice, bob = await add_user("alice"), await add_user("bob")
+    team = await add_conversation(alice, bob)
+    retried = [
+        draft(alice, "personal"),
+        draft(bob, "personal with id", client_id="p-1"),
+        draft(alice, "bob has disconnected", client_id="disconnect:abc", kind=MessageKind.DISCONNECT),
+        draft(alice, "in the team", conversation=team),
+        draft(bob, "in the team with id", client_id="t-1", conversation=team),
+    ]
+    first = await asyncio.gather(*(backend.log.append(d) for d in retried))
+
+    new = [draft(u, f"new {i}", conversation=team) for i in range(3) for u in (alice, bob)]
+    again = await asyncio.gather(*(backend.log.append(d) for d in retried + new))
+
+    assert list(again[: len(retried)]) == first
+    assert sorted(m.seq for m in first if m.seq) == [1, 2]
+    assert sorted(m.seq for m in again[len(retried):]) == [3, 4, 5, 6, 7, 8]
+    async with backend.uow() as uow:
+        assert (await uow.conversations.get(team.document_id)).last_seq == 8
+        stored = [
+            *(await uow.messages.list(AuthoredBy(alice.id), ListQuery())).items,
+            *(await uow.messages.list(AuthoredBy(bob.id), ListQuery())).items,
+        ]
+    assert len(stored) == len(retried) + 6 == len({m.document_id for m in stored})

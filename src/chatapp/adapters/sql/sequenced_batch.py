@@ -6,9 +6,12 @@ taken here by a no-op UPDATE), reads their `last_seq`, numbers its new messages 
 them, raises `last_seq` and commits: the next batch touching those conversations waits for the locks.
 
 A draft whose (user_id, client_id) is already stored takes no seq: that is checked once the locks are
-held. If ON CONFLICT still skips a conversation message (another writer stored its client id in
-between, through a conversation this batch did not lock), the batch rolls back and starts again, so
-no gap is ever committed.
+held. If ON CONFLICT still skips a conversation message, the batch rolls back and starts again, so no
+gap is ever committed: either another writer stored its client id in between (through a conversation
+this batch did not lock), or the draft itself is stored, by this very batch whose COMMIT went through
+but whose answer was lost (the message log then sends the same drafts again). The attempt after a
+skip therefore also looks the drafts up by their document_id: a draft that finds its own row is
+answered with it, takes no seq and is not stored twice.
 
 PostgreSQL round trips per batch: BEGIN, the lock (if it has conversation messages), the client-id
 look-up (if they carry client ids), the INSERT, the last_seq UPDATE (if any were numbered),
@@ -17,7 +20,9 @@ pg_notify (if announced) and COMMIT.
 
 from __future__ import annotations
 
-from sqlalchemy import Insert, bindparam, select, text, tuple_, update
+from collections.abc import Iterable
+
+from sqlalchemy import Insert, bindparam, or_, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -32,10 +37,12 @@ _message = ChatMessageRow.__table__
 _conversation = ConversationRow.__table__
 ATTEMPTS = 5  # each retry follows a lost race on one client id; a second one in a row is already rare
 
-# ON CONFLICT names (user_id, client_id) only: a clash on seq is an error, never a silent skip.
+# ON CONFLICT skips a draft whose client id or document_id is stored. A skipped conversation message
+# makes the batch start again (see _LostRace): a clash on seq, which only a bug could cause, would
+# clash on every attempt and end in an error, never in a silent skip.
 _INSERTS: dict[str, Insert] = {
     name: dialect.insert(_message)
-    .on_conflict_do_nothing(index_elements=["user_id", "client_id"])
+    .on_conflict_do_nothing()
     .returning(_message.c.id, _message.c.document_id)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
@@ -57,26 +64,29 @@ async def store_sequenced(
     connection: AsyncConnection, drafts: list[NewChatMessage], notify: Notify | None
 ) -> list[ChatMessage]:
     """Store the batch in one transaction, numbering conversation messages; returns one row per draft."""
-    for _ in range(ATTEMPTS):
+    for attempt in range(ATTEMPTS):
         try:
             async with connection.begin():
-                return await _store(connection, drafts, notify)
+                return await _store(connection, drafts, notify, by_document=attempt > 0)
         except _LostRace:
             continue
     raise RuntimeError(f"client ids kept racing for {ATTEMPTS} attempts")
 
 
 async def _store(
-    connection: AsyncConnection, drafts: list[NewChatMessage], notify: Notify | None
+    connection: AsyncConnection, drafts: list[NewChatMessage], notify: Notify | None, *, by_document: bool
 ) -> list[ChatMessage]:
     last_seqs = await _lock(connection, sorted({d.conversation_id for d in drafts if d.conversation_id}))
-    # Only numbered drafts need their client id looked up first; a personal one that was stored
-    # before is skipped by ON CONFLICT and read back afterwards, as on the one-statement path.
+    # Only numbered drafts need to be looked up first; a personal one that was stored before is
+    # skipped by ON CONFLICT and read back afterwards, as on the one-statement path.
     numbered_keys = {(d.user_id, d.client_id) for d in drafts if d.client_id and d.conversation_id}
-    known = await _read_back(connection, numbered_keys)
+    documents = {d.document_id for d in drafts} if by_document else set()
+    earlier = _Earlier(await _read_back(connection, numbered_keys, documents))
     fresh: list[tuple[NewChatMessage, int | None]] = []
-    claimed = set(known)
+    claimed = set(earlier.by_client)
     for draft in drafts:
+        if draft.document_id in earlier.by_document:
+            continue  # this very draft, stored by a commit whose answer was lost
         key = (draft.user_id, draft.client_id)
         if draft.client_id is not None:
             if key in claimed:
@@ -99,15 +109,40 @@ async def _store(
         for d, seq in fresh
         if d.document_id in new_ids
     }
-    lost = {(d.user_id, d.client_id) for d, _ in fresh if d.document_id not in new_ids}
-    if lost:  # personal drafts whose client id another writer stored in between
-        known |= await _read_back(connection, lost)
-    known |= {(m.user_id, m.client_id): m for m in stored.values() if m.client_id is not None}
+    # Personal drafts stored before: by another writer (their client id) or by themselves (a retry).
+    lost = [d for d, _ in fresh if d.document_id not in new_ids]
+    if lost:
+        earlier.add(
+            await _read_back(
+                connection,
+                {(d.user_id, d.client_id) for d in lost if d.client_id is not None},
+                {d.document_id for d in lost},
+            )
+        )
+    earlier.add(m for m in stored.values() if m.client_id is not None)
     if notify is not None and stored:
         payload = notify(list(stored.values()))
         if payload is not None:
             await connection.execute(_NOTIFY, {"channel": EVENTS_CHANNEL, "payload": payload})
-    return [stored.get(d.document_id) or known[(d.user_id, d.client_id)] for d in drafts]
+    return [stored.get(d.document_id) or earlier.row_of(d) for d in drafts]
+
+
+class _Earlier:
+    """Rows stored before this batch's insert, by document_id and by (user_id, client_id)."""
+
+    def __init__(self, rows: Iterable[ChatMessage]) -> None:
+        self.by_document: dict[str, ChatMessage] = {}
+        self.by_client: dict[Key, ChatMessage] = {}
+        self.add(rows)
+
+    def row_of(self, draft: NewChatMessage) -> ChatMessage:
+        return self.by_document.get(draft.document_id) or self.by_client[(draft.user_id, draft.client_id)]
+
+    def add(self, rows: Iterable[ChatMessage]) -> None:
+        for row in rows:
+            self.by_document[row.document_id] = row
+            if row.client_id is not None:
+                self.by_client[(row.user_id, row.client_id)] = row
 
 
 async def _lock(connection: AsyncConnection, conversation_ids: list[int]) -> dict[int, int]:
@@ -131,13 +166,16 @@ async def _lock(connection: AsyncConnection, conversation_ids: list[int]) -> dic
     return last_seqs
 
 
-async def _read_back(connection: AsyncConnection, keys: set[Key]) -> dict[Key, ChatMessage]:
-    if not keys:
-        return {}
-    rows = await connection.execute(
-        SELECT_MESSAGES.where(tuple_(_message.c.user_id, _message.c.client_id).in_(keys))
-    )
-    return {(row.user_id, row.client_id): to_message(row) for row in rows}
+async def _read_back(connection: AsyncConnection, keys: set[Key], documents: set[str]) -> list[ChatMessage]:
+    """The stored rows with one of these (user_id, client_id) keys or document ids."""
+    conditions = []
+    if keys:
+        conditions.append(tuple_(_message.c.user_id, _message.c.client_id).in_(keys))
+    if documents:
+        conditions.append(_message.c.document_id.in_(documents))
+    if not conditions:
+        return []
+    return [to_message(row) for row in await connection.execute(SELECT_MESSAGES.where(or_(*conditions)))]
 
 
 async def _insert(
