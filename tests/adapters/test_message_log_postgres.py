@@ -23,6 +23,7 @@ from chatapp.domain.chat_message import ChatMessage
 from chatapp.domain.conversation import Conversation
 from chatapp.domain.user import User
 from tests.adapters.factories import draft, new_conversation, new_user
+from tests.pg_proxy import CommitCutter
 
 pytestmark = pytest.mark.postgres
 
@@ -176,3 +177,37 @@ async def test_batches_mixing_personal_and_conversation_messages_keep_the_idempo
     assert sorted(m.seq for m in mixed if m.seq is not None) == list(range(1, 41))
     async with engine.connect() as connection:
         assert (await connection.execute(text("SELECT count(*) FROM chat_sessions"))).scalar_one() == 81
+
+
+@pytest.mark.parametrize("in_conversation", [False, True], ids=["personal", "conversation"])
+async def test_a_batch_whose_commit_answer_is_lost_twice_is_stored_once_and_acknowledged(
+    url: str, engine: AsyncEngine, people_and_group: tuple[list[User], Conversation], in_conversation: bool
+) -> None:
+    """A proxy lets the batch's COMMIT through, then drops its answer and the connection, on the
+    writer's first connection (nothing was kept, nothing was idle) and again on the one it resends on.
+    A conversation batch's resend finds every row before it inserts (nothing left to commit, nothing
+    to cut); a personal one inserts again (ON CONFLICT skips them all) and loses that answer too,
+    then its third try finds the rows."""
+    users, group = people_and_group
+    upstream = make_url(url)
+    proxy = CommitCutter(upstream.port or 5432, every=1, limit=2)
+    await proxy.start()
+    proxied = make_engine(upstream.set(port=proxy.port).render_as_string(hide_password=False))
+    log = SqlMessageLog(proxied, writers=1)
+    proxy.cutting = True
+    try:
+        stored = await asyncio.gather(
+            *(log.append(draft(u, u.username, conversation=group if in_conversation else None)) for u in users)
+        )
+    finally:
+        await log.aclose()
+        await proxied.dispose()
+        await proxy.close()
+
+    assert proxy.cuts.total() == (1 if in_conversation else 2)
+    async with engine.connect() as connection:
+        rows = (await connection.execute(text("SELECT id, message, seq FROM chat_sessions ORDER BY id"))).all()
+    assert sorted((m.id, m.message, m.seq) for m in stored) == [tuple(row) for row in rows]
+    assert len(rows) == len(users)
+    if in_conversation:
+        assert sorted(row.seq for row in rows) == [1, 2, 3, 4]

@@ -14,6 +14,8 @@ from chatapp.domain.errors import AlreadyTaken, StorageUnavailable
 # SQLSTATE classes meaning "the server cannot serve us right now": connection exception,
 # insufficient resources (too many connections, disk full), operator intervention (shutdown, restart).
 _UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
+_INSUFFICIENT_RESOURCES = "53"
+_DISK_FULL = "53100"
 # SQLSTATE classes meaning "this statement can never succeed as sent": data exception (a value
 # the column cannot hold), integrity constraint violation (a foreign key, a check, a unique key).
 _REFUSED_SQLSTATES = ("22", "23")
@@ -39,6 +41,25 @@ def is_connection_failure(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     return _sqlstate(exc).startswith(_UNAVAILABLE_SQLSTATES)
+
+
+def is_lost_connection(exc: BaseException) -> bool:
+    """A connection failure after which the statement's outcome is unknown (a COMMIT may have gone
+    through): not a statement past its deadline, nor the server answering that it lacks resources."""
+    return (
+        is_connection_failure(exc)
+        and not isinstance(exc, (TimeoutError, PoolTimeout))
+        and not _sqlstate(exc).startswith(_INSUFFICIENT_RESOURCES)
+    )
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """PostgreSQL's disk_full (53100), raised when a table or index cannot grow (`could not extend
+    file`), and SQLite's SQLITE_FULL."""
+    if _sqlstate(exc) == _DISK_FULL:
+        return True
+    driver_error = exc.orig if isinstance(exc, DBAPIError) else exc
+    return getattr(driver_error, "sqlite_errorname", "") == "SQLITE_FULL"
 
 
 def is_refusal(exc: BaseException) -> bool:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from chatapp.adapters.sql.batch_insert import INSERTERS
 from chatapp.adapters.sql.database import DEADLINE_SECONDS
-from chatapp.adapters.sql.errors import is_connection_failure, is_refusal
+from chatapp.adapters.sql.errors import is_connection_failure, is_lost_connection, is_refusal
 from chatapp.adapters.sql.messages import SELECT_MESSAGES, to_message
 from chatapp.adapters.sql.models import ChatMessageRow
 from chatapp.adapters.sql.notify import Notify
@@ -27,6 +27,9 @@ _table = ChatMessageRow.__table__
 # the next batch while the first one waits for its commit.
 _WRITERS = {"postgresql": 2, "sqlite": 1}
 _SWEEP_SECONDS = 0.5
+# How often a batch whose connection broke under it is sent again on a new one (each within the
+# callers' deadline): a single lost COMMIT answer is the common case, two in a row are rare.
+_RESENDS = 3
 
 
 class _Pending(NamedTuple):
@@ -178,13 +181,14 @@ class SqlMessageLog(MessageLog):
         return batch
 
     async def _write(
-        self, connection: AsyncConnection | None, batch: list[_Pending]
+        self, connection: AsyncConnection | None, batch: list[_Pending], resends: int = _RESENDS
     ) -> AsyncConnection | None:
         """Store the batch and settle its futures; returns the connection to keep (None after a failure)."""
-        reused = connection is not None
+        connected = False
         try:
             if connection is None:
                 connection = await self._engine.connect()
+            connected = True
             messages = await self._store(connection, [item.draft for item in batch])
         except asyncio.CancelledError as exc:
             self._fail(batch, exc)
@@ -193,10 +197,15 @@ class SqlMessageLog(MessageLog):
         except Exception as exc:  # noqa: BLE001 - the writer must outlive every failure
             await _discard(connection)
             if is_connection_failure(exc):
-                # The kept connection may have died while idle (a database restart); a statement
-                # past its deadline is not retried: its callers have waited long enough.
-                if reused and not isinstance(exc, TimeoutError):
-                    return await self._write(None, batch)
+                # The connection broke under a statement: a kept one may have died while idle (a
+                # database restart), or the COMMIT went through and only its answer was lost. The same
+                # drafts go again on a new connection, where each finds its own row if it was stored.
+                # Not retried: a failure to connect (the database is down), a statement past its
+                # deadline (its callers have waited long enough), the server's own refusal for lack
+                # of resources (a full disk: nothing was stored), callers that all gave up waiting.
+                waited_for = not all(item.future.done() for item in batch)
+                if connected and resends and waited_for and is_lost_connection(exc):
+                    return await self._write(None, batch, resends - 1)
                 self._fail(batch, exc)
                 return None
             if len(batch) > 1:  # one bad draft must not fail its neighbours: store each on its own
