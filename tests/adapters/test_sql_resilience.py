@@ -11,13 +11,14 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chatapp.adapters.sql.database import make_engine, make_session_factory
+from chatapp.adapters.sql.disk_space import DiskFullWatch
 from chatapp.adapters.sql.health import SqlHealthProbe
 from chatapp.adapters.sql.message_log import SqlMessageLog
 from chatapp.adapters.sql.migrate import upgrade_schema
 from chatapp.adapters.sql.unit_of_work import SqlUnitOfWork
 from chatapp.domain.errors import StorageUnavailable
 from chatapp.domain.user import User
-from tests.adapters.factories import draft, new_user, unsaved_user
+from tests.adapters.factories import draft, new_conversation, new_user, unsaved_user
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -183,3 +184,45 @@ async def test_connections_killed_by_a_postgres_restart_are_replaced(clean_postg
         assert await uow.users.get(alice.id) == alice
     await log.aclose()
     await engine.dispose()
+
+
+_REFUSE_FOR_LACK_OF_SPACE = (
+    """CREATE FUNCTION no_room() RETURNS trigger LANGUAGE plpgsql AS
+    $$ BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full'; END $$""",
+    "CREATE TRIGGER no_room BEFORE INSERT ON chat_sessions FOR EACH ROW EXECUTE FUNCTION no_room()",
+)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("in_conversation", [False, True], ids=["personal", "conversation"])
+async def test_a_write_refused_for_lack_of_space_is_unavailable_and_turns_health_to_a_probe_write(
+    empty_postgres_url: str, in_conversation: bool
+) -> None:
+    """PostgreSQL refuses inserts with disk_full (53100), as when a table cannot grow: the message is
+    unavailable, not resent, not stored; the watch learns it on either path (the personal path's own
+    driver call, the conversation path's SQLAlchemy statements), and the health check then believes
+    only a probe write. Here the disk has room, so the probe succeeds and health is ok again."""
+    engine = make_engine(empty_postgres_url)  # a database of its own: the trigger goes with it
+    await upgrade_schema(engine)
+    async with SqlUnitOfWork(make_session_factory(engine)) as uow:
+        alice = await uow.users.add(new_user("alice"))
+        group = await uow.conversations.add(new_conversation(alice))
+        await uow.commit()
+    async with engine.begin() as connection:
+        for statement in _REFUSE_FOR_LACK_OF_SPACE:
+            await connection.execute(text(statement))
+    watch = DiskFullWatch(engine)
+    log = SqlMessageLog(engine, disk=watch)
+    health = SqlHealthProbe(engine, disk=watch)
+    assert await health.database_ok() and not watch.full
+    try:
+        with pytest.raises(StorageUnavailable):
+            await log.append(draft(alice, "no room", conversation=group if in_conversation else None))
+        assert watch.full
+        assert await count_messages(engine) == 0
+
+        assert await health.database_ok()  # the probe write found room
+        assert not watch.full
+    finally:
+        await log.aclose()
+        await engine.dispose()

@@ -54,12 +54,8 @@ def is_lost_connection(exc: BaseException) -> bool:
 
 
 def is_disk_full(exc: BaseException) -> bool:
-    """PostgreSQL's disk_full (53100), raised when a table or index cannot grow (`could not extend
-    file`), and SQLite's SQLITE_FULL."""
-    if _sqlstate(exc) == _DISK_FULL:
-        return True
-    driver_error = exc.orig if isinstance(exc, DBAPIError) else exc
-    return getattr(driver_error, "sqlite_errorname", "") == "SQLITE_FULL"
+    """PostgreSQL's disk_full (53100): a table or an index could not grow (`could not extend file`)."""
+    return _sqlstate(exc) == _DISK_FULL
 
 
 def is_refusal(exc: BaseException) -> bool:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from chatapp.adapters.sql.batch_insert import INSERTERS
 from chatapp.adapters.sql.database import DEADLINE_SECONDS
+from chatapp.adapters.sql.disk_space import DiskFullWatch
 from chatapp.adapters.sql.errors import is_connection_failure, is_lost_connection, is_refusal
 from chatapp.adapters.sql.messages import SELECT_MESSAGES, to_message
 from chatapp.adapters.sql.models import ChatMessageRow
@@ -78,8 +79,10 @@ class SqlMessageLog(MessageLog):
         writers: int | None = None,
         notify: Notify | None = None,
         deadline: float = DEADLINE_SECONDS,
+        disk: DiskFullWatch | None = None,
     ) -> None:
         self._engine = engine
+        self._disk = disk  # told of the failures of the driver calls that bypass the engine's events
         self._deadline = deadline
         # (when it is due, its future) per append, oldest first: an append waits for a writer and then
         # for its statement, and together that may not exceed the deadline. One timer sweeps them.
@@ -196,6 +199,8 @@ class SqlMessageLog(MessageLog):
             raise
         except Exception as exc:  # noqa: BLE001 - the writer must outlive every failure
             await _discard(connection)
+            if self._disk is not None:
+                self._disk.note(exc)
             if is_connection_failure(exc):
                 # The connection broke under a statement: a kept one may have died while idle (a
                 # database restart), or the COMMIT went through and only its answer was lost. The same

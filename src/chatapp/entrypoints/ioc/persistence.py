@@ -14,6 +14,7 @@ from chatapp.adapters.memory.message_log import InMemoryMessageLog
 from chatapp.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from chatapp.adapters.sql.conversation_directory import SqlConversationDirectory
 from chatapp.adapters.sql.database import is_postgres, libpq_url, make_engine, make_session_factory
+from chatapp.adapters.sql.disk_space import DiskFullWatch
 from chatapp.adapters.sql.health import SqlHealthProbe
 from chatapp.adapters.sql.key_value_store import SqlKeyValueStore
 from chatapp.adapters.sql.message_history import SqlMessageHistory
@@ -52,15 +53,23 @@ class SqlPersistenceProvider(Provider):
         return PostgresRelay(libpq_url(settings.database_url))
 
     @provide(scope=Scope.APP)
-    async def message_log(self, engine: AsyncEngine, relay: Relay) -> AsyncIterator[MessageLog]:
+    def disk_full_watch(self, engine: AsyncEngine) -> DiskFullWatch:
+        """Learns of PostgreSQL's full disk (an SQLite file's disk is this machine's: the health probe
+        measures its free space)."""
+        return DiskFullWatch(engine)
+
+    @provide(scope=Scope.APP)
+    async def message_log(
+        self, engine: AsyncEngine, relay: Relay, disk: DiskFullWatch
+    ) -> AsyncIterator[MessageLog]:
         notify = relay.messages_stored if isinstance(relay, PostgresRelay) else None
-        log = SqlMessageLog(engine, notify=notify)
+        log = SqlMessageLog(engine, notify=notify, disk=disk)
         yield log
         await log.aclose()
 
     @provide(scope=Scope.APP)
-    def health(self, engine: AsyncEngine, settings: Settings) -> HealthProbe:
-        return SqlHealthProbe(engine, min_free_bytes=settings.database_min_free_bytes)
+    def health(self, engine: AsyncEngine, settings: Settings, disk: DiskFullWatch) -> HealthProbe:
+        return SqlHealthProbe(engine, min_free_bytes=settings.database_min_free_bytes, disk=disk)
 
     @provide(scope=Scope.APP)
     def conversation_directory(self, engine: AsyncEngine) -> ConversationDirectory:
