@@ -139,7 +139,7 @@ export class Chat {
       } else conversation = await this.api.addMembers(this.current, refs);
       this.upsert(conversation);
       this.renderList();
-      await this.open(conversation.documentId);
+      return conversation.documentId;
     };
     this.view.pick(mode, find, submit);
   }

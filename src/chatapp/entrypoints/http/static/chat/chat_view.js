@@ -159,7 +159,12 @@ export class ChatView {
     this.typing.textContent = names.length === 0 ? "" : `${names.join(", ")} ${names.length === 1 ? "is" : "are"} typing…`;
   }
 
-  /** The people picker: `mode` is "direct" (one person), "group" (title + people) or "add" (people). */
+  /**
+   * The people picker: `mode` is "direct" (one person), "group" (title + people) or "add" (people).
+   * `submit` resolves to the conversation made (or changed); the picker closes before that
+   * conversation opens: while the modal picker is open the rest of the page is inert, and what
+   * the person types next must reach the composer, not the picker's search box.
+   */
   pick(mode, find, submit) {
     const chosen = new Map();
     const results = h("ul", { class: "results", "data-testid": "user-results" });
@@ -168,8 +173,12 @@ export class ChatView {
     const title = h("input", { name: "title", placeholder: "Group name", "aria-label": "Group name", required: true, maxlength: "100" });
     const search = h("input", { type: "search", placeholder: "Find people by name", "aria-label": "Find people by name", autocomplete: "off" });
     const fail = (failure) => (error.textContent = failure.message);
+    const done = (conversationId) => {
+      this.dialog.close();
+      this.actions.open(conversationId);
+    };
     const choose = (user) => {
-      if (mode === "direct") return submit({ users: [user] }).then(() => this.dialog.close(), fail);
+      if (mode === "direct") return submit({ users: [user] }).then(done, fail);
       chosen.set(user.documentId, user);
       chips.replaceChildren(...[...chosen.values()].map((u) => h("span", { class: "chip" }, u.username)));
     };
@@ -197,7 +206,7 @@ export class ChatView {
       onsubmit: (event) => {
         if (event.submitter?.value === "cancel") return;
         event.preventDefault();
-        submit({ title: title.value.trim(), users: [...chosen.values()] }).then(() => this.dialog.close(), fail);
+        submit({ title: title.value.trim(), users: [...chosen.values()] }).then(done, fail);
       },
     },
     h("h2", {}, heading), mode === "group" ? title : null, search, chips, results, error,
