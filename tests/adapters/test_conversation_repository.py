@@ -136,6 +136,30 @@ async def test_read_markers_never_move_back_and_unread_counts_others_messages(
     )
 
 
+async def test_a_views_unread_count_is_as_of_its_last_seq_even_when_a_message_lands_meanwhile(
+    backend: Backend, add_user, add_conversation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client counts live messages above a view's lastSeq on top of its unread: a message counted
+    in unread but not in lastSeq would count twice (the chat page's unread count one too high)."""
+    alice, bob = await add_user("alice"), await add_user("bob")
+    team = await add_conversation(alice, bob)
+    await backend.log.append(draft(bob, "before", conversation=team))
+
+    async with backend.uow() as uow:
+        repository = uow.conversations
+        read_row = type(repository).get
+
+        async def get_then_bob_writes(self, document_id: str):  # type: ignore[no-untyped-def]
+            conversation = await read_row(self, document_id)
+            await backend.log.append(draft(bob, "meanwhile", conversation=team))  # committed at once
+            return conversation
+
+        monkeypatch.setattr(type(repository), "get", get_then_bob_writes)
+        view = await repository.view(team.document_id, alice.id)
+
+    assert (view.conversation.last_seq, view.unread, view.last_message.seq) in {(1, 1, 1), (2, 2, 2)}
+
+
 async def test_only_members_get_a_view(backend: Backend, add_user, add_conversation) -> None:
     alice, bob = await add_user("alice"), await add_user("bob")
     team = await add_conversation(alice)

@@ -102,7 +102,7 @@ class InMemoryConversationRepository(ConversationRepository):
             for m in self._db.messages.values()
             if m.conversation_id == conversation.id
             and m.seq is not None
-            and m.seq > member.last_read_seq
+            and member.last_read_seq < m.seq <= conversation.last_seq
             and m.user_id != user_id
         )
         return ConversationView(

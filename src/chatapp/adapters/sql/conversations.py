@@ -69,17 +69,17 @@ def _to_conversation(row: Any, members: list[Member]) -> Conversation:
     )
 
 
-def _unread(user_id: int) -> Any:
-    """Messages above the member's read marker, not written by them (correlated to the member row)."""
-    return (
-        select(func.count())
-        .where(
-            _message.conversation_id == _member.conversation_id,
-            _message.seq > _member.last_read_seq,
-            _message.user_id != user_id,
-        )
-        .scalar_subquery()
-    )
+def _unread(user_id: int, up_to: int | None = None) -> Any:
+    """Messages above the member's read marker, not written by them (correlated to the member row);
+    with `up_to`, only those up to that seq."""
+    conditions = [
+        _message.conversation_id == _member.conversation_id,
+        _message.seq > _member.last_read_seq,
+        _message.user_id != user_id,
+    ]
+    if up_to is not None:
+        conditions.append(_message.seq <= up_to)
+    return select(func.count()).where(*conditions).scalar_subquery()
 
 
 class SqlConversationRepository(ConversationRepository):
@@ -151,8 +151,10 @@ class SqlConversationRepository(ConversationRepository):
         if conversation is None or conversation.member(user_id) is None:
             return None
         with domain_errors():
+            # Counted up to the last_seq read above: a message committed between the two statements
+            # (each has its own snapshot under READ COMMITTED) is not in that lastSeq, so not in unread.
             unread = await self._session.scalar(
-                select(_unread(user_id)).where(
+                select(_unread(user_id, up_to=conversation.last_seq)).where(
                     _member.conversation_id == conversation.id, _member.user_id == user_id
                 )
             )
