@@ -65,6 +65,10 @@ export class Api {
     return page.data;
   }
 
+  async conversation(documentId) {
+    return (await this.call("GET", `/api/conversations/${encodeURIComponent(documentId)}`)).data;
+  }
+
   async findUsers(prefix) {
     const found = await this.call("GET", `/api/users?${query({ "filters[username][$startsWith]": prefix })}`);
     return Array.isArray(found) ? found : found?.data ?? [];

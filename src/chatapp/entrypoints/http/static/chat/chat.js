@@ -65,10 +65,54 @@ export class Chat {
     this.renderList();
   }
 
-  upsert(conversation) {
-    const known = this.conversations.get(conversation.documentId);
-    this.conversations.set(conversation.documentId, { ...known, ...conversation });
-    if (conversation.documentId === this.current) this.renderPane();
+  /**
+   * A conversation as the server sees it for this person (a REST answer). Its unread count and last
+   * message are as of its lastSeq: messages this page received above that seq (live ones that
+   * crossed the request) count on top, and messages up to it are never counted again.
+   */
+  upsert(snapshot) {
+    const id = snapshot.documentId;
+    const known = this.conversations.get(id);
+    const merged = { ...known, ...snapshot };
+    if (known && (known.lastSeq ?? 0) > (snapshot.lastSeq ?? 0)) {
+      merged.lastSeq = known.lastSeq;
+      merged.lastMessage = known.lastMessage;
+      merged.unread = (snapshot.unread ?? 0) + this.unreadAbove(id, snapshot.lastSeq ?? 0);
+    }
+    if ((known?.readSent ?? 0) >= (merged.lastSeq ?? 0)) merged.unread = 0; // read here meanwhile
+    this.conversations.set(id, merged);
+    if (id === this.current) this.renderPane();
+  }
+
+  /** Messages of others above `seq` (and above what this page marked read) that this page holds. */
+  unreadAbove(id, seq) {
+    const from = Math.max(seq, this.conversations.get(id)?.readSent ?? 0);
+    const mine = (message) => message.user?.documentId === this.me.documentId;
+    return (this.timelines.get(id)?.ordered() ?? []).filter((m) => m.seq > from && !mine(m)).length;
+  }
+
+  /**
+   * A conversation frame's news: its kind, title and members. Its `unread` and `lastMessage` are
+   * not this person's (the frame is the same for every member), so those come from the server's
+   * answer for this person, or stay as this page counted them.
+   */
+  async reshape(conversation) {
+    const id = conversation.documentId;
+    const known = this.conversations.get(id);
+    if (known) {
+      const { kind, title, members, updatedAt } = conversation;
+      Object.assign(known, { kind, title, members, updatedAt });
+      this.renderList();
+      if (id === this.current) this.renderPane();
+      return;
+    }
+    this.conversations.set(id, { ...conversation, unread: 0, lastMessage: null });
+    try {
+      this.upsert(await this.api.conversation(id));
+    } catch (failure) {
+      if (failure.status !== 404) this.view.alert(`Could not load a conversation you were added to: ${failure.message}`);
+    }
+    this.renderList();
   }
 
   sortedConversations() {
@@ -203,10 +247,11 @@ export class Chat {
     if (!timeline.add(message)) return this.renderPane();
     const conversation = this.conversations.get(id);
     if (!conversation) return this.refreshConversations(); // a conversation we were just added to
-    conversation.lastSeq = Math.max(conversation.lastSeq ?? 0, message.seq ?? 0);
+    const counted = conversation.lastSeq ?? 0; // seqs up to here are in `unread` already (see upsert)
+    conversation.lastSeq = Math.max(counted, message.seq ?? 0);
     if (!conversation.lastMessage || (message.seq ?? 0) >= (conversation.lastMessage.seq ?? 0)) conversation.lastMessage = message;
     const reading = id === this.current && document.visibilityState === "visible";
-    if (!mine && !reading) conversation.unread = (conversation.unread ?? 0) + 1;
+    if (!mine && !reading && message.seq > counted) conversation.unread = (conversation.unread ?? 0) + 1;
     if (message.seq && timeline.loaded && before > 0 && message.seq > before + 1) this.fillGap(id, before);
     this.typists.stopped(id, message.user.documentId);
     this.renderList();
@@ -227,8 +272,9 @@ export class Chat {
   }
 
   someoneRead({ conversation, user, seq }) {
-    if (user?.documentId === this.me.documentId) {
+    if (user?.documentId === this.me.documentId) { // read in another tab of mine
       const known = this.conversations.get(conversation);
+      if (known) known.readSent = Math.max(known.readSent ?? 0, seq);
       if (known && seq >= (known.lastSeq ?? 0)) known.unread = 0;
       return this.renderList();
     }
@@ -248,9 +294,10 @@ export class Chat {
       this.conversations.delete(conversation.documentId);
       if (this.current === conversation.documentId) this.current = null;
       this.view.alert(`You are no longer in ${conversation.title || "a conversation"}.`);
-    } else this.upsert(conversation);
-    this.renderList();
-    this.renderPane();
+      this.renderList();
+      return this.renderPane();
+    }
+    return this.reshape(conversation);
   }
 
   changed(frame) {
