@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, BrowserContext, Page, Response, WebSocket, expect
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
 PASSWORD = "s3cret-pass"
 WAIT_MS = 10_000  # the longest any step may take to show on the page
+expect.set_options(timeout=WAIT_MS)  # for every expect() on a page, not only this module's
 SCREENSHOTS: list[Path] = []  # taken in this test session, listed at its end
 
 
@@ -22,8 +24,13 @@ class ChatPage:
         self.context = context
         self.page = page
         self.base_url = base_url
+        self.username = ""  # once signed up or in
         self.outside_requests: list[str] = []
+        self.transcript: list[str] = []  # WebSocket frames and console lines, for a failure's story
         page.on("request", self._note_request)
+        page.on("websocket", self._note_websocket)
+        page.on("console", lambda message: self._note(f"console {message.type}: {message.text}"))
+        page.on("response", self._note_response)
 
     @classmethod
     async def open(cls, browser: Browser, base_url: str) -> ChatPage:
@@ -39,6 +46,25 @@ class ChatPage:
         if not url.startswith((self.base_url, "ws://127.0.0.1", "data:")):
             self.outside_requests.append(url)
 
+    def _note(self, line: str) -> None:
+        self.transcript.append(f"{time.monotonic():.3f} {line}")
+
+    def _note_response(self, response: Response) -> None:
+        if "/api/" in response.url:
+            self._note(f"http {response.status} {response.request.method} {response.url.removeprefix(self.base_url)}")
+
+    def _note_websocket(self, socket: WebSocket) -> None:
+        self._note("websocket opened")
+        socket.on("framesent", lambda payload: self._note(f"> {payload!s}"))
+        socket.on("framereceived", lambda payload: self._note(f"< {payload!s}"))
+        socket.on("close", lambda _: self._note("websocket closed"))
+
+    def save_transcript(self, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.log"
+        path.write_text("\n".join(self.transcript) + "\n")
+        return path
+
     @property
     def status(self):  # type: ignore[no-untyped-def]
         return self.page.get_by_test_id("status")
@@ -48,6 +74,8 @@ class ChatPage:
         return self.page.get_by_test_id("auth-error")
 
     async def sign_up(self, username: str, password: str = PASSWORD) -> None:
+        self.username = username
+        self._note(f"signing up as {username}")
         await self.page.get_by_role("tab", name="Create account").click()
         form = self.page.get_by_role("form", name="Create account")
         await form.get_by_label("Username").fill(username)
@@ -56,6 +84,7 @@ class ChatPage:
         await form.get_by_role("button", name="Create account").click()
 
     async def sign_in(self, identifier: str, password: str = PASSWORD) -> None:
+        self._note(f"signing in as {identifier}")
         form = self.page.get_by_role("form", name="Sign in")
         await form.get_by_label("Username or email").fill(identifier)
         await form.get_by_label("Password").fill(password)
@@ -95,6 +124,7 @@ class ChatPage:
 
     async def send(self, text: str) -> None:
         box = self.page.get_by_role("textbox", name="Message")
+        self._note(f"typing {text!r}")
         await box.fill(text)
         await box.press("Enter")
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
 import pytest
+import pytest_asyncio
 from playwright.async_api import Browser, async_playwright
 
 from tests.e2e.chat_page import ARTIFACTS, CHROMIUM, SCREENSHOTS
@@ -35,16 +37,21 @@ def postgres_cluster() -> Iterator[PrivateCluster]:
         cluster.destroy()
 
 
-@pytest.fixture
-async def database_url(postgres_cluster: PrivateCluster) -> str:
-    """A new, empty database for this test; `chatapp serve` migrates it."""
+async def new_database(cluster: PrivateCluster) -> str:
+    """The URL of a new, empty database on `cluster`; `chatapp serve` migrates it."""
     name = f"e2e_{os.getpid()}_{next(_database_numbers)}"
-    admin = await asyncpg.connect(postgres_cluster.url("postgres"))
+    admin = await asyncpg.connect(cluster.url("postgres"))
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    return postgres_cluster.url(name)
+    return cluster.url(name)
+
+
+@pytest.fixture
+async def database_url(postgres_cluster: PrivateCluster) -> str:
+    """A new, empty database for this test."""
+    return await new_database(postgres_cluster)
 
 
 @pytest.fixture
@@ -72,6 +79,30 @@ def start_server(database_url: str, tmp_path: Path) -> Iterator[ServerFactory]:
         return server
 
     yield start
+    _kill_and_check(servers)
+
+
+@pytest.fixture(scope="module")
+def start_module_server(postgres_cluster: PrivateCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFactory]:
+    """Like start_server, for a whole test module (async tests with loop_scope="module"): each
+    server gets a new database of its own; all are killed, and their logs checked, after the module."""
+    servers: list[ChatServer] = []
+    log_dir = tmp_path_factory.mktemp("servers")
+
+    async def start(*, workers: int = 1, ready: bool = True, **env: str) -> ChatServer:
+        database_url = await new_database(postgres_cluster)
+        server = ChatServer(base_environment(database_url, **env), log_dir, f"server{len(servers)}", workers)
+        servers.append(server)
+        server.start()
+        if ready:
+            await server.wait_ready()
+        return server
+
+    yield start
+    _kill_and_check(servers)
+
+
+def _kill_and_check(servers: list[ChatServer]) -> None:
     for server in servers:
         server.kill()
     crashes = {server.log_path.name: server.crash_records() for server in servers}
@@ -85,8 +116,8 @@ async def server(start_server: ServerFactory) -> ChatServer:
     return await start_server()
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
+@asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
     """Debian's Chromium (or $CHROMIUM), headless; Playwright's own browser download is never used."""
     if not CHROMIUM.exists():
         reason = f"no browser at {CHROMIUM} (scripts/ensure-chromium --install, or set CHROMIUM)"
@@ -97,6 +128,21 @@ async def browser() -> AsyncIterator[Browser]:
         launched = await playwright.chromium.launch(executable_path=str(CHROMIUM))
         yield launched
         await launched.close()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """A browser for this test."""
+    async with chromium() as launched:
+        yield launched
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def module_browser() -> AsyncIterator[Browser]:
+    """One browser for a whole test module (async tests with loop_scope="module"); each person
+    still gets a browser context of their own."""
+    async with chromium() as launched:
+        yield launched
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
