@@ -1,7 +1,7 @@
 """The `/chat` page in a real browser against a real `chatapp serve`: accounts, errors in words, reconnects.
 
-These need no conversations (SPEC 9). The conversation ones (live DM, offline reader, restart) wait
-on branch h-chat until their flakiness against live delivery is understood.
+These need no conversations (SPEC 9); the conversation ones (live DM, group, offline reader,
+restart, unread counts) are in test_chat_conversations.py.
 """
 
 from __future__ import annotations
