@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, case, func, insert, select, tuple_, update
+from sqlalchemy import Row, and_, bindparam, case, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -69,7 +69,7 @@ def _to_conversation(row: Any, members: list[Member]) -> Conversation:
     )
 
 
-def _unread(user_id: int) -> Any:
+def _unread(user_id: Any) -> Any:
     """Messages above the member's read marker, not written by them (correlated to the member row)."""
     return (
         select(func.count())
@@ -80,6 +80,32 @@ def _unread(user_id: int) -> Any:
         )
         .scalar_subquery()
     )
+
+
+def _page_of_conversations() -> tuple[Any, Any]:
+    """The statements of list_for, built once: aliased() and the rest cost ~5 ms per request when
+    built per call (the compiled SQL was cached, building the expression was not)."""
+    user_id = bindparam("user_id")
+    latest = aliased(ChatMessageRow)
+    activity = func.coalesce(latest.timestamp, ConversationRow.created_at)
+    mine = _member.user_id == user_id
+    count = select(func.count()).select_from(_members_table).where(mine)
+    page = (
+        select(_conversations_table, _unread(user_id).label("unread"))
+        .join_from(ConversationRow, ConversationMemberRow, _member.conversation_id == ConversationRow.id)
+        .outerjoin(
+            latest,
+            and_(latest.conversation_id == ConversationRow.id, latest.seq == ConversationRow.last_seq),
+        )
+        .where(mine)
+        .order_by(activity.desc(), ConversationRow.id.desc())
+        .limit(bindparam("page_size"))
+        .offset(bindparam("offset"))
+    )
+    return count, page
+
+
+_COUNT_CONVERSATIONS, _PAGE_OF_CONVERSATIONS = _page_of_conversations()
 
 
 class SqlConversationRepository(ConversationRepository):
@@ -162,35 +188,13 @@ class SqlConversationRepository(ConversationRepository):
         )
 
     async def list_for(self, user_id: int, *, page: int, page_size: int) -> ConversationPage:
-        latest = aliased(ChatMessageRow)
-        activity = func.coalesce(latest.timestamp, ConversationRow.created_at)
-        mine = _member.user_id == user_id
         with domain_errors():
-            total = (
-                await self._session.scalar(select(func.count()).select_from(_members_table).where(mine)) or 0
-            )
+            total = await self._session.scalar(_COUNT_CONVERSATIONS, {"user_id": user_id}) or 0
             offset = (page - 1) * page_size
             if total <= offset:  # past the end (and past BIGINT, for a page number of 40 digits)
                 return ConversationPage(items=[], total=total)
-            rows = (
-                await self._session.execute(
-                    select(_conversations_table, _unread(user_id).label("unread"))
-                    .join_from(
-                        ConversationRow, ConversationMemberRow, _member.conversation_id == ConversationRow.id
-                    )
-                    .outerjoin(
-                        latest,
-                        and_(
-                            latest.conversation_id == ConversationRow.id,
-                            latest.seq == ConversationRow.last_seq,
-                        ),
-                    )
-                    .where(mine)
-                    .order_by(activity.desc(), ConversationRow.id.desc())
-                    .limit(page_size)
-                    .offset(offset)
-                )
-            ).all()
+            parameters = {"user_id": user_id, "page_size": page_size, "offset": offset}
+            rows = (await self._session.execute(_PAGE_OF_CONVERSATIONS, parameters)).all()
             members = await self._members([row.id for row in rows])
             conversations = [_to_conversation(row, members[row.id]) for row in rows]
             last = await self._last_messages(conversations)
