@@ -10,7 +10,7 @@ class Plan:
     ws_connections: tuple[int, ...] = (1, 50, 500)
     reference_connections: int = 50  # the run compared with echo, at half load and on a full table
     preload_rows: int = 100_000  # per sender for the full-table run, and for the listed user
-    idle_levels: tuple[int, ...] = (0, 1_000, 5_000)
+    idle_levels: tuple[int, ...] = (0, 1_000, 10_000)  # issue #16 target 7: 10,000
     accounts: int = 500  # registered users; connections beyond this many reuse their tokens round-robin
     post_concurrency: int = 32
     login_concurrency: int = 8

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -19,6 +20,15 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 STARTUP_TIMEOUT = 90.0  # chatapp applies its migrations before it answers /_health
 STOP_TIMEOUT = 20.0
+
+
+def raise_open_file_limit() -> int:
+    """Soft RLIMIT_NOFILE up to the hard limit (each idle connection is a descriptor); returns it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        return hard
+    return soft
 
 
 def free_port() -> int:

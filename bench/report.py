@@ -77,6 +77,18 @@ def targets(figures: dict[str, Any]) -> list[dict[str, Any]]:
         check("login/s / bcrypt checks/s", login["vs_bcrypt"], ">=", 0.85)
         check("WebSocket p99 ms during logins", login["probe"]["latency"].get("p99_ms"), "<", 50)
         check("REST POST acknowledged == stored", post["acked"] == post["stored"], "==", True)
+        listed = [
+            ("POST /api/chat-sessions", post, 0.35),
+            (f"GET /api/chat-sessions (first page of {rest['get_chat_sessions']['listed_total']})",
+             rest["get_chat_sessions"], 0.25),
+        ]
+        if conv := rest.get("get_conversations"):
+            listed.append((f"GET /api/conversations (first page of {conv['listed_total']})", conv, 0.20))
+        for name, run, limit in listed:
+            if "vs_litestar" in run:
+                by_cpu = run.get("vs_litestar_by_cpu")
+                check(f"#16.6 {name} / bare Litestar JSON route", run["vs_litestar"], ">=", limit,
+                      f"by cpu {by_cpu}" if by_cpu else "")
     # issue #16
     if fanout := figures.get("ws_fanout"):
         closed, half = fanout["closed_loop"], fanout["half_load"]
@@ -271,17 +283,26 @@ def _idle_rows(idle: dict[str, Any]) -> list[str]:
 def _rest_rows(rest: dict[str, Any]) -> list[str]:
     post, get, login = rest["post_chat_sessions"], rest["get_chat_sessions"], rest["login"]
     bcrypt = f"{login['vs_bcrypt']:.2f} of bcrypt {login['bcrypt_checks_per_s']}/s"
+    conv = rest.get("get_conversations")
+
+    def against_litestar(name: str, run: dict[str, Any], *notes: str | None) -> list[str]:
+        """The row, "vs" the bare Litestar route measured beside it (bench/litestar_app.py)."""
+        line = _row(name, run, *filter(None, notes), vs=run.get("vs_litestar"), by_cpu=run.get("vs_litestar_by_cpu"))
+        bare = run.get("litestar")
+        return [line, _row(f"  Litestar {bare['method']} /json", bare)] if bare else [line]
+
+    post["litestar"] = post.get("litestar") and {**post["litestar"], "method": "POST"}
+    for listing in (get, conv):
+        if listing and listing.get("litestar"):
+            listing["litestar"] = {**listing["litestar"], "method": "GET"}
     return [
-        _row(
-            f"POST /api/chat-sessions x{post['concurrency']}",
-            post,
-            None,
-            _stored(post["acked"], post["stored"]),
+        *against_litestar(
+            f"POST /api/chat-sessions x{post['concurrency']}", post, _stored(post["acked"], post["stored"])
         ),
-        _row(f"GET /api/chat-sessions page of {get['listed_rows']}/{get['listed_total']}", get),
+        *against_litestar(f"GET /api/chat-sessions page of {get['listed_rows']}/{get['listed_total']}", get),
         *(
-            [_row(f"GET /api/conversations page of {conv['listed_rows']}/{conv['listed_total']}", conv)]
-            if (conv := rest.get("get_conversations"))
+            against_litestar(f"GET /api/conversations page of {conv['listed_rows']}/{conv['listed_total']}", conv)
+            if conv
             else []
         ),
         _row(f"POST /api/auth/local x{login['concurrency']}", login, bcrypt),

@@ -1,15 +1,14 @@
 """Benchmark a running chatapp (issue #7): `python -m bench.run [--quick] [--db sqlite|postgres|both]`.
 
-Starts the echo ceiling and a `chatapp serve` per database on the server cores, drives them
-from load-generator processes on the client cores, writes bench/results/<date>-<sha>.json
-and prints a table. See bench/README.md for how to read it.
+Starts the echo ceiling (for `rest` also the bare Litestar ceiling) and a `chatapp serve` per
+database on the server cores, drives them from load-generator processes on the client cores,
+writes bench/results/<date>-<sha>.json and prints a table. See bench/README.md for how to read it.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import resource
 import secrets
 import sys
 import tempfile
@@ -25,7 +24,15 @@ from typing import Any
 from bench import report
 from bench.databases import Database, PostgresDatabase, SqliteDatabase
 from bench.plan import FULL, QUICK, Plan
-from bench.processes import REPO, Server, attach_profiler, free_port, start_server, stop_server
+from bench.processes import (
+    REPO,
+    Server,
+    attach_profiler,
+    free_port,
+    raise_open_file_limit,
+    start_server,
+    stop_server,
+)
 from bench.scenarios import (
     Bench,
     Session,
@@ -41,6 +48,8 @@ from bench.scenarios import (
 SCENARIOS = ("ws-messages", "ws-idle", "ws-fanout", "ws-resume", "ws-cross-process", "rest")
 POSTGRES_ONLY = {"ws-cross-process"}  # two servers on one database: SQLite's server is one process
 WS_MAX_FRAME_BYTES, WS_PING_INTERVAL = 65536, 20  # chatapp's defaults, given to the echo server too
+LITESTAR_APP = "bench.litestar_app:app"
+MAX_CONNECTIONS = 20_000  # above the top idle level; chatapp lowers it to what its open-file limit allows  # the REST ceiling: bare Litestar JSON routes
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -90,13 +99,14 @@ def workers_flag(workers: int) -> list[str]:
     return ["--workers", str(workers)] if workers > 1 else []
 
 
-def echo_argv(port: int, workers: int) -> list[str]:
-    """uvicorn as chatapp runs it: ws/loop/http "auto" (websockets-sansio, uvloop, httptools)."""
+def echo_argv(port: int, workers: int, app: str = "bench.echo_app:app") -> list[str]:
+    """uvicorn as chatapp runs it: ws/loop/http "auto" (websockets-sansio, uvloop, httptools).
+    The REST ceiling, bench.litestar_app:app, is served the same way."""
     return [
         sys.executable,
         "-m",
         "uvicorn",
-        "bench.echo_app:app",
+        app,
         "--host",
         "127.0.0.1",
         "--port",
@@ -120,6 +130,9 @@ def server_settings(plan: Plan) -> dict[str, str]:
         "WS_RATE_LIMIT": "0",
         "LOG_LEVEL": "warning",
         "APP_ENV": "production",
+        # every load comes from 127.0.0.1: the per-address cap (1,000) would refuse the idle levels
+        "MAX_CONNECTIONS": str(MAX_CONNECTIONS),
+        "MAX_CONNECTIONS_PER_ADDRESS": str(MAX_CONNECTIONS),
     }
 
 
@@ -221,8 +234,7 @@ def run_database(
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)  # servers and load generators inherit it:
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # 5,000 idle connections need the room
+    raise_open_file_limit()  # servers and load generators inherit it: 10,000 idle connections need the room
     plan, scenarios = plan_from(args), set(args.scenarios.split(","))
     revision = report.git_revision()
     path = report.results_path(revision, args.quick)
@@ -234,18 +246,23 @@ def main(argv: list[str] | None = None) -> int:
             databases.append(SqliteDatabase(workdir))
         if args.db in ("postgres", "both"):
             databases.append(PostgresDatabase(args.postgres_dsn))
-        echo_port = free_port()
-        echo: Server = start_server(
-            "echo",
-            echo_argv(echo_port, args.workers),
-            port=echo_port,
-            cpus=args.server_cpus,
-            env=dict(os.environ),
-            cwd=REPO,
-            log_path=workdir / "echo.log",
-        )
+        echo_port, litestar_port = free_port(), free_port()
+
+        def ceiling(name: str, port: int, app: str) -> Server:
+            return start_server(
+                name,
+                echo_argv(port, args.workers, app),
+                port=port,
+                cpus=args.server_cpus,
+                env=dict(os.environ),
+                cwd=REPO,
+                log_path=workdir / f"{name}.log",
+            )
+
+        echo: Server = ceiling("echo", echo_port, "bench.echo_app:app")
+        litestar = ceiling("litestar", litestar_port, LITESTAR_APP) if "rest" in scenarios else None
         try:
-            bench = Bench(plan, args.server_cpus, args.client_cpus, echo)
+            bench = Bench(plan, args.server_cpus, args.client_cpus, echo, litestar)
             echo_idle_figures = echo_idle(bench) if "ws-idle" in scenarios else None
             figures = {
                 db.name: run_database(
@@ -260,7 +277,9 @@ def main(argv: list[str] | None = None) -> int:
                 for db in databases
             }
         finally:
-            stop_server(echo)
+            for running in (litestar, echo):
+                if running is not None:
+                    stop_server(running)
     document = {
         "started": started.isoformat(timespec="seconds"),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -276,6 +295,7 @@ def main(argv: list[str] | None = None) -> int:
             "profiled": args.profile,
             "chatapp_settings": server_settings(plan),
             "echo_argv": echo_argv(echo_port, args.workers)[2:],
+            "litestar_argv": echo_argv(litestar_port, args.workers, LITESTAR_APP)[2:],
         },
         "databases": figures,
     }

@@ -35,6 +35,7 @@ class Bench:
     server_cpus: str
     client_cpus: str
     echo: Server
+    litestar: Server | None = None  # the REST ceiling (bench/litestar_app.py), when `rest` runs
 
     def job(self, target: Server, **job: Any) -> Run:
         """A load-generator job against `target`, once that server has gone quiet."""
@@ -156,6 +157,37 @@ def _undisturbed(plan: Plan, attempt: Callable[[], Run]) -> tuple[Run, list[Run]
     return {**kept, "attempts": len(attempts)}, attempts
 
 
+def _alternated(
+    plan: Plan, ceiling: Callable[[], Run] | None, chat: Callable[[], Run]
+) -> tuple[list[Run], list[Run], list[Run]]:
+    """`plan.repeats` times a ceiling run (if any), then a chatapp run, each the least disturbed of
+    its attempts, so that both see the same machine: the ceiling's runs, chatapp's, and every
+    chatapp attempt (acknowledged against stored counts them all)."""
+    ceiling_runs, chat_runs, every_chat_run = [], [], []
+    for _ in range(plan.repeats):
+        if ceiling is not None:
+            ceiling_runs.append(_undisturbed(plan, ceiling)[0])
+        kept, attempts = _undisturbed(plan, chat)
+        chat_runs.append(kept)
+        every_chat_run += attempts
+    return ceiling_runs, chat_runs, every_chat_run
+
+
+def _ws_load(plan: Plan, connections: int, rate: float | None = None, **extra: Any) -> dict[str, Any]:
+    """A `ws_messages` job: closed loops (or paced at `rate` per connection) over the plan's window."""
+    return {
+        "kind": "ws_messages",
+        "path": "/ws",
+        "connections": connections,
+        "rate": rate,
+        "content": CONTENT,
+        "warmup": plan.warmup,
+        "duration": plan.duration,
+        "max_messages": plan.max_count,
+        **extra,
+    }
+
+
 def _counted(session: Session, user_ids: list[int], load: Callable[[], Run]) -> Run:
     """`load`, with the rows it left in the database counted as `stored`, and the database
     checkpoints that started meanwhile as `checkpoints` (when the database tracks them)."""
@@ -175,16 +207,7 @@ def ws_run(session: Session, connections: int, table: str, rate: float | None = 
     bench, plan = session.bench, session.plan
     senders = session.senders[:connections]
     ids, tokens = [user["id"] for user in senders], [user["jwt"] for user in senders]
-    load = {
-        "kind": "ws_messages",
-        "path": "/ws",
-        "connections": connections,
-        "rate": rate,
-        "content": CONTENT,
-        "warmup": plan.warmup,
-        "duration": plan.duration,
-        "max_messages": plan.max_count,
-    }
+    load = _ws_load(plan, connections, rate)
 
     def echo() -> Run:
         return bench.echo_job(**load, label="echo")
@@ -192,12 +215,7 @@ def ws_run(session: Session, connections: int, table: str, rate: float | None = 
     def chat() -> Run:
         return _counted(session, ids, lambda: session.job(**load, tokens=tokens, label=session.label()))
 
-    echo_runs, chat_runs, every_chat_run = [], [], []
-    for _ in range(plan.repeats):
-        echo_runs.append(_undisturbed(plan, echo)[0])
-        kept, attempts = _undisturbed(plan, chat)
-        chat_runs.append(kept)
-        every_chat_run += attempts
+    echo_runs, chat_runs, every_chat_run = _alternated(plan, echo, chat)
     pick = _p99 if rate else _throughput
     chat_figures, echo_figures = _median(chat_runs, pick), _median(echo_runs, pick)
     ceiling = echo_figures["throughput_per_s"]
@@ -244,24 +262,65 @@ def ws_idle(session: Session, echo: dict[str, Any]) -> dict[str, Any]:
     return {"chatapp": chat, "echo": echo, "vs_echo": round(ratio, 2) if ratio else None}
 
 
-def _http(session: Session, requests: list[dict[str, Any]], expect: int, probe: dict | None = None) -> Run:
-    """Closed-loop requests, one keep-alive connection per request spec. The first body of each
-    unexpected status is kept under `error_bodies`, the first expected one under `answer`."""
-    plan = session.plan
-    run = session.job(
-        kind="http_requests",
-        requests=requests,
-        expect=expect,
-        probe=probe,
-        warmup=plan.warmup,
-        duration=plan.duration,
-        max_requests=plan.max_count,
-    )
+def _http_load(plan: Plan, requests: list[dict[str, Any]], expect: int, probe: dict | None = None) -> dict:
+    return {
+        "kind": "http_requests",
+        "requests": requests,
+        "expect": expect,
+        "probe": probe,
+        "warmup": plan.warmup,
+        "duration": plan.duration,
+        "max_requests": plan.max_count,
+    }
+
+
+def _answered(run: Run, expect: int) -> Run:
+    """The first body of each unexpected status under `error_bodies`, the first expected one under `answer`."""
     bodies = run.pop("bodies")
     run["answer"] = bodies.pop(str(expect), None)
     if bodies:
         run["error_bodies"] = bodies
     return run
+
+
+def _http(session: Session, requests: list[dict[str, Any]], expect: int, probe: dict | None = None) -> Run:
+    """Closed-loop requests, one keep-alive connection per request spec."""
+    return _answered(session.job(**_http_load(session.plan, requests, expect, probe)), expect)
+
+
+def _litestar(session: Session, request: dict[str, Any], expect: int, concurrency: int) -> Run:
+    """The bare Litestar JSON route under the same closed loops as the chatapp route it is compared with."""
+    bench = session.bench
+    assert bench.litestar is not None
+    run = _answered(bench.job(bench.litestar, **_http_load(session.plan, [request] * concurrency, expect)), expect)
+    del run["answer"]
+    return run
+
+
+def _against_litestar(
+    session: Session, chat: Callable[[], Run], ceiling: dict[str, Any], expect: int
+) -> tuple[Run, list[Run]]:
+    """`chat` (closed-loop requests) alternated with the bare Litestar route `ceiling` at the same
+    concurrency, `plan.repeats` times: the median chatapp run with the ceiling's median beside it
+    (`litestar`, `vs_litestar`, `vs_litestar_by_cpu`), and every chatapp attempt."""
+    plan = session.plan
+
+    def bare() -> Run:
+        return _litestar(session, ceiling, expect, plan.post_concurrency)
+
+    ceiling_runs, runs, every_run = _alternated(plan, bare if session.bench.litestar else None, chat)
+    figures = _median(runs, _throughput)
+    if ceiling_runs:
+        bare = _median(ceiling_runs, _throughput)
+        figures["litestar"] = bare
+        top = bare["throughput_per_s"]
+        figures["vs_litestar"] = round(figures["throughput_per_s"] / top, 3) if top else None
+        figures["vs_litestar_by_cpu"] = _cpu_ratio(bare, figures)
+    return figures, every_run
+
+
+LITESTAR_POST = {"method": "POST", "path": "/json", "body": {"data": {"message": CONTENT}}}
+LITESTAR_GET = {"method": "GET", "path": "/json"}
 
 
 def post_chat_sessions(session: Session) -> Run:
@@ -278,21 +337,14 @@ def post_chat_sessions(session: Session) -> Run:
         del run["answer"]
         return run
 
-    runs, every_run = [], []
-    for _ in range(plan.repeats):
-        kept, attempts = _undisturbed(plan, post)
-        runs.append(kept)
-        every_run += attempts
+    figures, every_run = _against_litestar(session, post, LITESTAR_POST, 201)
     acked, stored = sum(run["acked"] for run in every_run), sum(run["stored"] for run in every_run)
-    return {**_median(runs, _throughput), "acked": acked, "stored": stored}
+    return {**figures, "acked": acked, "stored": stored}
 
 
-def get_chat_sessions(session: Session) -> Run:
-    """The first page of 25 of a user with `preload_rows` rows (pagination totals included)."""
-    plan = session.plan
-    session.db.preload([session.reader["id"]], plan.preload_rows)
-    page = "/api/chat-sessions?" + urlencode({"pagination[page]": 1, "pagination[pageSize]": 25})
-    listing = [{"method": "GET", "path": page, "token": session.reader["jwt"]}] * plan.post_concurrency
+def _listing(session: Session, path: str, token: str) -> Run:
+    """Closed loops on one listing page (`plan.post_concurrency` of them), against the bare GET route."""
+    listing = [{"method": "GET", "path": path, "token": token}] * session.plan.post_concurrency
 
     def get() -> Run:
         run = _http(session, listing, 200)
@@ -301,7 +353,14 @@ def get_chat_sessions(session: Session) -> Run:
         run["listed_rows"] = len(answer.get("data", []))
         return run
 
-    return _median([_undisturbed(plan, get)[0] for _ in range(plan.repeats)], _throughput)
+    return _against_litestar(session, get, LITESTAR_GET, 200)[0]
+
+
+def get_chat_sessions(session: Session) -> Run:
+    """The first page of 25 of a user with `preload_rows` rows (pagination totals included)."""
+    session.db.preload([session.reader["id"]], session.plan.preload_rows)
+    page = "/api/chat-sessions?" + urlencode({"pagination[page]": 1, "pagination[pageSize]": 25})
+    return _listing(session, page, session.reader["jwt"])
 
 
 def login(session: Session) -> Run:
@@ -432,31 +491,15 @@ def ws_fanout(session: Session) -> dict[str, Any]:
     that load, p99 from the scheduled send to the LAST member's receipt (echo: as many connections
     at the same pace)."""
     bench, plan = session.bench, session.plan
-    closed_echo = {
-        "kind": "ws_messages",
-        "path": "/ws",
-        "connections": plan.reference_connections,
-        "rate": None,
-        "content": CONTENT,
-        "warmup": plan.warmup,
-        "duration": plan.duration,
-        "max_messages": plan.max_count,
-        "label": "echo",
-    }
+    closed_echo = _ws_load(plan, plan.reference_connections, label="echo")
 
     def alternate(echo_job: dict[str, Any], rate: float | None) -> tuple[list[Run], list[Run], list[Run]]:
-        echo_runs, runs, every_run = [], [], []
-        for _ in range(plan.repeats):
-            echo_runs.append(_undisturbed(plan, lambda: bench.echo_job(**echo_job))[0])
-            kept, attempts = _undisturbed(plan, lambda: _fanout_run(session, rate))
-            runs.append(kept)
-            every_run += attempts
-        return echo_runs, runs, every_run
+        return _alternated(plan, lambda: bench.echo_job(**echo_job), lambda: _fanout_run(session, rate))
 
     echo_runs, runs, every_closed = alternate(closed_echo, None)
     closed, echo = _median(runs, _delivered), _median(echo_runs, _throughput)
     half_rate = round(closed["throughput_per_s"] / 2 / plan.fanout_senders, 2)
-    paced_echo = {**closed_echo, "connections": plan.fanout_senders, "rate": half_rate}
+    paced_echo = _ws_load(plan, plan.fanout_senders, half_rate, label="echo")
     echo_paced_runs, paced_runs, every_paced = alternate(paced_echo, half_rate)
     paced, echo_paced = _median(paced_runs, _last_member_p99), _median(echo_paced_runs, _p99)
     every_run = every_closed + every_paced
@@ -492,17 +535,7 @@ def ws_resume(session: Session) -> dict[str, Any]:
     started = perf_counter()
     session.db.preload_conversation(group["id"], author["id"], plan.resume_rows)
     preload_seconds = round(perf_counter() - started, 1)
-    echo_job = {
-        "kind": "ws_messages",
-        "path": "/ws",
-        "connections": 1,
-        "rate": None,
-        "content": CONTENT,
-        "warmup": plan.warmup,
-        "duration": plan.duration,
-        "max_messages": plan.max_count,
-        "label": "echo",
-    }
+    echo_job = _ws_load(plan, 1, label="echo")
     resume_job = {
         "kind": "ws_resume",
         "token": reader["jwt"],
@@ -510,10 +543,7 @@ def ws_resume(session: Session) -> dict[str, Any]:
         "after": 0,
         "timeout": 120.0,
     }
-    echo_runs, runs = [], []
-    for _ in range(plan.repeats):
-        echo_runs.append(_undisturbed(plan, lambda: bench.echo_job(**echo_job))[0])
-        runs.append(_undisturbed(plan, lambda: session.job(**resume_job))[0])
+    echo_runs, runs, _ = _alternated(plan, lambda: bench.echo_job(**echo_job), lambda: session.job(**resume_job))
     chat, echo = _median(runs, _throughput), _median(echo_runs, _throughput)
     ceiling = echo["throughput_per_s"]
     return {
@@ -559,11 +589,7 @@ def ws_cross_process(session: Session, other: Server) -> dict[str, Any]:
                 )
         return _conversation_run(session, connections, rate, groups, [session.server, other])
 
-    runs, every_run = [], []
-    for _ in range(plan.repeats):
-        kept, attempts = _undisturbed(plan, attempt)
-        runs.append(kept)
-        every_run += attempts
+    _, runs, every_run = _alternated(plan, None, attempt)
     chat = _median(runs, _other_p99)
     same, far = (chat["groups"][g]["latency"].get("p99_ms") for g in ("same", "other"))
     return {
@@ -589,13 +615,4 @@ def get_conversations(session: Session) -> Run:
     for group, pair in zip(groups, partners, strict=True):
         session.db.preload_conversation(group["id"], pair[0]["id"], 3)
     page = "/api/conversations?" + urlencode({"pagination[page]": 1, "pagination[pageSize]": 25})
-    listing = [{"method": "GET", "path": page, "token": lister["jwt"]}] * plan.post_concurrency
-
-    def get() -> Run:
-        run = _http(session, listing, 200)
-        answer = run.pop("answer") or {}
-        run["listed_total"] = answer.get("meta", {}).get("pagination", {}).get("total")
-        run["listed_rows"] = len(answer.get("data", []))
-        return run
-
-    return _median([_undisturbed(plan, get)[0] for _ in range(plan.repeats)], _throughput)
+    return _listing(session, page, lister["jwt"])

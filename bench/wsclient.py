@@ -146,7 +146,8 @@ class WsClient(asyncio.Protocol):
             self._transport.close()
             return False
         self._upgraded = True
-        self._handshake.set_result(None)
+        if not self._handshake.done():  # its opener may have timed out already
+            self._handshake.set_result(None)
         return True
 
     def _next_frame(self) -> tuple[int, bytes] | None:

@@ -18,7 +18,8 @@ from chatapp.adapters.sql.database import make_engine
 from chatapp.adapters.sql.migrate import MIGRATIONS, downgrade_database, upgrade_database
 from chatapp.adapters.sql.models import UserRow
 
-TABLES = {"alembic_version", "up_users", "chat_sessions", "conversations", "conversation_members", "key_value_entries"}
+TABLES = {"alembic_version", "up_users", "chat_sessions", "conversations", "conversation_members", "key_value_entries",
+          "user_message_counts"}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

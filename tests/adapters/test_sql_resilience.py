@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import event, text
@@ -50,16 +51,22 @@ async def count_messages(engine: AsyncEngine) -> int:
 
 class Transactions:
     """How many transactions stored the chat_sessions rows. PostgreSQL tells by each row's xmin (the
-    id of the transaction that inserted it); SQLite has none, so its commits are counted as sent."""
+    id of the transaction that inserted it); SQLite has none, so its commits are counted as sent:
+    the COMMIT statements sqlite3 runs (the message log commits on the driver's own connection)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._sqlite_commits = 0
         if engine.dialect.name == "sqlite":
-            event.listen(engine.sync_engine, "commit", self._count_commit)
+            event.listen(engine.sync_engine.pool, "checkout", self._trace)
 
-    def _count_commit(self, _connection: object) -> None:
-        self._sqlite_commits += 1
+    def _trace(self, dbapi_connection: Any, _record: object, _proxy: object) -> None:
+        sqlite_connection = dbapi_connection.driver_connection._conn  # aiosqlite's sqlite3 connection
+        sqlite_connection.set_trace_callback(self._count_commit)
+
+    def _count_commit(self, statement: str) -> None:
+        if statement.lstrip().upper().startswith("COMMIT"):
+            self._sqlite_commits += 1
 
     async def count(self) -> int:
         if self._engine.dialect.name == "sqlite":

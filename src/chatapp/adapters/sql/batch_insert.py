@@ -7,12 +7,12 @@ was lost) is skipped by ON CONFLICT DO NOTHING and left for the caller to read b
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import Insert
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from chatapp.adapters.sql.models import ChatMessageRow
@@ -50,11 +50,17 @@ async def insert_from_json(connection: AsyncConnection, drafts: list[NewChatMess
 
 _to_json = msgspec.json.Encoder().encode
 
-_SQLITE_INSERT: Insert = (
-    sqlite.insert(_table)
-    .on_conflict_do_nothing()
-    .returning(_table.c.id, _table.c.document_id)
-)
+# SQLite: the same idea, one statement per batch over json_each (SQLite 3.38+ for ->>). Each draft is
+# a JSON array (see _sqlite_batch); `WHERE true` lets SQLite parse ON CONFLICT after a SELECT.
+_SQLITE_JSON_INSERT = """
+INSERT INTO chat_sessions
+    (document_id, user_id, message, kind, client_id, timestamp, created_at, updated_at, published_at)
+SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4,
+       value ->> 5, value ->> 5, value ->> 5, value ->> 5
+FROM json_each(?) WHERE true
+ON CONFLICT DO NOTHING
+RETURNING id, document_id
+"""
 
 
 def row_values(draft: NewChatMessage, seq: int | None = None) -> dict[str, Any]:
@@ -74,10 +80,41 @@ def row_values(draft: NewChatMessage, seq: int | None = None) -> dict[str, Any]:
     }
 
 
-async def insert_with_core(connection: AsyncConnection, drafts: list[NewChatMessage]) -> dict[str, int]:
-    async with connection.begin():
-        rows = await connection.execute(_SQLITE_INSERT, [row_values(draft) for draft in drafts])
-        return {row.document_id: row.id for row in rows}
+def sqlite_time(moment: datetime) -> str:
+    """A datetime as SQLAlchemy stores DateTimeUTC on SQLite: naive UTC, always with microseconds
+    (listings sort these strings, so every writer must spell them the same)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat(" ", "microseconds")
 
 
-INSERTERS: dict[str, BatchInserter] = {"postgresql": insert_from_json, "sqlite": insert_with_core}
+def _sqlite_batch(drafts: list[NewChatMessage]) -> bytes:
+    return _to_json(
+        [(d.document_id, d.user_id, d.message, d.kind.value, d.client_id, sqlite_time(d.timestamp)) for d in drafts]
+    )
+
+
+def _insert_and_commit(connection: sqlite3.Connection, payload: bytes) -> list[tuple[int, str]]:
+    """In aiosqlite's thread: the statement, its rows and the commit in one hop to that thread."""
+    try:
+        rows = connection.execute(_SQLITE_JSON_INSERT, (payload.decode(),)).fetchall()
+        connection.commit()
+    except BaseException:
+        connection.rollback()
+        raise
+    return rows
+
+
+async def insert_from_sqlite_json(connection: AsyncConnection, drafts: list[NewChatMessage]) -> dict[str, int]:
+    """No SQLAlchemy on the way: the batch goes to aiosqlite's connection as it is, and the insert,
+    its RETURNING rows and the commit run in one call in aiosqlite's worker thread, where three
+    awaited calls (execute, fetchall, commit) each paid a round trip to that thread."""
+    driver = (await connection.get_raw_connection()).driver_connection
+    if driver.in_transaction:
+        raise RuntimeError("a batch insert must commit on its own, not inside an open transaction")
+    payload = _sqlite_batch(drafts)
+    rows = await driver._execute(_insert_and_commit, driver._conn, payload)  # noqa: SLF001 - see above
+    return {document_id: row_id for row_id, document_id in rows}
+
+
+INSERTERS: dict[str, BatchInserter] = {"postgresql": insert_from_json, "sqlite": insert_from_sqlite_json}

@@ -3,9 +3,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, case, func, insert, select, tuple_, update
+from sqlalchemy import Row, bindparam, case, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from chatapp.adapters.sql.errors import domain_errors
 from chatapp.adapters.sql.messages import SELECT_MESSAGES, to_message
@@ -69,7 +68,7 @@ def _to_conversation(row: Any, members: list[Member]) -> Conversation:
     )
 
 
-def _unread(user_id: int, up_to: int | None = None) -> Any:
+def _unread(user_id: Any, up_to: int | None = None) -> Any:
     """Messages above the member's read marker, not written by them (correlated to the member row);
     with `up_to`, only those up to that seq."""
     conditions = [
@@ -80,6 +79,43 @@ def _unread(user_id: int, up_to: int | None = None) -> Any:
     if up_to is not None:
         conditions.append(_message.seq <= up_to)
     return select(func.count()).where(*conditions).scalar_subquery()
+
+
+def _page_of_conversations() -> tuple[Any, Any]:
+    """The statements of list_for, built once: the expression cost ~5 ms per request when built per
+    call (the compiled SQL was cached, building the expression was not)."""
+    user_id = bindparam("user_id")
+    # The last message (its time, its id) as correlated look-ups, not a LEFT JOIN: after ANALYZE,
+    # SQLite counts the personal messages' NULL conversation_id as one value of (conversation_id,
+    # seq) and scanned all of chat_sessions once per conversation (34 s for 200 conversations beside
+    # 100,000 rows); correlated, it uses the index. The id, read in the same statement as last_seq,
+    # then fetches the 25 messages by primary key.
+    latest = ChatMessageRow.__table__.alias("latest")
+    last_at = (
+        select(latest.c.timestamp)
+        .where(latest.c.conversation_id == _conversation.id, latest.c.seq == _conversation.last_seq)
+        .scalar_subquery()
+    )
+    last_id = (
+        select(latest.c.id)
+        .where(latest.c.conversation_id == _conversation.id, latest.c.seq == _conversation.last_seq)
+        .scalar_subquery()
+    )
+    activity = func.coalesce(last_at, _conversation.created_at)
+    mine = _member.user_id == user_id
+    count = select(func.count()).select_from(_members_table).where(mine)
+    page = (
+        select(_conversations_table, _unread(user_id).label("unread"), last_id.label("last_message_id"))
+        .join_from(ConversationRow, ConversationMemberRow, _member.conversation_id == ConversationRow.id)
+        .where(mine)
+        .order_by(activity.desc(), ConversationRow.id.desc())
+        .limit(bindparam("page_size"))
+        .offset(bindparam("offset"))
+    )
+    return count, page
+
+
+_COUNT_CONVERSATIONS, _PAGE_OF_CONVERSATIONS = _page_of_conversations()
 
 
 class SqlConversationRepository(ConversationRepository):
@@ -113,6 +149,13 @@ class SqlConversationRepository(ConversationRepository):
         rows = await self._session.execute(
             SELECT_MESSAGES.where(tuple_(_message.conversation_id, _message.seq).in_(keys))
         )
+        return {row.conversation_id: to_message(row) for row in rows}
+
+    async def _messages_by_id(self, ids: list[int]) -> dict[int, ChatMessage]:
+        """Conversation id -> message, by the messages' ids (primary key look-ups on every backend)."""
+        if not ids:
+            return {}
+        rows = await self._session.execute(SELECT_MESSAGES.where(_message.id.in_(ids)))
         return {row.conversation_id: to_message(row) for row in rows}
 
     async def add(self, conversation: NewConversation) -> Conversation:
@@ -164,38 +207,16 @@ class SqlConversationRepository(ConversationRepository):
         )
 
     async def list_for(self, user_id: int, *, page: int, page_size: int) -> ConversationPage:
-        latest = aliased(ChatMessageRow)
-        activity = func.coalesce(latest.timestamp, ConversationRow.created_at)
-        mine = _member.user_id == user_id
         with domain_errors():
-            total = (
-                await self._session.scalar(select(func.count()).select_from(_members_table).where(mine)) or 0
-            )
+            total = await self._session.scalar(_COUNT_CONVERSATIONS, {"user_id": user_id}) or 0
             offset = (page - 1) * page_size
             if total <= offset:  # past the end (and past BIGINT, for a page number of 40 digits)
                 return ConversationPage(items=[], total=total)
-            rows = (
-                await self._session.execute(
-                    select(_conversations_table, _unread(user_id).label("unread"))
-                    .join_from(
-                        ConversationRow, ConversationMemberRow, _member.conversation_id == ConversationRow.id
-                    )
-                    .outerjoin(
-                        latest,
-                        and_(
-                            latest.conversation_id == ConversationRow.id,
-                            latest.seq == ConversationRow.last_seq,
-                        ),
-                    )
-                    .where(mine)
-                    .order_by(activity.desc(), ConversationRow.id.desc())
-                    .limit(page_size)
-                    .offset(offset)
-                )
-            ).all()
+            parameters = {"user_id": user_id, "page_size": page_size, "offset": offset}
+            rows = (await self._session.execute(_PAGE_OF_CONVERSATIONS, parameters)).all()
             members = await self._members([row.id for row in rows])
             conversations = [_to_conversation(row, members[row.id]) for row in rows]
-            last = await self._last_messages(conversations)
+            last = await self._messages_by_id([row.last_message_id for row in rows if row.last_message_id])
         items = [
             ConversationView(conversation=c, last_message=last.get(c.id), unread=row.unread)
             for c, row in zip(conversations, rows, strict=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -35,8 +36,11 @@ def is_unique_violation(exc: IntegrityError) -> bool:
 
 def is_connection_failure(exc: BaseException) -> bool:
     """OSError covers refused connections and timeouts (TimeoutError is one: a statement past its
-    deadline), which asyncpg raises unwrapped; PoolTimeout is no free connection within the deadline."""
-    if isinstance(exc, (OSError, PoolTimeout, OperationalError, InterfaceError, asyncpg.InterfaceError)):
+    deadline), which asyncpg raises unwrapped (sqlite3's OperationalError: locked, I/O error); PoolTimeout is no free connection within the deadline."""
+    if isinstance(
+        exc,
+        (OSError, PoolTimeout, OperationalError, InterfaceError, asyncpg.InterfaceError, sqlite3.OperationalError),
+    ):
         return True
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
@@ -60,7 +64,9 @@ def is_disk_full(exc: BaseException) -> bool:
 
 def is_refusal(exc: BaseException) -> bool:
     """The database refused the statement itself: sending it again fails the same way."""
-    return isinstance(exc, (IntegrityError, DataError)) or _sqlstate(exc).startswith(_REFUSED_SQLSTATES)
+    # the SQLite message log's batches meet sqlite3's errors unwrapped, as PostgreSQL's meet asyncpg's
+    refused = (IntegrityError, DataError, sqlite3.IntegrityError, sqlite3.DataError)
+    return isinstance(exc, refused) or _sqlstate(exc).startswith(_REFUSED_SQLSTATES)
 
 
 @contextmanager

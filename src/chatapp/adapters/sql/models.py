@@ -8,6 +8,7 @@ from advanced_alchemy.base import DefaultBase, IdentityAuditBase
 from advanced_alchemy.types import DateTimeUTC
 from advanced_alchemy.types.identity import BigIntIdentity
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     ForeignKey,
@@ -68,6 +69,18 @@ class ChatMessageRow(IdentityAuditBase):
         BigIntIdentity, ForeignKey("conversations.id", ondelete="CASCADE")
     )
     seq: Mapped[int | None] = mapped_column(Integer)
+
+
+class UserMessageCountRow(DefaultBase):
+    """How many chat_sessions rows each user has, kept by triggers on chat_sessions (migration 0005):
+    the unfiltered listing's total, read instead of counted. Never written by the application."""
+
+    __tablename__ = "user_message_counts"
+
+    user_id: Mapped[int] = mapped_column(
+        BigIntIdentity, ForeignKey("up_users.id", ondelete="CASCADE"), primary_key=True
+    )
+    messages: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
 class ConversationRow(IdentityAuditBase):

@@ -23,7 +23,12 @@ PUBLIC_COLUMNS: dict[str, ColumnElement[Any]] = {
 }
 
 
-def to_user(row: UserRow) -> User:
+_users = UserRow.__table__
+_SELECT_USER = select(_users)  # table columns: no ORM object per look-up (every request reads its caller)
+
+
+def to_user(row: Any) -> User:
+    """A UserRow, or a row of the up_users table (the same attribute names)."""
     return User(
         id=row.id,
         document_id=row.document_id,
@@ -54,7 +59,7 @@ class SqlUserRepository(UserRepository):
 
     async def _find(self, condition: ColumnElement[bool]) -> User | None:
         with domain_errors():
-            row = await self._session.scalar(select(UserRow).where(condition))
+            row = (await self._session.execute(_SELECT_USER.where(condition))).one_or_none()
         return None if row is None else to_user(row)
 
     async def add(self, user: NewUser) -> User:

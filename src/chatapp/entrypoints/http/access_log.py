@@ -7,6 +7,7 @@ This log never sees a value: the path, the names of the query parameters, the st
 
 from __future__ import annotations
 
+import logging
 import re
 from time import perf_counter
 from urllib.parse import parse_qsl
@@ -15,6 +16,7 @@ import structlog
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = structlog.get_logger("chatapp.access")
+_stdlib_logger = logging.getLogger("chatapp.access")
 
 _PARAMETER_NAME = re.compile(r"[A-Za-z][\w\[\]$]{0,63}")  # names like pagination[page]; a token is not one
 
@@ -32,6 +34,9 @@ def _client(scope: Scope) -> str | None:
 
 def with_access_log(app: ASGIApp) -> ASGIApp:
     async def logged(scope: Scope, receive: Receive, send: Send) -> None:
+        if not _stdlib_logger.isEnabledFor(logging.INFO):  # LOG_LEVEL=warning: not even the line's fields
+            await app(scope, receive, send)
+            return
         if scope["type"] == "websocket":
             logger.info(
                 "websocket handshake", path=scope["path"], query=query_names(scope["query_string"]),
