@@ -7,6 +7,9 @@ PIP := $(PY) -m pip --disable-pip-version-check
 SERVING := $(VENV)/.installed-serving
 INSTALLED := $(VENV)/.installed
 export TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+# Two pytest workers, each taking whole files (a file's module fixtures, such as one server for a
+# scenario, then start once). PARALLEL= runs the suite in one process.
+PARALLEL ?= -n 2 --dist loadfile
 
 .PHONY: run test test-fast bench clean
 
@@ -33,10 +36,10 @@ run: $(SERVING)  ## serve on the embedded SQLite database (./chatapp.db): http:/
 test: $(INSTALLED)  ## the whole suite; PostgreSQL and browser tests run when they can (always under CI=true)
 	@scripts/ensure-postgres || echo "make test: no PostgreSQL: its tests will be skipped (they fail under CI=true)"
 	@scripts/ensure-chromium || echo "make test: no browser: the browser tests will be skipped (they fail under CI=true)"
-	$(PY) -m pytest
+	$(PY) -m pytest $(PARALLEL)
 
 test-fast: $(INSTALLED)  ## skip the slow end-to-end tests that start real servers and browsers
-	$(PY) -m pytest -m "not e2e"
+	$(PY) -m pytest $(PARALLEL) -m "not e2e"
 
 bench: $(INSTALLED)  ## the benchmark suite; figures land in bench/results/
 	@scripts/ensure-postgres
