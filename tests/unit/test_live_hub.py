@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pytest
+
 from chatapp.adapters.memory.conversation_directory import InMemoryConversationDirectory
 from chatapp.adapters.memory.message_history import InMemoryMessageHistory
 from chatapp.adapters.memory.message_log import InMemoryMessageLog
 from chatapp.application.live.hub import LiveHub
 from chatapp.domain.chat_message import ChatMessage
 from chatapp.domain.conversation import Conversation
+from chatapp.domain.errors import StorageUnavailable
 from chatapp.domain.events import ChatEvent, MessagePosted, PresenceChanged, Typing, UserRef
 from chatapp.domain.user import User
 from tests.adapters.factories import draft, new_conversation
@@ -184,3 +187,35 @@ async def test_a_silent_processs_users_go_offline_here_unless_still_connected_el
     assert not chat.hub.is_online(bob.id) and chat.hub.is_online(carol.id) and chat.hub.is_online(dave.id)
     await chat.hub.expire_processes(older_than=30.0)  # now north too
     assert [frame for frame, _, _ in watcher.frames][3:] == ["bob offline", "dave offline"]
+
+
+class FailingPeers(InMemoryConversationDirectory):
+    """The database fails the presence look-up of the next subscribe, once `fail` is set."""
+
+    fail = False
+
+    async def peers(self, user_id: int) -> frozenset[int]:
+        if self.fail:
+            self.fail = False
+            raise StorageUnavailable()
+        return await super().peers(user_id)
+
+
+async def test_a_subscribe_the_database_fails_leaves_no_connection_behind(world: World) -> None:
+    chat = Chat(world)
+    directory = FailingPeers(world.db)
+    chat.hub = LiveHub(InMemoryMessageHistory(world.db), directory, chat.encoder)
+    alice, bob = (await world.register("alice")).user, (await world.register("bob")).user
+    team = await chat.group(alice, bob)
+    watcher = await chat.join(alice, 1)
+    watcher.frames.clear()
+    refused = Connection(2)
+    directory.fail = True
+
+    with pytest.raises(StorageUnavailable):  # the connection is told `unavailable`, not signed in
+        await chat.hub.subscribe(UserRef.of(bob), refused)
+    chat.hub.publish(posted(await chat.store(alice, team), team))
+    await chat.hub.settled()
+
+    assert refused.frames == []  # no frame for a connection that was never signed in
+    assert not chat.hub.is_online(bob.id) and watcher.seqs == [1]  # nor did bob come online

@@ -49,18 +49,21 @@ class LiveHub(EventPublisher):
     # --- who is connected ---------------------------------------------------------------------
 
     async def subscribe(self, user: UserRef, subscriber: Subscriber) -> None:
-        connections = self._connections.setdefault(user.id, set())
-        if not connections:
+        """Everything it reads is read before anything changes: a database that fails here leaves
+        no half-subscribed connection behind (one that would get frames, and never be unsubscribed)."""
+        first_here = not self._connections.get(user.id)
+        last_seqs = await self._directory.last_seqs(user.id) if first_here else {}
+        peers = await self._directory.peers(user.id)  # for presence, should this make them online
+        for conversation_id, last_seq in last_seqs.items():
             # Follow the user's conversations from where they stand: anything older is history (resume).
-            for conversation_id, last_seq in (await self._directory.last_seqs(user.id)).items():
-                if conversation_id not in self._streams:
-                    self._streams[conversation_id] = ConversationStream(delivered=last_seq, target=last_seq)
-        connections.add(subscriber)
+            if conversation_id not in self._streams:
+                self._streams[conversation_id] = ConversationStream(delivered=last_seq, target=last_seq)
+        self._connections.setdefault(user.id, set()).add(subscriber)
         became_online = self._presence.opened(user)
         if self._presence.first_here(user.id):
             self._relay.presence(user, True)
-        if became_online:
-            await self._announce(user, online=True)
+        if became_online and peers:
+            self._fan_out(PresenceChanged(user=user, online=True, recipients=peers))
 
     async def unsubscribe(self, user: UserRef, subscriber: Subscriber) -> None:
         connections = self._connections.get(user.id)
