@@ -46,10 +46,10 @@ class Channel:
 
     async def receive(self, deadline: float | None = None) -> str | bytes:
         """The next frame's text (bytes for a binary frame); WebSocketDisconnect when the peer is gone."""
+        event: Any = None
         if deadline is None:
             event = await self.socket.receive()
         else:
-            event = None
             with anyio.move_on_after(deadline - monotonic()):
                 event = await self.socket.receive()
             if event is None:
