@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -70,15 +70,10 @@ def start_server(database_url: str, tmp_path: Path) -> Iterator[ServerFactory]:
     """
     servers: list[ChatServer] = []
 
-    async def start(*, workers: int = 1, ready: bool = True, **env: str) -> ChatServer:
-        server = ChatServer(base_environment(database_url, **env), tmp_path, f"server{len(servers)}", workers)
-        servers.append(server)
-        server.start()
-        if ready:
-            await server.wait_ready()
-        return server
+    async def this_database() -> str:
+        return database_url
 
-    yield start
+    yield _starter(servers, tmp_path, this_database)
     _kill_and_check(servers)
 
 
@@ -87,19 +82,29 @@ def start_module_server(postgres_cluster: PrivateCluster, tmp_path_factory: pyte
     """Like start_server, for a whole test module (async tests with loop_scope="module"): each
     server gets a new database of its own; all are killed, and their logs checked, after the module."""
     servers: list[ChatServer] = []
-    log_dir = tmp_path_factory.mktemp("servers")
+
+    async def a_new_database() -> str:
+        return await new_database(postgres_cluster)
+
+    yield _starter(servers, tmp_path_factory.mktemp("servers"), a_new_database)
+    _kill_and_check(servers)
+
+
+def _starter(
+    servers: list[ChatServer], log_dir: Path, database: Callable[[], Awaitable[str]]
+) -> ServerFactory:
+    """`start(workers=1, ready=True, **ENV)`: one more server on `database()`, kept in `servers`."""
 
     async def start(*, workers: int = 1, ready: bool = True, **env: str) -> ChatServer:
-        database_url = await new_database(postgres_cluster)
-        server = ChatServer(base_environment(database_url, **env), log_dir, f"server{len(servers)}", workers)
+        environment = base_environment(await database(), **env)
+        server = ChatServer(environment, log_dir, f"server{len(servers)}", workers)
         servers.append(server)
         server.start()
         if ready:
             await server.wait_ready()
         return server
 
-    yield start
-    _kill_and_check(servers)
+    return start
 
 
 def _kill_and_check(servers: list[ChatServer]) -> None:
