@@ -3,9 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, case, func, insert, select, tuple_, update
+from sqlalchemy import Row, case, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chatapp.adapters.sql.conversation_listing import COUNT_CONVERSATIONS, PAGE_OF_CONVERSATIONS, unread_count
 from chatapp.adapters.sql.errors import domain_errors
 from chatapp.adapters.sql.messages import SELECT_MESSAGES, to_message
 from chatapp.adapters.sql.models import ChatMessageRow, ConversationMemberRow, ConversationRow, UserRow
@@ -66,56 +67,6 @@ def _to_conversation(row: Any, members: list[Member]) -> Conversation:
         updated_at=row.updated_at,
         published_at=row.published_at,
     )
-
-
-def _unread(user_id: Any, up_to: int | None = None) -> Any:
-    """Messages above the member's read marker, not written by them (correlated to the member row);
-    with `up_to`, only those up to that seq."""
-    conditions = [
-        _message.conversation_id == _member.conversation_id,
-        _message.seq > _member.last_read_seq,
-        _message.user_id != user_id,
-    ]
-    if up_to is not None:
-        conditions.append(_message.seq <= up_to)
-    return select(func.count()).where(*conditions).scalar_subquery()
-
-
-def _page_of_conversations() -> tuple[Any, Any]:
-    """The statements of list_for, built once: the expression cost ~5 ms per request when built per
-    call (the compiled SQL was cached, building the expression was not)."""
-    user_id = bindparam("user_id")
-    # The last message (its time, its id) as correlated look-ups, not a LEFT JOIN: after ANALYZE,
-    # SQLite counts the personal messages' NULL conversation_id as one value of (conversation_id,
-    # seq) and scanned all of chat_sessions once per conversation (34 s for 200 conversations beside
-    # 100,000 rows); correlated, it uses the index. The id, read in the same statement as last_seq,
-    # then fetches the 25 messages by primary key.
-    latest = ChatMessageRow.__table__.alias("latest")
-    last_at = (
-        select(latest.c.timestamp)
-        .where(latest.c.conversation_id == _conversation.id, latest.c.seq == _conversation.last_seq)
-        .scalar_subquery()
-    )
-    last_id = (
-        select(latest.c.id)
-        .where(latest.c.conversation_id == _conversation.id, latest.c.seq == _conversation.last_seq)
-        .scalar_subquery()
-    )
-    activity = func.coalesce(last_at, _conversation.created_at)
-    mine = _member.user_id == user_id
-    count = select(func.count()).select_from(_members_table).where(mine)
-    page = (
-        select(_conversations_table, _unread(user_id).label("unread"), last_id.label("last_message_id"))
-        .join_from(ConversationRow, ConversationMemberRow, _member.conversation_id == ConversationRow.id)
-        .where(mine)
-        .order_by(activity.desc(), ConversationRow.id.desc())
-        .limit(bindparam("page_size"))
-        .offset(bindparam("offset"))
-    )
-    return count, page
-
-
-_COUNT_CONVERSATIONS, _PAGE_OF_CONVERSATIONS = _page_of_conversations()
 
 
 class SqlConversationRepository(ConversationRepository):
@@ -197,7 +148,7 @@ class SqlConversationRepository(ConversationRepository):
             # Counted up to the last_seq read above: a message committed between the two statements
             # (each has its own snapshot under READ COMMITTED) is not in that lastSeq, so not in unread.
             unread = await self._session.scalar(
-                select(_unread(user_id, up_to=conversation.last_seq)).where(
+                select(unread_count(user_id, up_to=conversation.last_seq)).where(
                     _member.conversation_id == conversation.id, _member.user_id == user_id
                 )
             )
@@ -208,12 +159,12 @@ class SqlConversationRepository(ConversationRepository):
 
     async def list_for(self, user_id: int, *, page: int, page_size: int) -> ConversationPage:
         with domain_errors():
-            total = await self._session.scalar(_COUNT_CONVERSATIONS, {"user_id": user_id}) or 0
+            total = await self._session.scalar(COUNT_CONVERSATIONS, {"user_id": user_id}) or 0
             offset = (page - 1) * page_size
             if total <= offset:  # past the end (and past BIGINT, for a page number of 40 digits)
                 return ConversationPage(items=[], total=total)
             parameters = {"user_id": user_id, "page_size": page_size, "offset": offset}
-            rows = (await self._session.execute(_PAGE_OF_CONVERSATIONS, parameters)).all()
+            rows = (await self._session.execute(PAGE_OF_CONVERSATIONS, parameters)).all()
             members = await self._members([row.id for row in rows])
             conversations = [_to_conversation(row, members[row.id]) for row in rows]
             last = await self._messages_by_id([row.last_message_id for row in rows if row.last_message_id])
