@@ -11,7 +11,8 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from chatapp.adapters.memory.database import InMemoryDatabase
-from tests.api.conftest import Account, on_every_backend
+from chatapp.entrypoints.app import create_app
+from tests.api.conftest import Account, make_settings, on_every_backend, on_sql, register
 from tests.api.ws_support import (
     closed_with,
     error_code,
@@ -148,3 +149,15 @@ def test_a_disconnect_during_an_outage_is_stored_once_the_database_is_back(
 
     memory_db.available = True
     exactly_one_disconnect(client, alice)
+
+
+@on_sql  # the SQL message log refuses appends once the container has closed it
+def test_a_connection_that_ends_as_the_app_shuts_down_still_stores_its_disconnect(database_url: str) -> None:
+    settings = make_settings(database_url=database_url)
+    with TestClient(create_app(settings)) as client:
+        alice = register(client, "alice")
+        with signed_in(client, alice):
+            pass  # the app's shutdown begins while the server is still ending this connection
+
+    with TestClient(create_app(settings)) as client:  # same database, same JWT secret
+        assert len(disconnects(client, alice)) == 1

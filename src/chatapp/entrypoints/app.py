@@ -57,8 +57,9 @@ def create_app(settings: Settings | None = None, *providers: Provider) -> Litest
         stores={"rate_limit": SharedStore(container)},  # AUTH_RATE_LIMIT counts across processes
         request_max_body_size=settings.http_max_body_bytes,
         logging_config=None,  # logging is ours (configure_logging): LOG_FORMAT=json must hold after startup
-        # Hooks run last-first: WebSocket sessions finish recording their disconnects, then the container closes.
-        on_shutdown=[container.close, drain_websockets],
+        # In this order (Litestar runs them first to last): connections finish recording their
+        # disconnects, then the container closes the message log and the engine under them.
+        on_shutdown=[drain_websockets, container.close],
     )
     setup_dishka(container, app)
     # Outermost last: the access log sees what the client gets, a HEAD request becomes GET before the
