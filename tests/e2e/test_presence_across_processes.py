@@ -1,5 +1,8 @@
 """Presence across processes: a server killed with SIGKILL says nothing, so the others notice its
-silence and show its users offline to whoever shares a conversation with them, within 30 s."""
+silence and show its users offline to whoever shares a conversation with them.
+
+Issue #14 asks for 30 s: that is PRESENCE_TIMEOUT (25 s) plus the one-second check. The servers here
+keep a shorter timeout, so the same mechanism is held to the same margin in a fifth of the time."""
 
 from __future__ import annotations
 
@@ -20,8 +23,9 @@ from tests.e2e.server import ChatServer, ServerFactory
 pytestmark = pytest.mark.e2e
 
 EVENTS_CHANNEL = "chatapp_events"  # where the processes of one database tell each other what happens
-OFFLINE_WITHIN = 30.0  # issue #14: a killed process's users are shown offline to others within 30 s
-HEARTBEAT_WITHIN = 20.0  # processes say they are alive every 8 s
+PRESENCE_TIMEOUT = 5.0  # a process silent this long is gone (heartbeats every third of it)
+OFFLINE_WITHIN = PRESENCE_TIMEOUT + 2.0  # + the one-second check, + a second for the news to travel
+HEARTBEAT_WITHIN = 10.0
 
 
 async def direct(server: ChatServer, one: Account, other: Account) -> None:
@@ -51,10 +55,11 @@ def presence(user: Account, online: bool) -> Callable[[dict[str, Any]], bool]:
     return lambda f: f["action"] == "presence" and f["user"]["id"] == user.id and f["online"] is online
 
 
-async def test_a_killed_servers_users_are_shown_offline_within_30_s_unless_still_connected_elsewhere(
+async def test_a_killed_servers_users_are_shown_offline_after_the_presence_timeout_unless_still_connected_elsewhere(
     start_server: ServerFactory, db: asyncpg.Connection
 ) -> None:
-    east, west = await start_server(), await start_server()
+    timeout = {"PRESENCE_TIMEOUT": str(PRESENCE_TIMEOUT)}
+    east, west = await start_server(**timeout), await start_server(**timeout)
     alice, bob, carol = [await register(east.http_url, name) for name in ("alice", "bob", "carol")]
     await direct(east, alice, bob)
     await direct(east, alice, carol)

@@ -40,6 +40,7 @@ def test_the_environment_wins_over_dotenv(tmp_path: Path) -> None:
         ({"AUTH_RATE_LIMIT": "lots"}, "AUTH_RATE_LIMIT"),
         ({"WS_LEGACY_USER_ID": "perhaps"}, "WS_LEGACY_USER_ID"),
         ({"DATABASE_POOL_SIZE": "0"}, "DATABASE_POOL_SIZE"),
+        ({"PRESENCE_TIMEOUT": "0.5"}, "PRESENCE_TIMEOUT"),
     ],
 )
 def test_a_bad_value_is_refused_with_the_variables_name(environ: dict[str, str], names: str) -> None:

@@ -13,6 +13,7 @@ from typing import Literal
 import msgspec
 
 from chatapp.adapters.sql.database import DEFAULT_POOL_SIZE
+from chatapp.adapters.sql.postgres_relay import DEFAULT_SILENCE_SECONDS
 from chatapp.application.policy import Policy
 from chatapp.domain.rules import MESSAGE_MAX_CHARS
 
@@ -48,6 +49,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ws_rate_burst: int = 40
     ws_auth_timeout: float = 10.0
     ws_ping_interval: float = 20.0
+    presence_timeout: float = DEFAULT_SILENCE_SECONDS
     message_max_chars: int = MESSAGE_MAX_CHARS
     http_max_body_bytes: int = 1048576
     http_request_timeout: float = 10.0
@@ -74,6 +76,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             raise SettingsError(
                 "HTTP_REQUEST_TIMEOUT, MAX_CONNECTIONS and MAX_CONNECTIONS_PER_ADDRESS must be positive"
             )
+        if self.presence_timeout < 1:
+            raise SettingsError(f"PRESENCE_TIMEOUT must be at least 1 second, got {self.presence_timeout}")
         _ = self.token_lifetime, self.auth_rate, self.ws_rate  # validate the formats now, not on first use
 
     @property

@@ -5,7 +5,7 @@ Payloads are small JSON documents tagged with the sending process (`n`):
                                                             committed (sent by the storing transaction)
   {"n", "k": <event type>, "e": {...}}                     any other event, sent after its commit
   {"n", "p": [user, online]}                               a user's first/last connection there
-  {"n", "a": true}                                         that process is alive (every HEARTBEAT)
+  {"n", "a": true}                                         that process is alive (a third of `silence`)
   {"n", "h": true}                                         a process (re)joined: say who is online
 """
 
@@ -39,10 +39,10 @@ from chatapp.domain.events import (
 
 logger = logging.getLogger(__name__)
 
-HEARTBEAT_SECONDS = 8.0
-SILENT_PROCESS_SECONDS = 25.0  # a process not heard from for this long is gone: its users are offline
+DEFAULT_SILENCE_SECONDS = 25.0  # the PRESENCE_TIMEOUT default
+HEARTBEATS_PER_SILENCE = 3  # a process says it is alive three times per silence it may keep
 EXPIRY_CHECK_SECONDS = 1.0  # how often silences are checked: users of a killed process are offline
-# to the others at most SILENT_PROCESS_SECONDS + this after its last word (26 s; issue #14 says 30)
+# to the others at most `silence` + this after its last word (26 s by default; issue #14 says 30)
 RECONNECT_SECONDS = (0.1, 5.0)  # first and longest wait before listening again
 FLUSH_SECONDS = 2.0  # how long closing waits for queued events to go out
 MAX_PAYLOAD_BYTES = 7900  # PostgreSQL refuses a NOTIFY payload of 8000 bytes or more
@@ -73,8 +73,11 @@ class PostgresRelay(Relay):
     (notices sent meanwhile are lost, the rows are not).
     """
 
-    def __init__(self, dsn: str) -> None:
+    def __init__(self, dsn: str, silence: float = DEFAULT_SILENCE_SECONDS) -> None:
+        """`silence`: seconds after which a process not heard from is gone and its users offline
+        (PRESENCE_TIMEOUT, the same on every process of one database)."""
         self._dsn = dsn
+        self._silence = silence
         self.process = secrets.token_hex(8)
         self._hub: LiveHub | None = None
         self._outbox: asyncio.Queue[str] = asyncio.Queue(maxsize=10_000)
@@ -166,17 +169,17 @@ class PostgresRelay(Relay):
 
     async def _heartbeat_forever(self) -> None:
         while True:
-            await asyncio.sleep(HEARTBEAT_SECONDS)
+            await asyncio.sleep(self._silence / HEARTBEATS_PER_SILENCE)
             self._send(_Envelope(n=self.process, a=True))
 
     async def _expire_forever(self) -> None:
         """Checked apart from the heartbeat, and often: checking only when sending one (every 8 s)
-        showed a killed process's users offline up to 33 s after its death."""
+        showed a killed process's users offline up to 33 s after its death (8 s beats, 25 s silence)."""
         assert self._hub is not None
         while True:
             await asyncio.sleep(EXPIRY_CHECK_SECONDS)
             try:
-                await self._hub.expire_processes(time.monotonic() - SILENT_PROCESS_SECONDS)
+                await self._hub.expire_processes(time.monotonic() - self._silence)
             except Exception:  # noqa: BLE001 - the database may be down: presence is live-only news
                 logger.warning("could not tell who went offline with a silent process", exc_info=True)
 

@@ -50,7 +50,7 @@ class SqlPersistenceProvider(Provider):
         """PostgreSQL may be shared by several processes; SQLite is served by one."""
         if not is_postgres(settings.database_url):
             return LocalOnly()
-        return PostgresRelay(libpq_url(settings.database_url))
+        return PostgresRelay(libpq_url(settings.database_url), silence=settings.presence_timeout)
 
     @provide(scope=Scope.APP)
     def disk_full_watch(self, engine: AsyncEngine) -> DiskFullWatch:
