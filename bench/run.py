@@ -72,7 +72,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--postgres-dsn",
         default=os.environ.get("BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"),
-        help="a local PostgreSQL to create the database chatapp_bench in",
+        help="a local PostgreSQL to create the benchmark's database in",
+    )
+    parser.add_argument(
+        "--postgres-database",
+        default="chatapp_bench",
+        help="the database the benchmark drops and re-creates there (two runs at once need two names)",
     )
     parser.add_argument(
         "--profile", action="store_true", help="record a py-spy flame graph of each chatapp server"
@@ -245,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.db in ("sqlite", "both"):
             databases.append(SqliteDatabase(workdir))
         if args.db in ("postgres", "both"):
-            databases.append(PostgresDatabase(args.postgres_dsn))
+            databases.append(PostgresDatabase(args.postgres_dsn, database=args.postgres_database))
         echo_port, litestar_port = free_port(), free_port()
 
         def ceiling(name: str, port: int, app: str) -> Server:
