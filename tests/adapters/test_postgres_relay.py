@@ -144,6 +144,28 @@ async def test_other_events_and_presence_cross_over(
     await until(lambda: watcher.revoked_below == 7)
 
 
+async def test_a_process_given_up_on_for_its_silence_says_again_who_is_online_once_heard_from(
+    processes: list[Process], team: tuple[list[User], Conversation]
+) -> None:
+    (alice, bob), conversation = team
+    here, there = processes
+    watcher = Connection(1, [])
+    await there.hub.subscribe(UserRef.of(bob), watcher)
+    await listening(here, there)
+    await here.hub.subscribe(UserRef.of(alice), Connection(2, []))
+    await until(lambda: there.hub.is_online(alice.id))
+
+    # As if `here` had stalled past the presence timeout: `there` gives up on it, alice goes offline.
+    await there.hub.expire_processes(older_than=time.monotonic() + 1)
+    assert not there.hub.is_online(alice.id) and watcher.frames[-1][0] == "PresenceChanged:False"
+
+    here.hub.publish(  # `here` speaks again: it was alive all along
+        Typing(conversation_document_id=conversation.document_id, user=UserRef.of(alice), recipients={bob.id})
+    )
+    await until(lambda: there.hub.is_online(alice.id))
+    assert watcher.kinds()[-2:] == ["Typing", "PresenceChanged"] and watcher.frames[-1][0] == "PresenceChanged:True"
+
+
 async def test_a_killed_listening_connection_is_replaced_and_what_it_missed_is_read_back(
     processes: list[Process], team: tuple[list[User], Conversation], clean_postgres_url: str
 ) -> None:

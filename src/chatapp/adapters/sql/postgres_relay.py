@@ -6,7 +6,8 @@ Payloads are small JSON documents tagged with the sending process (`n`):
   {"n", "k": <event type>, "e": {...}}                     any other event, sent after its commit
   {"n", "p": [user, online]}                               a user's first/last connection there
   {"n", "a": true}                                         that process is alive (a third of `silence`)
-  {"n", "h": true}                                         a process (re)joined: say who is online
+  {"n", "h": true}                                         a process (re)joined, or heard from one it had
+                                                            given up on for its silence: say who is online
 """
 
 from __future__ import annotations
@@ -203,7 +204,8 @@ class PostgresRelay(Relay):
         elif envelope.h:
             for user in list(self._users.values()):
                 self._send(_Envelope(n=self.process, p=(user, True)))
-        hub.remote_alive(envelope.n, now)
+        if hub.remote_alive(envelope.n, now):  # silent for too long, yet alive: say again who is online
+            self._send(_Envelope(n=self.process, h=True))
 
     def _spawn(self, work: Any) -> None:
         task = asyncio.get_running_loop().create_task(work)

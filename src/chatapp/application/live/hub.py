@@ -100,8 +100,9 @@ class LiveHub(EventPublisher):
         if self._presence.remote(process, user, online, now):
             await self._announce(user, online=online)
 
-    def remote_alive(self, process: str, now: float) -> None:
-        self._presence.alive(process, now)
+    def remote_alive(self, process: str, now: float) -> bool:
+        """True if `process` had been given up on for its silence: its users must be asked for again."""
+        return self._presence.alive(process, now)
 
     async def expire_processes(self, older_than: float) -> None:
         """Processes silent since `older_than` are gone (killed): their users are offline."""

@@ -14,6 +14,9 @@ class PresenceBook:
         self._local: dict[int, int] = {}  # user id -> open connections here
         self._remote: dict[str, dict[int, UserRef]] = {}  # process -> its online users
         self._seen: dict[str, float] = {}  # process -> when it last said it was alive
+        # Processes given up on for their silence. One heard from again was alive all along (its
+        # loop or its connection to the others stalled): who is online there must be asked anew.
+        self._given_up: set[str] = set()
 
     def online(self, user_id: int) -> bool:
         return user_id in self._local or any(user_id in users for users in self._remote.values())
@@ -50,14 +53,20 @@ class PresenceBook:
         self._seen[process] = now
         return was != self.online(user.id)
 
-    def alive(self, process: str, now: float) -> None:
+    def alive(self, process: str, now: float) -> bool:
+        """`process` said something; True if it had been given up on (ask who is online there)."""
         self._seen[process] = now
+        if process in self._given_up:
+            self._given_up.discard(process)
+            return True
+        return False
 
     def expire(self, older_than: float) -> list[UserRef]:
         """Forget processes silent since `older_than`; the users that made offline."""
         gone: list[UserRef] = []
         for process in [p for p, seen in self._seen.items() if seen < older_than]:
             del self._seen[process]
+            self._given_up.add(process)
             users = self._remote.pop(process, {})
             gone += [user for user in users.values() if not self.online(user.id)]
         return gone
