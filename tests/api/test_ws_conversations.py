@@ -177,6 +177,20 @@ def test_presence_tells_who_shares_a_conversation_about_first_and_last_connectio
         nothing_more(stranger)
 
 
+def test_a_connection_signing_in_hears_which_of_the_people_it_shares_a_conversation_with_are_online(
+    client: TestClient[Litestar], memory_db: InMemoryDatabase, alice: Account, bob: Account, carol: Account
+) -> None:
+    group(client, memory_db, alice, bob)
+    alice_ref = {key: alice.user[key] for key in ("id", "documentId", "username")}
+    with signed_in(client, alice), signed_in(client, carol):  # carol shares no conversation with bob
+        with signed_in(client, bob) as late:
+            late.send_json({"action": "ping"})
+            assert [receive(late), receive(late)] == [
+                {"action": "presence", "user": alice_ref, "online": True},
+                {"action": "pong"},
+            ]
+
+
 def test_a_personal_message_reaches_the_authors_other_connections_as_its_ack(
     client: TestClient[Litestar], alice: Account
 ) -> None:
@@ -201,6 +215,7 @@ def test_a_message_sent_between_a_reconnect_and_its_resume_comes_after_the_repla
             say(sender, chat, "m4")
             assert receive(sender)["seq"] == 4
             back.send_json({"action": "resume", "after": {chat: 0}})
+            assert receive(back)["action"] == "presence"  # alice, online when bob signed in
             assert [receive(back)["seq"] for _ in range(4)] == [1, 2, 3, 4]
             assert receive(back) == {"action": "resumed", "conversation": chat, "seq": 4}
             nothing_more(back)
@@ -211,6 +226,7 @@ def test_a_client_that_never_resumes_still_gets_live_messages(
 ) -> None:
     chat = group(client, memory_db, alice, bob)
     with signed_in(client, bob) as passive, signed_in(client, alice) as sender:
+        settle(sender)  # bob is online
         say(sender, chat, "are you there?")
         assert receive(sender)["seq"] == 1
         frames = [receive(passive), receive(passive)]  # alice's presence, then (after the hold) the message

@@ -64,6 +64,10 @@ class LiveHub(EventPublisher):
             self._relay.presence(user, True)
         if became_online and peers:
             self._fan_out(PresenceChanged(user=user, online=True, recipients=peers))
+        # Presence frames tell of changes: this connection hears now of those already online.
+        for peer in self._presence.online_among(peers):
+            seen = PresenceChanged(user=peer, online=True, recipients=frozenset((user.id,)))
+            subscriber.deliver(self._encode(seen), None, None)
 
     async def unsubscribe(self, user: UserRef, subscriber: Subscriber) -> None:
         connections = self._connections.get(user.id)

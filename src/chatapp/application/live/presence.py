@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from chatapp.domain.events import UserRef
 
 
@@ -12,6 +14,7 @@ class PresenceBook:
 
     def __init__(self) -> None:
         self._local: dict[int, int] = {}  # user id -> open connections here
+        self._local_refs: dict[int, UserRef] = {}  # user id -> the user, while connected here
         self._remote: dict[str, dict[int, UserRef]] = {}  # process -> its online users
         self._seen: dict[str, float] = {}  # process -> when it last said it was alive
         # Processes given up on for their silence. One heard from again was alive all along (its
@@ -24,10 +27,22 @@ class PresenceBook:
     def local_users(self) -> list[int]:
         return list(self._local)
 
+    def online_among(self, user_ids: Iterable[int]) -> list[UserRef]:
+        """Those of `user_ids` online anywhere."""
+        found = []
+        for user_id in user_ids:
+            user = self._local_refs.get(user_id)
+            if user is None:
+                user = next((users[user_id] for users in self._remote.values() if user_id in users), None)
+            if user is not None:
+                found.append(user)
+        return found
+
     def opened(self, user: UserRef) -> bool:
         """A connection of `user` opened here; True if that made them online."""
         was = self.online(user.id)
         self._local[user.id] = self._local.get(user.id, 0) + 1
+        self._local_refs[user.id] = user
         return not was
 
     def closed(self, user: UserRef) -> bool:
@@ -37,6 +52,7 @@ class PresenceBook:
             self._local[user.id] = left
             return False
         self._local.pop(user.id, None)
+        self._local_refs.pop(user.id, None)
         return not self.online(user.id)
 
     def first_here(self, user_id: int) -> bool:
