@@ -50,6 +50,16 @@ def test_each_bad_frame_gets_its_error_and_the_connection_keeps_working(
     assert [row["message"] for row in stored(client, alice, kind="message")] == ["still here"]
 
 
+def test_a_refused_message_is_named_by_its_client_id(client: TestClient[Litestar], alice: Account) -> None:
+    """So that a client with several messages in flight knows which one to show as not sent."""
+    with signed_in(client, alice) as ws:
+        refused = send_message(ws, " ", clientId="c-7")
+        assert error_code(refused) == "empty_message" and refused["clientId"] == "c-7"
+        ws.send_json({"action": "typing", "conversation": "nowhere"})
+        refused = receive(ws)
+        assert error_code(refused) == "not_found" and "clientId" not in refused
+
+
 def test_a_binary_frame_is_an_invalid_frame(client: TestClient[Litestar], alice: Account) -> None:
     with signed_in(client, alice) as ws:
         ws.send_bytes(b'{"action": "message", "content": "hi"}')

@@ -26,8 +26,10 @@ class TestRateLimit:
         with signed_in(client, alice) as ws:
             acks = [send_message(ws, f"m{i}") for i in range(BURST)]
             assert [ack["content"] for ack in acks] == ["m0", "m1", "m2"]
-            assert error_code(send_message(ws, "one too many")) == "rate_limited"
-            assert error_code(send_message(ws, "m0", clientId="retry")) == "rate_limited"
+            refused = send_message(ws, "one too many")
+            assert error_code(refused) == "rate_limited" and "clientId" not in refused
+            refused = send_message(ws, "m0", clientId="retry")
+            assert error_code(refused) == "rate_limited" and refused["clientId"] == "retry"
 
         assert [row["message"] for row in stored(client, alice, kind="message")] == ["m0", "m1", "m2"]
 

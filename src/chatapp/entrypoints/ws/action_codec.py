@@ -56,8 +56,9 @@ class ActionCodec:
         return server_frames.encode(frame).decode()
 
     @staticmethod
-    def error(refusal: errors.Refusal) -> str:
-        return server_frames.encode(ErrorFrame(code=refusal.code or "error", content=refusal.message)).decode()
+    def error(refusal: errors.Refusal, client_id: str | None = None) -> str:
+        frame = ErrorFrame(code=refusal.code or "error", content=refusal.message, client_id=client_id)
+        return server_frames.encode(frame).decode()
 
 
 def malformed(data: str, error: msgspec.ValidationError) -> errors.Refusal:

@@ -77,6 +77,7 @@ class Connection:
         self._order = LiveOrder(self.outbound.push)
         self._inbound = anyio.CancelScope()  # cancelled when the user's tokens are revoked
         self._refusals = TokenBucket(rate / 5, REFUSED_BURSTS * settings.ws_rate_burst) if rate else None
+        self._answering: str | None = None  # the clientId of the message frame being answered, if any
 
     async def serve(self) -> None:
         with open_connections(self._socket.app).track():
@@ -134,7 +135,7 @@ class Connection:
         refusal = errors.refusal_for(error)
         if refusal.close is not None:
             raise refusal from None
-        await self.outbound.reply(self._codec.error(refusal))
+        await self.outbound.reply(self._codec.error(refusal, self._answering))
 
     # --- inbound ------------------------------------------------------------------------------
 
@@ -146,12 +147,14 @@ class Connection:
             await self.outbound.reply(self._codec.welcome(None))
 
     async def _handle(self, data: str | bytes) -> None:
+        self._answering = None
         bucket = self._bucket  # every frame spends, before any work on it: refused, ping and connect too
         if bucket is not None and not bucket.take():
-            self._over_budget()
+            self._over_budget(data)
         frame = self._codec.decode(data)
         match frame:
             case SendMessage():
+                self._answering = frame.client_id
                 await self._send(frame)
             case Ping():
                 if self._codec.pong is not None:
@@ -171,12 +174,15 @@ class Connection:
                 async with self._scope() as request:  # a short unit of work of its own
                     await (await request.get(MarkRead))(command)
 
-    def _over_budget(self) -> None:
+    def _over_budget(self, data: str | bytes) -> None:
         """A frame over the connection's rate budget. Refusals have a budget of their own
         (REFUSED_BURSTS bursts, refilled at a fifth of the rate): a connection that keeps sending
         over its limit is closed instead of costing a refusal per frame forever."""
         if self._refusals is not None and not self._refusals.take():
             raise errors.over_the_rate_limit()
+        with contextlib.suppress(errors.Refusal):  # a refused message is named by its clientId
+            frame = self._codec.decode(data)
+            self._answering = frame.client_id if isinstance(frame, SendMessage) else None
         raise errors.rate_limited()
 
     async def _send(self, frame: SendMessage) -> None:

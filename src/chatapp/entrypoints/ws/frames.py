@@ -172,9 +172,10 @@ class DeletedNotice(ServerFrame, tag="deleted", kw_only=True):
     document_id: str
 
 
-class ErrorFrame(ServerFrame, tag="error"):
+class ErrorFrame(ServerFrame, tag="error", omit_defaults=True):
     code: str
     content: str
+    client_id: str | None = None  # the refused message's, when it had one
 
 
 class Pong(ServerFrame, tag="pong"):

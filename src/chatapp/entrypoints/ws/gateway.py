@@ -31,7 +31,8 @@ class Codec(Protocol):
 
     def ack(self, message: ChatMessage) -> str: ...
 
-    def error(self, refusal: errors.Refusal) -> str: ...
+    def error(self, refusal: errors.Refusal, client_id: str | None = None) -> str:
+        """The refusal of a frame; `client_id` names the refused message, where the protocol can say it."""
 
 
 @dataclass(slots=True, frozen=True)

@@ -45,5 +45,5 @@ class TextCodec:
         return f"Server received: {message.message}"
 
     @staticmethod
-    def error(refusal: errors.Refusal) -> str:
+    def error(refusal: errors.Refusal, client_id: str | None = None) -> str:  # plain text names no clientId
         return f"Error: {refusal.code}: {refusal.message}"

@@ -1,8 +1,6 @@
 // Messages this page sent that the server has not acknowledged yet. Each keeps its clientId for
 // good, so sending it again after a drop is idempotent: the server answers with the row it stored.
 
-const MESSAGE_REFUSALS = new Set(["rate_limited", "unavailable", "forbidden", "empty_message", "message_too_long"]);
-
 function newClientId() {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
@@ -11,7 +9,6 @@ function newClientId() {
 export class Outbox {
   constructor() {
     this.entries = new Map(); // clientId -> {clientId, conversation, content, status, error}
-    this.inFlight = []; // clientIds sent on the current connection, oldest first
   }
 
   /** A new message for `conversation` (null: the personal stream), sent at once if `connection` can. */
@@ -25,10 +22,7 @@ export class Outbox {
   transmit(entry, connection) {
     const frame = { action: "message", content: entry.content, clientId: entry.clientId };
     if (entry.conversation) frame.conversation = entry.conversation;
-    if (connection.send(frame)) {
-      entry.status = "sending";
-      this.inFlight.push(entry.clientId);
-    } else entry.status = "waiting";
+    entry.status = connection.send(frame) ? "sending" : "waiting";
   }
 
   retry(clientId, connection) {
@@ -38,25 +32,20 @@ export class Outbox {
 
   /** On a new connection: everything not refused goes again, with its own clientId. */
   resend(connection) {
-    this.inFlight = [];
     for (const entry of this.entries.values()) if (entry.status !== "failed") this.transmit(entry, connection);
   }
 
   /** The server stored it (its ack, or the message arriving any other way); true if it was ours. */
   stored(clientId) {
-    if (!clientId || !this.entries.delete(clientId)) return false;
-    this.inFlight = this.inFlight.filter((id) => id !== clientId);
-    return true;
+    return Boolean(clientId) && this.entries.delete(clientId);
   }
 
   /**
-   * The entry an error frame refuses, marked failed; undefined when it refuses something else.
-   * Error frames name no clientId (yet): the server answers a connection's frames in order, so a
-   * message refusal is about the oldest message still waiting for its answer.
+   * The entry an error frame refuses, marked failed; undefined when it refuses something else
+   * (the server names a refused message by its clientId; a refused typing or read frame names none).
    */
   refused(frame, reason) {
-    const clientId = frame.clientId ?? (MESSAGE_REFUSALS.has(frame.code) ? this.inFlight.shift() : undefined);
-    const entry = clientId && this.entries.get(clientId);
+    const entry = frame.clientId && this.entries.get(frame.clientId);
     if (!entry) return undefined;
     entry.status = "failed";
     entry.error = reason;
