@@ -176,20 +176,45 @@ async def test_the_log_recovers_when_the_database_comes_back(tmp_path: Path) -> 
 
 @pytest.mark.postgres
 async def test_connections_killed_by_a_postgres_restart_are_replaced(clean_postgres_url: str) -> None:
-    engine = make_engine(clean_postgres_url)
+    """Once idle past the threshold (here at once), a pooled connection is pinged before use."""
+    engine = make_engine(clean_postgres_url, ping_after_idle=0.0)
     sessions = make_session_factory(engine)
     async with SqlUnitOfWork(sessions) as uow:
         alice = await uow.users.add(new_user("alice"))
         await uow.commit()
     log = SqlMessageLog(engine)
-    await log.append(draft(alice))  # the pool now holds open connections
+    await log.append(draft(alice))  # its writer keeps a connection
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.users.get(alice.id)  # and the pool holds another
 
     await terminate_other_connections(clean_postgres_url)
 
-    assert (await log.append(draft(alice))).user_id == alice.id
     async with SqlUnitOfWork(sessions) as uow:
         assert await uow.users.get(alice.id) == alice
+    assert (await log.append(draft(alice))).user_id == alice.id
     await log.aclose()
+    await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_a_connection_killed_while_it_was_in_use_fails_one_unit_of_work_and_is_replaced(
+    clean_postgres_url: str,
+) -> None:
+    """Within the idle threshold (here an hour) a pooled connection is not pinged: the unit of work
+    handed one killed meanwhile is unavailable (retryable), and the next gets a new connection."""
+    engine = make_engine(clean_postgres_url, ping_after_idle=3600.0)
+    sessions = make_session_factory(engine)
+    async with SqlUnitOfWork(sessions) as uow:
+        alice = await uow.users.add(new_user("alice"))
+        await uow.commit()
+
+    await terminate_other_connections(clean_postgres_url)
+
+    with pytest.raises(StorageUnavailable):
+        async with SqlUnitOfWork(sessions) as uow:
+            await uow.users.get(alice.id)
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.users.get(alice.id) == alice
     await engine.dispose()
 
 

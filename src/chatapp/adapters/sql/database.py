@@ -12,6 +12,8 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from chatapp.adapters.sql.idle_ping import PING_AFTER_IDLE_SECONDS, ping_idle_connections
+
 POSTGRES = "postgresql+asyncpg"
 SQLITE = "sqlite+aiosqlite"
 
@@ -73,13 +75,18 @@ def mask_url(url: str) -> str:
 
 
 def make_engine(
-    url: str, *, pool_size: int = DEFAULT_POOL_SIZE, deadline: float | None = DEADLINE_SECONDS
+    url: str,
+    *,
+    pool_size: int = DEFAULT_POOL_SIZE,
+    deadline: float | None = DEADLINE_SECONDS,
+    ping_after_idle: float = PING_AFTER_IDLE_SECONDS,
 ) -> AsyncEngine:
-    """`deadline`: seconds a statement or a pool checkout may wait on PostgreSQL (None: forever)."""
+    """`deadline`: seconds a statement or a pool checkout may wait on PostgreSQL (None: forever);
+    `ping_after_idle`: a pooled PostgreSQL connection idle this long is pinged before use."""
     parsed = _parse(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
-    return create_async_engine(
+    engine = create_async_engine(
         parsed,
         # No overflow: SQLAlchemy closes an overflow connection as soon as it is returned, so a
         # steady load above the pool size opened and closed a PostgreSQL session per request
@@ -88,10 +95,12 @@ def make_engine(
         pool_size=pool_size,
         max_overflow=0,
         pool_timeout=deadline if deadline is not None else 30,
-        pool_pre_ping=True,  # a connection killed by a PostgreSQL restart is replaced, not handed out
         pool_recycle=1800,
         connect_args={"timeout": 5, "command_timeout": deadline, "server_settings": SERVER_SETTINGS},
     )
+    # instead of pool_pre_ping: a connection killed by a PostgreSQL restart is replaced, not handed out
+    ping_idle_connections(engine, after_idle=ping_after_idle)
+    return engine
 
 
 def _sqlite_engine(url: URL) -> AsyncEngine:
