@@ -14,12 +14,12 @@ from chatapp.adapters.memory.message_history import InMemoryMessageHistory
 from chatapp.adapters.memory.message_log import InMemoryMessageLog
 from chatapp.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from chatapp.adapters.sql.conversation_directory import SqlConversationDirectory
-from chatapp.adapters.sql.database import make_engine, make_session_factory
+from chatapp.adapters.sql.database import make_engine, make_read_only_session_factory, make_session_factory
 from chatapp.adapters.sql.message_history import SqlMessageHistory
 from chatapp.adapters.sql.message_log import SqlMessageLog
-from chatapp.adapters.sql.unit_of_work import SqlUnitOfWork
+from chatapp.adapters.sql.unit_of_work import SqlReadOnlyUnitOfWork, SqlUnitOfWork
 from chatapp.application.ports.conversations import ConversationDirectory, MessageHistory
-from chatapp.application.ports.persistence import MessageLog, UnitOfWork
+from chatapp.application.ports.persistence import MessageLog, ReadOnlyUnitOfWork, UnitOfWork
 from chatapp.domain.chat_message import ChatMessage
 from chatapp.domain.conversation import Conversation
 from chatapp.domain.user import User
@@ -30,6 +30,7 @@ from tests.adapters.factories import T0, draft, new_conversation, new_user
 class Backend:
     name: str
     uow: Callable[[], UnitOfWork]  # a new unit of work
+    read_only: Callable[[], ReadOnlyUnitOfWork]
     log: MessageLog
     directory: ConversationDirectory
     history: MessageHistory
@@ -52,6 +53,7 @@ async def backend(database_url: str | None) -> AsyncIterator[Backend]:
         yield Backend(
             "memory",
             lambda: InMemoryUnitOfWork(db),
+            lambda: InMemoryUnitOfWork(db),
             InMemoryMessageLog(db),
             InMemoryConversationDirectory(db),
             InMemoryMessageHistory(db),
@@ -59,10 +61,12 @@ async def backend(database_url: str | None) -> AsyncIterator[Backend]:
         return
     engine = make_engine(database_url)  # in this test's event loop
     sessions = make_session_factory(engine)
+    read_only_sessions = make_read_only_session_factory(engine)
     log = SqlMessageLog(engine)
     yield Backend(
         engine.dialect.name,
         lambda: SqlUnitOfWork(sessions),
+        lambda: SqlReadOnlyUnitOfWork(read_only_sessions),
         log,
         SqlConversationDirectory(engine),
         SqlMessageHistory(engine),

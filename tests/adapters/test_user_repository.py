@@ -1,4 +1,4 @@
-"""UserRepository and UnitOfWork contract, on every backend."""
+"""UserRepository, UnitOfWork and ReadOnlyUnitOfWork contract, on every backend."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from chatapp.application.ports.persistence import ReadOnlyUnitOfWork
 from chatapp.application.query.filters import Condition, Operator
 from chatapp.application.query.listing import ListQuery, OffsetWindow, SortKey
 from chatapp.domain.errors import AlreadyTaken
@@ -219,6 +220,25 @@ async def test_one_unit_of_work_can_be_entered_again(backend: Backend) -> None:
 
     async with uow:
         assert await uow.users.get(bob.id) == bob
+
+
+async def test_a_read_only_unit_of_work_sees_each_commit_made_before_its_statement(
+    backend: Backend, add_user
+) -> None:
+    """What a caller's look-up relies on: a password change counts from its commit on, not before."""
+    alice = await add_user("alice")
+
+    async def token_version(reads: ReadOnlyUnitOfWork) -> int | None:
+        user = await reads.users.get(alice.id)
+        return None if user is None else user.token_version
+
+    async with backend.read_only() as reads:
+        assert await token_version(reads) == 0
+        async with backend.uow() as uow:
+            await uow.users.save(replace(alice, token_version=1))
+            assert await token_version(reads) == 0
+            await uow.commit()
+        assert await token_version(reads) == 1
 
 
 async def test_search_filters_public_fields_in_order_and_window(backend: Backend, add_user) -> None:

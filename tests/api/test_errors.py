@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 
 from chatapp.adapters.memory.database import InMemoryDatabase
 from chatapp.adapters.memory.message_log import InMemoryMessageLog
-from chatapp.application.ports.persistence import MessageLog, UnitOfWork
+from chatapp.application.ports.persistence import MessageLog, ReadOnlyUnitOfWork, UnitOfWork
 from chatapp.domain.chat_message import ChatMessage, NewChatMessage
 from chatapp.entrypoints.app import create_app
 from chatapp.entrypoints.ioc.persistence import MemoryPersistenceProvider
@@ -192,6 +192,10 @@ class ExplodingUnitOfWork(UnitOfWork):
 class ExplodingPersistence(Provider):
     @provide(scope=Scope.REQUEST)
     def unit_of_work(self) -> UnitOfWork:
+        return ExplodingUnitOfWork()
+
+    @provide(scope=Scope.REQUEST)
+    def read_only_unit_of_work(self) -> ReadOnlyUnitOfWork:
         return ExplodingUnitOfWork()
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chatapp.application.ports.persistence import UnitOfWork
+from chatapp.application.ports.persistence import ReadOnlyUnitOfWork
 from chatapp.application.ports.security import PasswordHasher, TokenIssuer
 from chatapp.application.results import SignedIn
 from chatapp.domain.errors import AccountBlocked, InvalidCredentials
@@ -22,7 +22,7 @@ class Authenticate:
     - a blocked account is reported only to someone who knows its password.
     """
 
-    def __init__(self, uow: UnitOfWork, hasher: PasswordHasher, tokens: TokenIssuer) -> None:
+    def __init__(self, uow: ReadOnlyUnitOfWork, hasher: PasswordHasher, tokens: TokenIssuer) -> None:
         self._uow = uow
         self._hasher = hasher
         self._tokens = tokens

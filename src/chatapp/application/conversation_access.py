@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from chatapp.application.ports.persistence import UnitOfWork
+from chatapp.application.ports.persistence import ReadOnlyUnitOfWork
 from chatapp.domain.conversation import Conversation, ConversationKind, MemberRole
 from chatapp.domain.errors import Forbidden, InvalidInput, NotFound
 from chatapp.domain.user import User
@@ -15,7 +15,7 @@ MAX_NAMED_USERS = 100  # users one request may name (each is looked up)
 MAX_ID = 2**63 - 1  # ids are BIGINTs: a larger number names nobody
 
 
-async def conversation_of_member(uow: UnitOfWork, document_id: str, user_id: int) -> Conversation:
+async def conversation_of_member(uow: ReadOnlyUnitOfWork, document_id: str, user_id: int) -> Conversation:
     """The conversation, if `user_id` is a member; NotFound otherwise, so existence does not leak."""
     conversation = await uow.conversations.get(document_id)
     if conversation is None or conversation.member(user_id) is None:
@@ -32,7 +32,7 @@ def require_owned_group(conversation: Conversation, user_id: int) -> None:
         raise Forbidden("Only the conversation's owner may do this")
 
 
-async def find_user(uow: UnitOfWork, reference: UserReference) -> User | None:
+async def find_user(uow: ReadOnlyUnitOfWork, reference: UserReference) -> User | None:
     if isinstance(reference, bool):
         return None
     if isinstance(reference, int):
@@ -43,7 +43,7 @@ async def find_user(uow: UnitOfWork, reference: UserReference) -> User | None:
     return found
 
 
-async def other_users(uow: UnitOfWork, references: Sequence[object], caller: User) -> list[User]:
+async def other_users(uow: ReadOnlyUnitOfWork, references: Sequence[object], caller: User) -> list[User]:
     """The distinct users named, without the caller; every one must exist and not be blocked."""
     if len(references) > MAX_NAMED_USERS:
         raise InvalidInput(f"Name at most {MAX_NAMED_USERS} users at a time")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from chatapp.application.ports.persistence import UnitOfWork
+from chatapp.application.ports.persistence import ReadOnlyUnitOfWork
 from chatapp.application.ports.security import TokenIssuer
 from chatapp.domain.errors import Unauthenticated
 from chatapp.domain.user import User
@@ -14,7 +14,7 @@ class GetCurrentUser:
     revokes every token issued before it, even within the same second).
     """
 
-    def __init__(self, uow: UnitOfWork, tokens: TokenIssuer) -> None:
+    def __init__(self, uow: ReadOnlyUnitOfWork, tokens: TokenIssuer) -> None:
         self._uow = uow
         self._tokens = tokens
 

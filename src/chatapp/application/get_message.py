@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from chatapp.application.ports.persistence import UnitOfWork
+from chatapp.application.ports.persistence import ReadOnlyUnitOfWork
 from chatapp.domain.chat_message import ChatMessage
 from chatapp.domain.errors import NotFound
 
@@ -8,7 +8,7 @@ from chatapp.domain.errors import NotFound
 class GetMessage:
     """One of the caller's own messages; someone else's is NotFound, so existence is not revealed."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: ReadOnlyUnitOfWork) -> None:
         self._uow = uow
 
     async def __call__(self, document_id: str, user_id: int) -> ChatMessage:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from chatapp.application.ports.persistence import UnitOfWork
+from chatapp.application.ports.persistence import ReadOnlyUnitOfWork
 from chatapp.application.query.filters import Condition, Operator
 from chatapp.application.query.listing import ListQuery, OffsetWindow, SortKey
 from chatapp.domain.errors import NotFound
@@ -13,7 +13,7 @@ MAX_ID = 2**63 - 1
 class GetUser:
     """Someone by integer id or documentId (the caller shows only their public fields); NotFound otherwise."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: ReadOnlyUnitOfWork) -> None:
         self._uow = uow
 
     async def __call__(self, reference: str) -> User:

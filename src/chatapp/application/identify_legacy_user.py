@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from chatapp.application.ports.persistence import UnitOfWork
+from chatapp.application.ports.persistence import ReadOnlyUnitOfWork
 from chatapp.domain.errors import Unauthenticated
 from chatapp.domain.user import User
 
@@ -11,7 +11,7 @@ class IdentifyLegacyUser:
     The user must still exist and not be blocked.
     """
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: ReadOnlyUnitOfWork) -> None:
         self._uow = uow
 
     async def __call__(self, user_id: int) -> User:

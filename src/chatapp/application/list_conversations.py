@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from chatapp.application.policy import Policy
 from chatapp.application.ports.conversation_repository import ConversationView
-from chatapp.application.ports.persistence import UnitOfWork
+from chatapp.application.ports.persistence import ReadOnlyUnitOfWork
 from chatapp.domain.errors import InvalidInput
 
 
@@ -28,7 +28,7 @@ class ListConversations:
     - each comes with its last message and the caller's unread count.
     """
 
-    def __init__(self, uow: UnitOfWork, policy: Policy) -> None:
+    def __init__(self, uow: ReadOnlyUnitOfWork, policy: Policy) -> None:
         self._uow = uow
         self._max_page_size = policy.max_page_size
 

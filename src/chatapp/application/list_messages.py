@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from chatapp.application.conversation_access import conversation_of_member
 from chatapp.application.policy import Policy
-from chatapp.application.ports.persistence import AuthoredBy, InConversation, MessageScope, UnitOfWork
+from chatapp.application.ports.persistence import AuthoredBy, InConversation, MessageScope, ReadOnlyUnitOfWork
 from chatapp.application.query.filters import Filter, required_value
 from chatapp.application.query.limits import bounded
 from chatapp.application.query.listing import Listing, ListQuery, SortKey
@@ -22,7 +22,7 @@ class ListMessages:
       Policy.max_page_size; newest first unless sorted, ties always broken by id.
     """
 
-    def __init__(self, uow: UnitOfWork, policy: Policy) -> None:
+    def __init__(self, uow: ReadOnlyUnitOfWork, policy: Policy) -> None:
         self._uow = uow
         self._max_page_size = policy.max_page_size
 
@@ -34,7 +34,7 @@ class ListMessages:
         return Listing(items=found.items, total=found.total, window=query.window)
 
     @staticmethod
-    async def _scope(uow: UnitOfWork, caller_id: int, tree: Filter) -> MessageScope:
+    async def _scope(uow: ReadOnlyUnitOfWork, caller_id: int, tree: Filter) -> MessageScope:
         named = required_value(tree, "conversation.documentId")
         if named is None:
             return AuthoredBy(caller_id)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from chatapp.application.policy import Policy
-from chatapp.application.ports.persistence import UnitOfWork
+from chatapp.application.ports.persistence import ReadOnlyUnitOfWork
 from chatapp.application.query.limits import bounded
 from chatapp.application.query.listing import Listing, ListQuery, SortKey
 from chatapp.domain.user import User
@@ -17,7 +17,7 @@ class SearchUsers:
     - filters at most 10 deep with at most 50 conditions; at most Policy.max_page_size users.
     """
 
-    def __init__(self, uow: UnitOfWork, policy: Policy) -> None:
+    def __init__(self, uow: ReadOnlyUnitOfWork, policy: Policy) -> None:
         self._uow = uow
         self._max_page_size = policy.max_page_size
 

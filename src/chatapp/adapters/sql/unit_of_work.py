@@ -6,18 +6,25 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chatapp.adapters.sql.conversations import SqlConversationRepository
+from chatapp.adapters.sql.database import ReadOnlySessionFactory
 from chatapp.adapters.sql.errors import domain_errors
 from chatapp.adapters.sql.messages import SqlChatMessageRepository
 from chatapp.adapters.sql.users import SqlUserRepository
-from chatapp.application.ports.persistence import UnitOfWork
+from chatapp.application.ports.conversation_repository import ConversationRepository
+from chatapp.application.ports.persistence import (
+    ChatMessageRepository,
+    ReadOnlyUnitOfWork,
+    UnitOfWork,
+    UserRepository,
+)
 
 
-class SqlUnitOfWork(UnitOfWork):
-    """Each `async with` opens a fresh session and transaction; leaving without commit() rolls it back."""
+class _SessionScope:
+    """Each `async with` opens a fresh session on a pooled connection and closes it on exit."""
 
-    users: SqlUserRepository
-    messages: SqlChatMessageRepository
-    conversations: SqlConversationRepository
+    users: UserRepository
+    messages: ChatMessageRepository
+    conversations: ConversationRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -49,6 +56,17 @@ class SqlUnitOfWork(UnitOfWork):
         if session is not None:
             with domain_errors():
                 await session.close()  # rolls back whatever was not committed
+
+
+class SqlReadOnlyUnitOfWork(_SessionScope, ReadOnlyUnitOfWork):
+    """Its statements run outside any transaction (see make_read_only_session_factory)."""
+
+    def __init__(self, session_factory: ReadOnlySessionFactory) -> None:
+        super().__init__(session_factory)
+
+
+class SqlUnitOfWork(_SessionScope, UnitOfWork):
+    """Each `async with` is a transaction; leaving it without commit() rolls it back."""
 
     async def commit(self) -> None:
         if self._session is None:

@@ -96,10 +96,12 @@ class ChatMessageRepository(Protocol):
         deletes of one row, exactly one returns it (the others see None)."""
 
 
-class UnitOfWork(Protocol):
-    """One transaction per `async with` block; leaving it without commit() rolls back.
+class ReadOnlyUnitOfWork(Protocol):
+    """The repositories for an `async with` block that only reads: no transaction is opened for it,
+    so each statement sees what was committed before it began (as each statement of a READ
+    COMMITTED transaction does). Nothing may be written through it: it has no commit().
 
-    The same object may be entered again after it exits: each entry is a new transaction.
+    The same object may be entered again after it exits.
     """
 
     users: UserRepository
@@ -116,6 +118,13 @@ class UnitOfWork(Protocol):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
+
+
+class UnitOfWork(ReadOnlyUnitOfWork, Protocol):
+    """One transaction per `async with` block; leaving it without commit() rolls back.
+
+    The same object may be entered again after it exits: each entry is a new transaction.
+    """
 
     @abstractmethod
     async def commit(self) -> None:

@@ -13,17 +13,24 @@ from chatapp.adapters.memory.message_history import InMemoryMessageHistory
 from chatapp.adapters.memory.message_log import InMemoryMessageLog
 from chatapp.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from chatapp.adapters.sql.conversation_directory import SqlConversationDirectory
-from chatapp.adapters.sql.database import is_postgres, libpq_url, make_engine, make_session_factory
+from chatapp.adapters.sql.database import (
+    ReadOnlySessionFactory,
+    is_postgres,
+    libpq_url,
+    make_engine,
+    make_read_only_session_factory,
+    make_session_factory,
+)
 from chatapp.adapters.sql.disk_space import DiskFullWatch
 from chatapp.adapters.sql.health import SqlHealthProbe
 from chatapp.adapters.sql.key_value_store import SqlKeyValueStore
 from chatapp.adapters.sql.message_history import SqlMessageHistory
 from chatapp.adapters.sql.message_log import SqlMessageLog
 from chatapp.adapters.sql.postgres_relay import PostgresRelay
-from chatapp.adapters.sql.unit_of_work import SqlUnitOfWork
+from chatapp.adapters.sql.unit_of_work import SqlReadOnlyUnitOfWork, SqlUnitOfWork
 from chatapp.application.live.relay import LocalOnly, Relay
 from chatapp.application.ports.conversations import ConversationDirectory, MessageHistory
-from chatapp.application.ports.persistence import MessageLog, UnitOfWork
+from chatapp.application.ports.persistence import MessageLog, ReadOnlyUnitOfWork, UnitOfWork
 from chatapp.application.ports.system import HealthProbe, KeyValueStore
 from chatapp.entrypoints.settings import Settings
 
@@ -40,6 +47,10 @@ class SqlPersistenceProvider(Provider):
     @provide(scope=Scope.APP)
     def session_factory(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
         return make_session_factory(engine)
+
+    @provide(scope=Scope.APP)
+    def read_only_session_factory(self, engine: AsyncEngine) -> ReadOnlySessionFactory:
+        return make_read_only_session_factory(engine)
 
     @provide(scope=Scope.APP)
     def shared_values(self, engine: AsyncEngine) -> KeyValueStore:
@@ -83,6 +94,10 @@ class SqlPersistenceProvider(Provider):
     def unit_of_work(self, session_factory: async_sessionmaker[AsyncSession]) -> UnitOfWork:
         return SqlUnitOfWork(session_factory)
 
+    @provide(scope=Scope.REQUEST)
+    def read_only_unit_of_work(self, session_factory: ReadOnlySessionFactory) -> ReadOnlyUnitOfWork:
+        return SqlReadOnlyUnitOfWork(session_factory)
+
 
 class MemoryPersistenceProvider(Provider):
     """Everything in process memory: for tests and demos. Pass `database` to inspect or share it."""
@@ -121,4 +136,8 @@ class MemoryPersistenceProvider(Provider):
 
     @provide(scope=Scope.REQUEST)
     def unit_of_work(self, db: InMemoryDatabase) -> UnitOfWork:
+        return InMemoryUnitOfWork(db)
+
+    @provide(scope=Scope.REQUEST)
+    def read_only_unit_of_work(self, db: InMemoryDatabase) -> ReadOnlyUnitOfWork:
         return InMemoryUnitOfWork(db)

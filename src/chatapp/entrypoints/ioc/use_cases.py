@@ -31,7 +31,8 @@ from chatapp.application.signal_typing import SignalTyping
 
 
 class UseCaseProvider(Provider):
-    """Use cases working through a UnitOfWork live in REQUEST scope, one transaction owner each."""
+    """Use cases working through a UnitOfWork (or a ReadOnlyUnitOfWork) live in REQUEST scope, one
+    owner each."""
 
     scope = Scope.REQUEST
 
