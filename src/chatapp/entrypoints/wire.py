@@ -21,14 +21,16 @@ _last_iso: tuple[datetime | None, str | None] = (None, None)
 def iso(moment: datetime | None) -> str | None:
     """ISO-8601 UTC with milliseconds and `Z`, as Strapi writes it.
 
-    Messages stored within one millisecond share the clock's datetime (adapters/system.py): the
-    last one's text is kept, so each of them is not formatted again.
+    The last moment's text is kept: a row's timestamp, createdAt, updatedAt and publishedAt are
+    usually one moment (as datetimes from the database: equal, not identical), and messages stored
+    within one millisecond share the clock's datetime (adapters/system.py). isoformat() was an
+    eighth of a listing's instructions when it ran for each of them.
     """
     global _last_iso
     if moment is None:
         return None
     last, text = _last_iso
-    if moment is not last:
+    if moment is not last and moment != last:
         text = moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         _last_iso = (moment, text)
     return text
