@@ -1,9 +1,22 @@
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, delete, exists, func, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Integer,
+    Row,
+    Select,
+    bindparam,
+    delete,
+    exists,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chatapp.adapters.sql.errors import domain_errors
@@ -18,7 +31,7 @@ from chatapp.adapters.sql.models import (
 from chatapp.adapters.sql.text import storable
 from chatapp.application.ports.persistence import AuthoredBy, ChatMessageRepository, MessageScope
 from chatapp.application.query.filters import AllOf
-from chatapp.application.query.listing import ListQuery, Slice
+from chatapp.application.query.listing import ListQuery, Slice, SortKey
 from chatapp.application.query.resources import CHAT_SESSIONS
 from chatapp.domain.chat_message import ChatMessage, MessageKind
 
@@ -60,11 +73,27 @@ _counts = UserMessageCountRow.__table__.c
 _NO_COUNT_FIRST_BEYOND = 2**31
 
 
-def _counted_rows(user_id: int) -> Any:
+def _counted_rows(user_id: int | BindParameter[Any]) -> Any:
     """A user's number of rows as the triggers of migration 0005 keep it (no counter row: none yet)."""
     return func.coalesce(
         select(_counts.messages).where(_counts.user_id == user_id).scalar_subquery(), 0
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _page_of_user(order: tuple[SortKey, ...], dialect: str) -> Select[Any]:
+    """A page of one user's rows with the user's counter, built once per order: building it (and
+    its cache key) per request cost more CPU than the rest of the request's SQLAlchemy work."""
+    user_id: BindParameter[int] = bindparam("user_id")
+    return (
+        SELECT_MESSAGES.add_columns(_counted_rows(user_id).label("rows_in_all"))
+        .where(_message.user_id == user_id)
+        .order_by(*FilterCompiler(CHAT_SESSIONS, COLUMNS, dialect).order_by(order))
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+    )
+
+
 # The same names for a statement on chat_sessions alone (DELETE ... RETURNING).
 AUTHOR_AND_CONVERSATION = (
     select(_author.username).where(_author.id == _message.user_id).scalar_subquery().label("username"),
@@ -127,11 +156,11 @@ class SqlChatMessageRepository(ChatMessageRepository):
         return None if row is None else to_message(row)
 
     async def list(self, scope: MessageScope, query: ListQuery) -> Slice[ChatMessage]:
+        if query.with_count and isinstance(scope, AuthoredBy) and query.filter == AllOf(()):
+            return await self._list_all_of(scope.user_id, query, self._session.get_bind().dialect.name)
         compiler = self._compiler()
         conditions = [_scope(scope), compiler.where(query.filter)]
         window = query.window
-        if query.with_count and isinstance(scope, AuthoredBy) and query.filter == AllOf(()):
-            return await self._list_all_of(scope.user_id, query, compiler)
         with domain_errors():
             total = None
             if query.with_count:
@@ -147,7 +176,7 @@ class SqlChatMessageRepository(ChatMessageRepository):
             rows = await self._session.execute(statement)
         return Slice(items=[to_message(row) for row in rows], total=total)
 
-    async def _list_all_of(self, user_id: int, query: ListQuery, compiler: FilterCompiler) -> Slice[ChatMessage]:
+    async def _list_all_of(self, user_id: int, query: ListQuery, dialect: str) -> Slice[ChatMessage]:
         """Every row of one user: its page and the user's counter, in one statement (a second one
         reads the counter alone when the page is past the end)."""
         window = query.window
@@ -155,15 +184,10 @@ class SqlChatMessageRepository(ChatMessageRepository):
             total = await self._counted(user_id)
             if total <= window.offset:
                 return Slice(items=[], total=total)
-        statement = (
-            SELECT_MESSAGES.add_columns(_counted_rows(user_id).label("rows_in_all"))
-            .where(_message.user_id == user_id)
-            .order_by(*compiler.order_by(query.sort))
-            .limit(window.limit)
-            .offset(window.offset)
-        )
+        statement = _page_of_user(query.sort, dialect)
+        values = {"user_id": user_id, "limit": window.limit, "offset": window.offset}
         with domain_errors():
-            rows = (await self._session.execute(statement)).all()
+            rows = (await self._session.execute(statement, values)).all()
         if not rows:
             return Slice(items=[], total=await self._counted(user_id))
         return Slice(items=[to_message(row) for row in rows], total=int(rows[0].rows_in_all))

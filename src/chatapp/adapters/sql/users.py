@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chatapp.adapters.sql.errors import domain_errors
@@ -25,6 +25,8 @@ PUBLIC_COLUMNS: dict[str, ColumnElement[Any]] = {
 
 _users = UserRow.__table__
 _SELECT_USER = select(_users)  # table columns: no ORM object per look-up (every request reads its caller)
+# Built once: building the statement and its cache key per look-up cost more than executing it.
+_SELECT_USER_BY_ID = _SELECT_USER.where(_users.c.id == bindparam("user_id"))
 
 
 def to_user(row: Any) -> User:
@@ -83,7 +85,9 @@ class SqlUserRepository(UserRepository):
         return to_user(row)
 
     async def get(self, user_id: int) -> User | None:
-        return await self._find(UserRow.id == user_id)
+        with domain_errors():
+            row = (await self._session.execute(_SELECT_USER_BY_ID, {"user_id": user_id})).one_or_none()
+        return None if row is None else to_user(row)
 
     async def find_by_document_id(self, document_id: str) -> User | None:
         if not storable(document_id):
