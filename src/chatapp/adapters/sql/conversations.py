@@ -3,13 +3,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, case, insert, select, tuple_, update
+from sqlalchemy import Row, bindparam, case, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chatapp.adapters.sql.conversation_listing import COUNT_CONVERSATIONS, PAGE_OF_CONVERSATIONS, unread_count
 from chatapp.adapters.sql.errors import domain_errors
 from chatapp.adapters.sql.messages import SELECT_MESSAGES, to_message
 from chatapp.adapters.sql.models import ChatMessageRow, ConversationMemberRow, ConversationRow, UserRow
+from chatapp.adapters.sql.rows import by_name
 from chatapp.adapters.sql.text import storable
 from chatapp.application.ports.conversation_repository import (
     ConversationPage,
@@ -35,6 +36,9 @@ _SELECT_MEMBERS = (
     .join_from(ConversationMemberRow, UserRow, ConversationMemberRow.user_id == UserRow.id)
     .order_by(_member.conversation_id, _member.joined_at, _member.user_id)
 )
+# Built once, their IN lists bound at execution: building them per listing cost more CPU than running them.
+_MEMBERS_OF = _SELECT_MEMBERS.where(_member.conversation_id.in_(bindparam("ids", expanding=True)))
+_MESSAGES_BY_ID = SELECT_MESSAGES.where(_message.id.in_(bindparam("ids", expanding=True)))
 
 
 def direct_key(user_id: int, other_id: int) -> str:
@@ -44,28 +48,30 @@ def direct_key(user_id: int, other_id: int) -> str:
 
 
 def _to_member(row: Row[Any]) -> Member:
+    values = row._mapping
     return Member(
-        user_id=row.user_id,
-        document_id=row.document_id,
-        username=row.username,
-        role=MemberRole(row.role),
-        joined_at=row.joined_at,
-        last_read_seq=row.last_read_seq,
+        user_id=values["user_id"],
+        document_id=values["document_id"],
+        username=values["username"],
+        role=MemberRole(values["role"]),
+        joined_at=values["joined_at"],
+        last_read_seq=values["last_read_seq"],
     )
 
 
 def _to_conversation(row: Any, members: list[Member]) -> Conversation:
+    values = by_name(row)
     return Conversation(
-        id=row.id,
-        document_id=row.document_id,
-        kind=ConversationKind(row.kind),
-        title=row.title,
-        created_by=row.created_by,
-        last_seq=row.last_seq,
+        id=values["id"],
+        document_id=values["document_id"],
+        kind=ConversationKind(values["kind"]),
+        title=values["title"],
+        created_by=values["created_by"],
+        last_seq=values["last_seq"],
         members=tuple(members),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        published_at=row.published_at,
+        created_at=values["created_at"],
+        updated_at=values["updated_at"],
+        published_at=values["published_at"],
     )
 
 
@@ -76,11 +82,9 @@ class SqlConversationRepository(ConversationRepository):
     async def _members(self, conversation_ids: list[int]) -> dict[int, list[Member]]:
         found: dict[int, list[Member]] = {cid: [] for cid in conversation_ids}
         if conversation_ids:
-            rows = await self._session.execute(
-                _SELECT_MEMBERS.where(_member.conversation_id.in_(conversation_ids))
-            )
+            rows = await self._session.execute(_MEMBERS_OF, {"ids": conversation_ids})
             for row in rows:
-                found[row.conversation_id].append(_to_member(row))
+                found[row._mapping["conversation_id"]].append(_to_member(row))
         return found
 
     async def _one(self, *conditions: Any) -> Conversation | None:
@@ -106,8 +110,8 @@ class SqlConversationRepository(ConversationRepository):
         """Conversation id -> message, by the messages' ids (primary key look-ups on every backend)."""
         if not ids:
             return {}
-        rows = await self._session.execute(SELECT_MESSAGES.where(_message.id.in_(ids)))
-        return {row.conversation_id: to_message(row) for row in rows}
+        messages = map(to_message, await self._session.execute(_MESSAGES_BY_ID, {"ids": ids}))
+        return {message.conversation_id: message for message in messages if message.conversation_id is not None}
 
     async def add(self, conversation: NewConversation) -> Conversation:
         pair = [m.user_id for m in conversation.members]
@@ -164,12 +168,12 @@ class SqlConversationRepository(ConversationRepository):
             if total <= offset:  # past the end (and past BIGINT, for a page number of 40 digits)
                 return ConversationPage(items=[], total=total)
             parameters = {"user_id": user_id, "page_size": page_size, "offset": offset}
-            rows = (await self._session.execute(PAGE_OF_CONVERSATIONS, parameters)).all()
-            members = await self._members([row.id for row in rows])
-            conversations = [_to_conversation(row, members[row.id]) for row in rows]
-            last = await self._messages_by_id([row.last_message_id for row in rows if row.last_message_id])
+            rows = [row._mapping for row in await self._session.execute(PAGE_OF_CONVERSATIONS, parameters)]
+            members = await self._members([row["id"] for row in rows])
+            conversations = [_to_conversation(row, members[row["id"]]) for row in rows]
+            last = await self._messages_by_id([row["last_message_id"] for row in rows if row["last_message_id"]])
         items = [
-            ConversationView(conversation=c, last_message=last.get(c.id), unread=row.unread)
+            ConversationView(conversation=c, last_message=last.get(c.id), unread=row["unread"])
             for c, row in zip(conversations, rows, strict=True)
         ]
         return ConversationPage(items=items, total=total)

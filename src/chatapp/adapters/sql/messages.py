@@ -110,22 +110,23 @@ AUTHOR_AND_CONVERSATION = (
 
 def to_message(row: Row[Any]) -> ChatMessage:
     """A row of SELECT_MESSAGES (or of a statement RETURNING the same names)."""
+    values = row._mapping  # not row.name: see rows.by_name
     return ChatMessage(
-        id=row.id,
-        document_id=row.document_id,
-        user_id=row.user_id,
-        username=row.username,
-        user_document_id=row.user_document_id,
-        message=row.message,
-        kind=MessageKind(row.kind),
-        client_id=row.client_id,
-        timestamp=row.timestamp,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        published_at=row.published_at,
-        conversation_id=row.conversation_id,
-        conversation_document_id=row.conversation_document_id,
-        seq=row.seq,
+        id=values["id"],
+        document_id=values["document_id"],
+        user_id=values["user_id"],
+        username=values["username"],
+        user_document_id=values["user_document_id"],
+        message=values["message"],
+        kind=MessageKind(values["kind"]),
+        client_id=values["client_id"],
+        timestamp=values["timestamp"],
+        created_at=values["created_at"],
+        updated_at=values["updated_at"],
+        published_at=values["published_at"],
+        conversation_id=values["conversation_id"],
+        conversation_document_id=values["conversation_document_id"],
+        seq=values["seq"],
     )
 
 
@@ -190,7 +191,7 @@ class SqlChatMessageRepository(ChatMessageRepository):
             rows = (await self._session.execute(statement, values)).all()
         if not rows:
             return Slice(items=[], total=await self._counted(user_id))
-        return Slice(items=[to_message(row) for row in rows], total=int(rows[0].rows_in_all))
+        return Slice(items=[to_message(row) for row in rows], total=int(rows[0]._mapping["rows_in_all"]))
 
     async def _counted(self, user_id: int) -> int:
         with domain_errors():

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chatapp.adapters.sql.errors import domain_errors
 from chatapp.adapters.sql.filtering import FilterCompiler
 from chatapp.adapters.sql.models import UserRow
+from chatapp.adapters.sql.rows import by_name
 from chatapp.adapters.sql.text import storable
 from chatapp.application.ports.persistence import UserRepository
 from chatapp.application.query.listing import ListQuery, Slice
@@ -31,22 +32,23 @@ _SELECT_USER_BY_ID = _SELECT_USER.where(_users.c.id == bindparam("user_id"))
 
 def to_user(row: Any) -> User:
     """A UserRow, or a row of the up_users table (the same attribute names)."""
+    values = by_name(row)
     return User(
-        id=row.id,
-        document_id=row.document_id,
-        username=row.username,
-        email=row.email,
-        password_hash=row.password,
-        provider=row.provider,
-        confirmed=row.confirmed,
-        blocked=row.blocked,
-        token_version=row.token_version,
-        reset_code_hash=row.reset_password_token,
-        reset_code_expires_at=row.reset_password_expires_at,
-        password_changed_at=row.password_changed_at,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        published_at=row.published_at,
+        id=values["id"],
+        document_id=values["document_id"],
+        username=values["username"],
+        email=values["email"],
+        password_hash=values["password"],
+        provider=values["provider"],
+        confirmed=values["confirmed"],
+        blocked=values["blocked"],
+        token_version=values["token_version"],
+        reset_code_hash=values["reset_password_token"],
+        reset_code_expires_at=values["reset_password_expires_at"],
+        password_changed_at=values["password_changed_at"],
+        created_at=values["created_at"],
+        updated_at=values["updated_at"],
+        published_at=values["published_at"],
     )
 
 
