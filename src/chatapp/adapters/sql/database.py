@@ -98,7 +98,7 @@ def make_engine(
         pool_recycle=1800,
         connect_args={"timeout": 5, "command_timeout": deadline, "server_settings": SERVER_SETTINGS},
     )
-    # instead of pool_pre_ping: a connection killed by a PostgreSQL restart is replaced, not handed out
+    # instead of pool_pre_ping: a connection idle over ping_after_idle seconds is pinged first (idle_ping.py)
     ping_idle_connections(engine, after_idle=ping_after_idle)
     return engine
 
