@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from types import TracebackType
 from typing import Any, Self
@@ -228,3 +229,20 @@ def test_an_unexpected_error_is_a_500_without_internals(
     for leak in ("boom", "SELECT", "secret", "Traceback", "RuntimeError", ".py"):
         assert leak not in response.text
     assert "boom" in caplog.text  # ...but the operator sees it in the log
+
+
+def test_an_unexpected_error_is_counted_in_the_metrics_as_an_error(broken_client: TestClient[Litestar]) -> None:
+    errors = re.compile(
+        r'^litestar_requests_error_total\{app_name="chatapp",method="POST",path="/api/auth/local",'
+        r'status_code="500"\} (\S+)$',
+        re.MULTILINE,
+    )
+
+    def counted() -> float:
+        found = errors.search(broken_client.get("/metrics").text)
+        return float(found.group(1)) if found else 0.0
+
+    before = counted()
+    broken_client.post("/api/auth/local", json={"identifier": "alice", "password": PASSWORD})
+
+    assert counted() == before + 1

@@ -14,6 +14,7 @@ from litestar.plugins.prometheus import PrometheusConfig
 
 from chatapp.entrypoints.http.api_docs import swagger_ui
 from chatapp.entrypoints.http.bearer import BEARER_SCHEME, BEARER_SECURITY_SCHEME
+from chatapp.entrypoints.http.metrics import LeanPrometheusMiddleware
 from chatapp.entrypoints.settings import Settings
 
 openapi_config = OpenAPIConfig(
@@ -28,7 +29,11 @@ openapi_config = OpenAPIConfig(
 # HTTP only: on a WebSocket the middleware would wrap every frame sent for a request timing that means
 # nothing there. Open WebSocket connections have a gauge of their own (ws/draining.py).
 prometheus_config = PrometheusConfig(
-    app_name="chatapp", group_path=True, exclude=["/metrics"], scopes={ScopeType.HTTP}
+    app_name="chatapp",
+    group_path=True,
+    exclude=["/metrics"],
+    scopes={ScopeType.HTTP},
+    middleware_class=LeanPrometheusMiddleware,
 )
 
 
