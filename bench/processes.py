@@ -54,7 +54,15 @@ class Server:
 
 
 def start_server(
-    name: str, argv: list[str], *, port: int, cpus: str, env: dict[str, str], cwd: Path, log_path: Path
+    name: str,
+    argv: list[str],
+    *,
+    port: int,
+    cpus: str,
+    env: dict[str, str],
+    cwd: Path,
+    log_path: Path,
+    startup_timeout: float = STARTUP_TIMEOUT,
 ) -> Server:
     """Start `argv` on `cpus` (children inherit the affinity) and wait until /_health is 200."""
     with log_path.open("wb") as log:
@@ -67,7 +75,7 @@ def start_server(
             start_new_session=True,
         )
     server = Server(name, process, port, log_path)
-    deadline = time.monotonic() + STARTUP_TIMEOUT
+    deadline = time.monotonic() + startup_timeout
     while not _healthy(port):
         if process.poll() is not None or time.monotonic() > deadline:
             stop_server(server)
