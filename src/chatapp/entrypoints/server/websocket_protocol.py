@@ -10,6 +10,7 @@
   the send buffer grows to 4 MiB by itself, and permessage-deflate shrinks a repetitive chat frame
   thirtyfold, so ~100 MiB of frames could go out to a peer that reads nothing before a send waited.
 - The moment uvicorn's shutdown begins is noted for the sessions that end because of it.
+- The app may write a text frame synchronously when nothing would make it wait (write_now.py).
 """
 
 from __future__ import annotations
@@ -24,9 +25,12 @@ from uvicorn._types import ASGISendEvent
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.exceptions import InvalidState
 from websockets.frames import Frame
+from websockets.http11 import Request
+from websockets.protocol import State
 
 from chatapp.entrypoints.server.limits import SLOTS
 from chatapp.entrypoints.server.shutdown import SHUTDOWN
+from chatapp.entrypoints.server.write_now import WRITE_NOW
 
 MAX_UNREAD_BYTES = 1024 * 1024  # the app's own frames wait at 64 KiB (uvicorn's write high-water mark)
 POLICY_VIOLATION = 1008
@@ -63,8 +67,13 @@ class ReadWindow:
         """A send waits for the peer to read."""
         return not self._open.is_set()
 
+    @property
+    def holds(self) -> bool:
+        """The next send must wait for the peer to read."""
+        return self.unread >= self.window and not self._released
+
     async def wait_open(self, on_wait: Callable[[], None]) -> None:
-        if self.unread >= self.window and not self._released:
+        if self.holds:
             self._open.clear()
             on_wait()
             await self._open.wait()
@@ -102,23 +111,57 @@ class SlottedWebSocketProtocol(WebSocketsSansIOProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.read_window = ReadWindow()
+        self._sends_in_flight = 0  # the app's sends under way, which a `write_now` must not overtake
 
     def shutdown(self) -> None:
         SHUTDOWN.start()
         self.read_window.release()
         super().shutdown()
 
+    def handle_connect(self, event: Request) -> None:
+        super().handle_connect(event)
+        if self.response.status_code == 101:  # the app's scope is made, its task not started yet
+            self.scope["extensions"][WRITE_NOW] = {"write": self.write_now}  # type: ignore[typeddict-item]
+
     async def send(self, message: ASGISendEvent) -> None:
-        if message["type"] != "websocket.send":
+        self._sends_in_flight += 1
+        try:
+            if message["type"] != "websocket.send":
+                await super().send(message)
+                return
+            await self.read_window.wait_open(self._read_on)
             await super().send(message)
-            return
+            text = message.get("text")
+            self._wrote(len(text) if text is not None else len(message.get("bytes") or b""))
+        finally:
+            self._sends_in_flight -= 1
+
+    def write_now(self, text: str) -> bool:
+        """`send` of a text frame, if it can be done without waiting; else False, and nothing done.
+
+        Never ahead of a frame `send` holds: a write waits behind any send in flight.
+        """
+        if (
+            self._sends_in_flight
+            or not self.writable.is_set()
+            or self.read_window.holds
+            or self.close_sent
+            or self.disconnected
+            or not self.handshake_complete
+            or self.initial_response is not None
+            or self.conn.state is not State.OPEN
+            or self.transport.is_closing()
+        ):
+            return False
+        self.conn.send_text(text.encode())
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        self._wrote(len(text))
+        return True
+
+    def _wrote(self, size: int) -> None:
+        """A frame of `size` went out: the read window counts it, and pings the peer when a probe is due."""
         window = self.read_window
-        await window.wait_open(self._read_on)
-        await super().send(message)
-        data = message.get("text")
-        if data is None:
-            data = message.get("bytes") or b""
-        probe = window.wrote(len(data))
+        probe = window.wrote(size)
         if probe is not None and not self.close_sent and not self.transport.is_closing():
             try:
                 self.conn.send_ping(probe)
