@@ -111,7 +111,9 @@ async def send_loop(peer: Peer, label: str, messages: int, conversation: str | N
     for number in range(messages):
         client_id = f"{label}-{number}"
         peer.waiting, peer.echoed = client_id, loop.create_future()
-        peer.client.send_text(f'{{"action":"message",{to}"content":"{CONTENT}","clientId":"{client_id}"}}'.encode())
+        peer.client.send_text(
+            f'{{"action":"message",{to}"content":"{CONTENT}","clientId":"{client_id}"}}'.encode()
+        )
         async with asyncio.timeout(TIMEOUT):
             await peer.echoed
 
@@ -153,7 +155,9 @@ class Meter:
 
     def start(self) -> None:
         if self._callgrind:
-            subprocess.run(["callgrind_control", "--instr=on", str(self._pid)], check=True, capture_output=True)
+            subprocess.run(
+                ["callgrind_control", "--instr=on", str(self._pid)], check=True, capture_output=True
+            )
         if self._profile is not None:
             py_spy = str(Path(sys.executable).with_name("py-spy"))
             argv = [py_spy, "record", "--pid", str(self._pid), "--nonblocking", "--format", "raw"]
@@ -169,7 +173,9 @@ class Meter:
         cpu = self._seconds() - self._cpu
         if self._callgrind:
             for command in ("--instr=off", "--dump"):  # the dump: a file of the span's counts alone
-                subprocess.run(["callgrind_control", command, str(self._pid)], check=True, capture_output=True)
+                subprocess.run(
+                    ["callgrind_control", command, str(self._pid)], check=True, capture_output=True
+                )
         if self._profiler is not None:
             self._profiler.send_signal(signal.SIGINT)
             self._profiler.wait(60)
@@ -207,7 +213,13 @@ class Harness:
         argv = [*chatapp, "--host", "127.0.0.1", "--port", str(port)]
         if callgrind:
             out = self.workdir / f"{name}.callgrind"
-            argv = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}", *argv]
+            argv = [
+                "valgrind",
+                "--tool=callgrind",
+                "--instr-atstart=no",
+                f"--callgrind-out-file={out}",
+                *argv,
+            ]
         return start_server(
             name,
             argv,
@@ -240,7 +252,7 @@ class Harness:
         try:
             profile = args.profile / f"{name}-{src.parent.name}.txt" if args.profile else None
             meter = Meter(server.pid, callgrind, profile, args.client_cpus)
-            if load == "fanout":
+            if load in ("fanout", "paced"):
                 members = self.users[: args.members]
                 body = {"data": {"kind": "group", "title": name, "members": [u["id"] for u in members[1:]]}}
                 specs = [{"token": members[0]["jwt"], "body": body}]
@@ -251,12 +263,37 @@ class Harness:
                 senders, conversation = args.connections, None
             if not callgrind:
                 wait_until_idle(server.pid)
-            result = asyncio.run(measured(server.port, tokens, senders, args.messages, conversation, meter))
+            if load == "paced":
+                result = self.paced(server, tokens, conversation)
+            else:
+                result = asyncio.run(
+                    measured(server.port, tokens, senders, args.messages, conversation, meter)
+                )
         finally:
             stop_server(server)
         if callgrind:
             result["instructions"] = callgrind_total(self.workdir, f"{name}.callgrind") / result["frames"]
         return result
+
+    def paced(self, server: Server, tokens: list[str], conversation: str | None) -> dict[str, Any]:
+        """bench.run's half-load fan-out run: the senders paced at `--rate` each, latency from each
+        scheduled send to the arrival at the last member (a timing: only as steady as the machine)."""
+        args = self.args
+        connections = [
+            {
+                "port": server.port,
+                "token": token,
+                "conversation": conversation,
+                "group": "member",
+                "sends": n < args.senders,
+            }
+            for n, token in enumerate(tokens)
+        ]
+        job = {"connections": connections, "rate": args.rate, "content": CONTENT, "warmup": 1.0}
+        job |= {"duration": args.paced_seconds, "max_messages": 10**6, "label": secrets.token_hex(4)}
+        run = self.job(server, kind="ws_conversation", server_pid=server.pid, **job)
+        latency = run["groups"]["member"]["latency"]
+        return {"frames": run["delivered"], "cpu_us": run["server_us_per_frame"], "p99_ms": latency["p99_ms"]}
 
 
 def callgrind_total(workdir: Path, name: str) -> int:
@@ -272,14 +309,18 @@ def callgrind_total(workdir: Path, name: str) -> int:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.fanout_cost", description=__doc__.split("\n\n")[0])
     parser.add_argument("--src", type=Path, action="append", help="a source tree to serve (repeatable)")
-    parser.add_argument("--loads", default="fanout,acks", help="fanout, acks or both")
+    parser.add_argument("--loads", default="fanout,acks", help="of fanout, acks and paced, comma-separated")
     parser.add_argument("--rounds", type=int, default=3, help="measurements per tree and load, alternated")
     parser.add_argument("--members", type=int, default=100)
     parser.add_argument("--senders", type=int, default=10)
     parser.add_argument("--connections", type=int, default=50, help="closed loops of the `acks` load")
     parser.add_argument("--messages", type=int, default=200, help="per sender")
+    parser.add_argument("--rate", type=float, default=10.0, help="messages/s per sender of the `paced` load")
+    parser.add_argument("--paced-seconds", type=float, default=5.0, help="the `paced` load's window")
     parser.add_argument("--callgrind", action="store_true", help="run the servers under valgrind's callgrind")
-    parser.add_argument("--keep", type=Path, help="a directory to keep the servers' logs and callgrind files in")
+    parser.add_argument(
+        "--keep", type=Path, help="a directory to keep the servers' logs and callgrind files in"
+    )
     parser.add_argument("--profile", type=Path, help="a directory for py-spy's collapsed stacks of each span")
     parser.add_argument("--server-cpus", default="0")
     parser.add_argument("--client-cpus", default="1")
@@ -309,18 +350,26 @@ def main(argv: list[str] | None = None) -> None:
                     result = harness.measure(src, load, args.callgrind)
                     results.setdefault((load, str(src)), []).append(result)
                     print(f"{load:6} {src}: {_line(result)}", file=sys.stderr, flush=True)
-    print(f"{'load':6} {'tree':40} {'frames':>7} {'µs/frame (runs)':>32} {'instructions/frame':>20}")
+    print(
+        f"{'load':6} {'tree':32} {'frames':>7} {'µs/frame: median (runs)':>36} {'instr/frame':>12} p99 ms (runs)"
+    )
     for (load, src), runs in results.items():
-        cpu = ", ".join(f"{run['cpu_us']:.1f}" for run in runs)
-        median_cpu = statistics.median(run["cpu_us"] for run in runs)
-        instructions = (
-            f"{statistics.median(run['instructions'] for run in runs):,.0f}" if "instructions" in runs[0] else "-"
+        print(
+            f"{load:6} {src[-32:]:32} {runs[0]['frames']:>7} {_median(runs, 'cpu_us', '.1f'):>36}"
+            f" {_median(runs, 'instructions', ',.0f', spread=False):>12} {_median(runs, 'p99_ms', '.1f')}"
         )
-        print(f"{load:6} {src[-40:]:40} {runs[0]['frames']:>7} {median_cpu:>8.1f} ({cpu}) {instructions:>20}")
+
+
+def _median(runs: list[dict[str, Any]], key: str, form: str, spread: bool = True) -> str:
+    if key not in runs[0]:
+        return "-"
+    median = format(statistics.median(run[key] for run in runs), form)
+    return f"{median} ({', '.join(format(run[key], form) for run in runs)})" if spread else median
 
 
 def _line(result: dict[str, Any]) -> str:
     extra = f", {result['instructions']:,.0f} instructions" if "instructions" in result else ""
+    extra += f", p99 to the last member {result['p99_ms']:.1f} ms" if "p99_ms" in result else ""
     return f"{result['frames']} frames, {result['cpu_us']:.1f} µs of server CPU per frame{extra}"
 
 
