@@ -13,6 +13,7 @@ import pytest
 import uvicorn
 from uvicorn.server import ServerState
 from websockets.client import ClientProtocol
+from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 from websockets.frames import Frame, Opcode
 from websockets.uri import parse_uri
 
@@ -73,8 +74,9 @@ class Connected:
 
 
 @contextlib.asynccontextmanager
-async def connected() -> AsyncIterator[Connected]:
-    """A protocol whose app accepted the handshake, then lends the test its scope and `send`."""
+async def connected(*, compression: bool = False) -> AsyncIterator[Connected]:
+    """A protocol whose app accepted the handshake, then lends the test its scope and `send`;
+    with `compression`, the client negotiates permessage-deflate."""
     lent: asyncio.Future[tuple[Any, Any]] = asyncio.get_running_loop().create_future()
     done = asyncio.Event()
 
@@ -88,7 +90,8 @@ async def connected() -> AsyncIterator[Connected]:
     protocol = SlottedWebSocketProtocol(config=config, server_state=ServerState(), app_state={})
     transport = FakeTransport()
     protocol.connection_made(transport)
-    client = ClientProtocol(parse_uri("ws://127.0.0.1:8000/ws"))
+    extensions = [ClientPerMessageDeflateFactory()] if compression else None
+    client = ClientProtocol(parse_uri("ws://127.0.0.1:8000/ws"), extensions=extensions)
     client.send_request(client.connect())
     protocol.data_received(client.data_to_send()[0])
     scope, send = await asyncio.wait_for(lent, WAIT)
@@ -109,6 +112,15 @@ async def test_a_frame_is_written_at_once_and_arrives_like_one_sent() -> None:
         assert c.write_now("now again")
         assert c.frames() == ["now", "sent", "now again"]
         assert c.protocol.read_window.written == len("now") + len("sent") + len("now again")
+
+
+async def test_one_frame_to_many_peers_reaches_each_as_its_connection_encodes_it() -> None:
+    async with connected() as plain, connected() as other, connected(compression=True) as deflating:
+        for text in ("a live message " * 20, "the next one " * 20):  # one string for every member
+            assert all(c.write_now(text) for c in (plain, other, deflating))
+            assert plain.transport.written == other.transport.written  # framed once, written twice
+            assert len(deflating.transport.written) < len(plain.transport.written)  # compressed
+            assert plain.frames() == other.frames() == deflating.frames() == [text]
 
 
 async def test_nothing_is_written_while_the_transport_is_full_nor_ahead_of_the_send_waiting_for_it() -> None:

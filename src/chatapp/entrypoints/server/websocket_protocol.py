@@ -24,7 +24,7 @@ from typing import Any
 from uvicorn._types import ASGISendEvent
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.exceptions import InvalidState
-from websockets.frames import Frame
+from websockets.frames import Frame, Opcode
 from websockets.http11 import Request
 from websockets.protocol import State
 
@@ -107,6 +107,19 @@ class ReadWindow:
         self._open.set()
 
 
+_last_plain: tuple[str, bytes] = ("", b"")
+
+
+def _plain_frame(text: str) -> bytes:
+    """The wire bytes of an unfragmented, uncompressed server text frame (what `conn.send_text`
+    writes without extensions): serialised once for all the members a live message goes to, who
+    are handed the same string."""
+    global _last_plain
+    if _last_plain[0] is not text:
+        _last_plain = (text, Frame(Opcode.TEXT, text.encode()).serialize(mask=False))
+    return _last_plain[1]
+
+
 class SlottedWebSocketProtocol(WebSocketsSansIOProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -153,8 +166,11 @@ class SlottedWebSocketProtocol(WebSocketsSansIOProtocol):
             or self.transport.is_closing()
         ):
             return False
-        self.conn.send_text(text.encode())
-        self.transport.write(b"".join(self.conn.data_to_send()))
+        if self.conn.extensions:  # permessage-deflate: this connection's own compressor
+            self.conn.send_text(text.encode())
+            self.transport.write(b"".join(self.conn.data_to_send()))
+        else:
+            self.transport.write(_plain_frame(text))
         self._wrote(len(text))
         return True
 

@@ -7,7 +7,8 @@ paid that 100 times. Under our WebSocket protocol (websocket_protocol.py) the sc
 `extensions` hold `{WRITE_NOW: {"write": write}}`: `write(text)` writes a text frame at once and
 returns True, or returns False, having done nothing, when the frame would have to wait or cannot
 go (not writable, read window closed, a send in flight, closing or closed); the app then sends it
-the ordinary way, which waits or says why. Other servers (Litestar's TestClient, uvicorn's own
+the ordinary way, which waits or says why. Connections without permessage-deflate that are
+handed the same string (a live message's members) share its frame's bytes, serialised once. Other servers (Litestar's TestClient, uvicorn's own
 protocols) offer nothing, and every frame takes the ordinary way.
 """
 
