@@ -6,6 +6,9 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
+import pytest
+from litestar.exceptions import WebSocketDisconnect
+
 from chatapp.entrypoints.ws.outbound import Outbound
 
 WAIT = 2.0  # seconds: a test that waits longer fails instead of hanging
@@ -21,6 +24,7 @@ class FakeChannel:
         self.sends_wait = False
         self.wire: list[str] = []
         self.given_up = False
+        self.gone = False  # the peer has gone: sends raise, as Channel.send_text does
         self._sends_go = asyncio.Event()
         self._sends_go.set()
         self._sent = asyncio.Event()
@@ -33,6 +37,8 @@ class FakeChannel:
         return True
 
     async def send_text(self, text: str) -> None:
+        if self.gone:
+            raise WebSocketDisconnect(detail="client gone", code=1006)
         if self.sends_wait:
             self._sends_go.clear()
             self.send_waiting.set()
@@ -59,14 +65,12 @@ class FakeChannel:
 
 
 @contextlib.asynccontextmanager
-async def writer(outbound: Outbound) -> AsyncIterator[None]:
-    task = asyncio.get_running_loop().create_task(outbound.run())
+async def closing(outbound: Outbound) -> AsyncIterator[None]:
+    """The connection's end: its writer, if one runs, stops."""
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await outbound.aclose()
 
 
 async def test_with_nothing_ahead_pushed_frames_and_replies_are_written_at_once_without_the_writer() -> None:
@@ -81,7 +85,7 @@ async def test_with_nothing_ahead_pushed_frames_and_replies_are_written_at_once_
 async def test_a_frame_that_cannot_go_at_once_queues_and_later_frames_never_overtake_it() -> None:
     channel = FakeChannel()
     outbound = Outbound(channel)  # type: ignore[arg-type]
-    async with writer(outbound):
+    async with closing(outbound):
         channel.writable, channel.sends_wait = False, True  # the peer stopped reading
         outbound.push("held")
         await asyncio.wait_for(channel.send_waiting.wait(), WAIT)
@@ -98,7 +102,7 @@ async def test_a_frame_that_cannot_go_at_once_queues_and_later_frames_never_over
 async def test_a_reply_waiting_for_its_send_holds_the_frames_pushed_meanwhile_behind_it() -> None:
     channel = FakeChannel()
     outbound = Outbound(channel)  # type: ignore[arg-type]
-    async with writer(outbound):
+    async with closing(outbound):
         channel.writable, channel.sends_wait = False, True
         replying = asyncio.get_running_loop().create_task(outbound.reply("ack"))
         await asyncio.wait_for(channel.send_waiting.wait(), WAIT)
@@ -113,10 +117,10 @@ async def test_a_reply_waiting_for_its_send_holds_the_frames_pushed_meanwhile_be
 async def test_without_the_servers_write_now_every_frame_takes_the_writer_in_order() -> None:
     channel = FakeChannel(has_write_now=False)  # Litestar's TestClient, other ASGI servers
     outbound = Outbound(channel)  # type: ignore[arg-type]
-    outbound.push("live 1")
-    outbound.push("live 2")
-    assert channel.wire == []  # queued for the writer
-    async with writer(outbound):
+    async with closing(outbound):
+        outbound.push("live 1")
+        outbound.push("live 2")
+        assert channel.wire == []  # queued for the writer
         assert await channel.until_sent(2) == ["live 1", "live 2"]
         await outbound.reply("ack")  # nothing queued: the reply sends itself
         assert channel.wire == ["live 1", "live 2", "ack"]
@@ -128,10 +132,10 @@ async def test_corked_frames_wait_for_the_first_frame_and_new_ones_queue_behind_
     outbound.cork()  # signing in: presence frames must follow the welcome
     outbound.push("presence")
     assert channel.wire == []
-    outbound.uncork("welcome")
+    outbound.uncork("welcome")  # written at once, ahead of what was held
     outbound.push("live")  # the held frames are not written yet: this one waits behind them
-    assert channel.wire == []
-    async with writer(outbound):
+    assert channel.wire == ["welcome"]
+    async with closing(outbound):
         assert await channel.until_sent(3) == ["welcome", "presence", "live"]
 
 
@@ -143,5 +147,36 @@ async def test_a_peer_whose_queue_is_full_is_given_up_on_and_nothing_more_is_que
         outbound.push(f"frame {n}")
     assert channel.given_up
     channel.writable = True
-    async with writer(outbound):
+    async with closing(outbound):
         assert await channel.until_sent(4) == [f"frame {n}" for n in range(4)]
+
+
+async def test_an_idle_connection_holds_no_writer_and_one_runs_only_while_frames_wait() -> None:
+    channel = FakeChannel()
+    outbound = Outbound(channel)  # type: ignore[arg-type]
+    outbound.push("at once")
+    assert outbound._writer is None  # what an idle connection keeps is the point
+    channel.writable = False
+    outbound.push("waits")
+    writer = outbound._writer
+    assert writer is not None
+    channel.writable = True
+    await asyncio.wait_for(writer, WAIT)  # it ends once the queue is empty
+    assert channel.wire == ["at once", "waits"] and outbound._writer is None
+
+
+async def test_a_bulk_sender_waits_for_room_and_learns_when_the_peer_is_gone() -> None:
+    channel = FakeChannel()
+    outbound = Outbound(channel, capacity=4)  # type: ignore[arg-type]
+    channel.writable, channel.sends_wait = False, True
+    for n in range(3):
+        outbound.push(f"replayed {n}")
+    waiting = asyncio.get_running_loop().create_task(outbound.room())
+    await asyncio.wait_for(channel.send_waiting.wait(), WAIT)
+    assert not waiting.done()
+    channel.gone = True  # the peer went away while its frames waited
+    channel.let_sends_go()
+    with pytest.raises(WebSocketDisconnect):
+        await asyncio.wait_for(waiting, WAIT)
+    with pytest.raises(WebSocketDisconnect):
+        await outbound.reply("ack")

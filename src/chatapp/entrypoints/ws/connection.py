@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import itertools
 import logging
@@ -96,7 +95,6 @@ class Connection:
 
     async def _converse(self) -> int | None:
         """Accept, then answer frames until the connection ends; returns its close code."""
-        writer = asyncio.get_running_loop().create_task(self.outbound.run())
         try:
             await self.channel.accept()
             with self._inbound:
@@ -126,9 +124,8 @@ class Connection:
             return WS_1011_INTERNAL_ERROR
         finally:
             self._order.close()
-            writer.cancel()
             with contextlib.suppress(BaseException):
-                await writer
+                await self.outbound.aclose()
 
     async def _refuse(self, error: errors.Refusal | DomainError) -> None:
         """A refusal that keeps the connection open becomes an error frame; one that closes is raised."""
