@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 
 def with_head_as_get(app: ASGIApp) -> ASGIApp:
-    async def head_as_get(scope: Scope, receive: Receive, send: Send) -> None:
+    def dispatch(scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # Not a coroutine: what it does not touch runs as the app's own (a WebSocket connection
+        # keeps no frame of this wrapper for its lifetime).
         if scope["type"] != "http" or scope["method"] != "HEAD":
-            await app(scope, receive, send)
-            return
+            return app(scope, receive, send)
+        return head_as_get(scope, receive, send)
 
+    async def head_as_get(scope: Scope, receive: Receive, send: Send) -> None:
         async def without_body(message: Message) -> None:
             if message["type"] == "http.response.body":
                 if not message.get("more_body", False):
@@ -20,4 +25,4 @@ def with_head_as_get(app: ASGIApp) -> ASGIApp:
 
         await app({**scope, "method": "GET"}, receive, without_body)  # type: ignore[typeddict-item]
 
-    return head_as_get
+    return dispatch
