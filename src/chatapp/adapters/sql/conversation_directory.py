@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import aliased
 
+from chatapp.adapters.sql.database import reading_only
 from chatapp.adapters.sql.errors import domain_errors
 from chatapp.adapters.sql.models import ConversationMemberRow, ConversationRow
 from chatapp.adapters.sql.text import storable
@@ -16,10 +17,11 @@ _member = ConversationMemberRow.__table__.c
 
 
 class SqlConversationDirectory(ConversationDirectory):
-    """Each call is one short read on its own pooled connection: the latest committed state."""
+    """Each call is one short read on its own pooled connection, outside any transaction: the latest
+    committed state."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+        self._engine = reading_only(engine)
 
     async def _membership(self, condition: Any) -> Membership | None:
         statement = (

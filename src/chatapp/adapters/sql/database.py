@@ -138,11 +138,16 @@ def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession
 ReadOnlySessionFactory = NewType("ReadOnlySessionFactory", async_sessionmaker[AsyncSession])
 
 
-def make_read_only_session_factory(engine: AsyncEngine) -> ReadOnlySessionFactory:
-    """Sessions for reading only. On PostgreSQL their statements run outside any transaction
-    (AUTOCOMMIT), which spares the BEGIN and ROLLBACK round trips around them and loses nothing:
-    in PostgreSQL's default READ COMMITTED isolation each statement of a transaction takes its
-    own snapshot too. SQLite's driver begins no transaction for a SELECT in the first place."""
+def reading_only(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine and pool, for reads only. On PostgreSQL its statements run outside any
+    transaction (AUTOCOMMIT), which spares the BEGIN and ROLLBACK round trips around them and loses
+    nothing: in PostgreSQL's default READ COMMITTED isolation each statement of a transaction takes
+    its own snapshot too. SQLite's driver begins no transaction for a SELECT in the first place."""
     if engine.dialect.name == "postgresql":
-        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
-    return ReadOnlySessionFactory(make_session_factory(engine))
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine
+
+
+def make_read_only_session_factory(engine: AsyncEngine) -> ReadOnlySessionFactory:
+    """Sessions for reading only, outside any transaction (see reading_only)."""
+    return ReadOnlySessionFactory(make_session_factory(reading_only(engine)))

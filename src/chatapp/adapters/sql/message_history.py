@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from chatapp.adapters.sql.database import reading_only
 from chatapp.adapters.sql.errors import domain_errors
 from chatapp.adapters.sql.messages import SELECT_MESSAGES, to_message
 from chatapp.adapters.sql.models import ChatMessageRow
@@ -12,10 +13,11 @@ _message = ChatMessageRow.__table__.c
 
 
 class SqlMessageHistory(MessageHistory):
-    """A range scan of the (conversation_id, seq) index, on its own pooled connection."""
+    """A range scan of the (conversation_id, seq) index, on its own pooled connection, outside any
+    transaction."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+        self._engine = reading_only(engine)
 
     async def after(self, conversation_id: int, seq: int, limit: int) -> list[ChatMessage]:
         statement = (
