@@ -113,7 +113,7 @@ async def insert_from_sqlite_json(connection: AsyncConnection, drafts: list[NewC
     if driver.in_transaction:
         raise RuntimeError("a batch insert must commit on its own, not inside an open transaction")
     payload = _sqlite_batch(drafts)
-    rows = await driver._execute(_insert_and_commit, driver._conn, payload)  # noqa: SLF001 - see above
+    rows = await driver._execute(_insert_and_commit, driver._conn, payload)  # private: see above
     return {document_id: row_id for row_id, document_id in rows}
 
 

@@ -181,7 +181,7 @@ class PostgresRelay(Relay):
             await asyncio.sleep(EXPIRY_CHECK_SECONDS)
             try:
                 await self._hub.expire_processes(time.monotonic() - self._silence)
-            except Exception:  # noqa: BLE001 - the database may be down: presence is live-only news
+            except Exception:  # the database may be down: presence is live-only news
                 logger.warning("could not tell who went offline with a silent process", exc_info=True)
 
     def _heard(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
