@@ -58,13 +58,7 @@ TIMEOUT = 600.0  # per wait: a server under valgrind is some fifty times slower
 CALLGRIND_STARTUP = 600.0
 
 
-class Frame(msgspec.Struct, rename="camel"):
-    action: str = ""
-    client_id: str | None = None
-    code: str | None = None
-
-
-decode = msgspec.json.Decoder(Frame).decode
+decode = loadgen.decode_reply  # a frame's action, code and clientId
 
 
 @dataclass(slots=True)
