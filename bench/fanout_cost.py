@@ -40,6 +40,7 @@ import msgspec
 from bench import loadgen
 from bench.databases import PostgresDatabase
 from bench.measure import cpu_seconds, process_tree, wait_until_idle
+from bench.plan import Plan
 from bench.processes import (
     REPO,
     STARTUP_TIMEOUT,
@@ -49,7 +50,7 @@ from bench.processes import (
     start_server,
     stop_server,
 )
-from bench.run import MAX_CONNECTIONS
+from bench.run import chatapp_env
 from bench.wsclient import WsClient
 
 CONTENT = "a benchmark message of fifty characters, roughly!"
@@ -185,21 +186,8 @@ class Harness:
     users: list[dict[str, Any]] = field(default_factory=list)
 
     def env(self, src: Path) -> dict[str, str]:
-        return {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": os.environ.get("HOME", "/tmp"),
-            "LANG": "C.UTF-8",
-            "PYTHONPATH": str(src.resolve()),
-            "DATABASE_URL": self.db.url,
-            "JWT_SECRET": self.jwt_secret,
-            "BCRYPT_ROUNDS": "4",
-            "AUTH_RATE_LIMIT": "0",
-            "WS_RATE_LIMIT": "0",
-            "LOG_LEVEL": "warning",
-            "APP_ENV": "production",
-            "MAX_CONNECTIONS": str(MAX_CONNECTIONS),
-            "MAX_CONNECTIONS_PER_ADDRESS": str(MAX_CONNECTIONS),
-        }
+        """bench.run's environment for chatapp (cheap bcrypt: no logins are measured), from `src`."""
+        return {**chatapp_env(self.db.url, Plan(bcrypt_rounds=4), self.jwt_secret), "PYTHONPATH": str(src.resolve())}
 
     def serve(self, src: Path, name: str, callgrind: bool) -> Server:
         port = free_port()
