@@ -54,8 +54,7 @@ class Outbound:
         self._drain()
 
     async def reply(self, text: str) -> None:
-        if self._gone:
-            raise WebSocketDisconnect(detail="client gone", code=WS_1006_ABNORMAL_CLOSURE)
+        self._raise_if_gone()
         if self._writing or self._queue or self._corked:
             self.push(text)
             return
@@ -84,14 +83,12 @@ class Outbound:
 
     async def room(self) -> None:
         """Wait until the queue is less than half full: for bulk senders (resume) that must not overflow it."""
-        if self._gone:
-            raise WebSocketDisconnect(detail="client gone", code=WS_1006_ABNORMAL_CLOSURE)
+        self._raise_if_gone()
         queue = self._queue
         if queue is not None and len(queue) >= self._capacity // 2:
             self._room = asyncio.get_running_loop().create_future()
             await self._room
-            if self._gone:
-                raise WebSocketDisconnect(detail="client gone", code=WS_1006_ABNORMAL_CLOSURE)
+            self._raise_if_gone()
 
     async def aclose(self) -> None:
         """The connection is over: stop writing (what is still queued is dropped)."""
@@ -99,6 +96,10 @@ class Outbound:
         if writer is not None:
             writer.cancel()
             await asyncio.gather(writer, return_exceptions=True)
+
+    def _raise_if_gone(self) -> None:
+        if self._gone:
+            raise WebSocketDisconnect(detail="client gone", code=WS_1006_ABNORMAL_CLOSURE)
 
     def _queued(self) -> deque[str]:
         if self._queue is None:
@@ -129,15 +130,13 @@ class Outbound:
         if writer.cancelled():
             return
         error = writer.exception()
-        if isinstance(error, WebSocketDisconnect):
-            self._gone = True
-            self._make_room()  # a bulk sender learns of it instead of waiting forever
-        elif error is not None:
-            logger.error("writing to a websocket failed", exc_info=error)
-            self._gone = True
-            self._make_room()
-        else:
+        if error is None:
             self._drain()  # a reply's send ended while the writer stopped: the rest is the writer's again
+            return
+        if not isinstance(error, WebSocketDisconnect):
+            logger.error("writing to a websocket failed", exc_info=error)
+        self._gone = True
+        self._make_room()  # a bulk sender learns of it instead of waiting forever
 
     def _make_room(self) -> None:
         room, self._room = self._room, None
