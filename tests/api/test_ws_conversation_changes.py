@@ -7,11 +7,9 @@ from typing import Any
 from litestar import Litestar
 from litestar.testing import TestClient, WebSocketTestSession
 
-from tests.api.conftest import CONVERSATION_FIELDS, Account, register
+from tests.api.conftest import CONVERSATION_FIELDS, Account, on_every_backend, register
 from tests.api.conversation_support import new_group, say
-from tests.api.ws_support import memory_only, receive, signed_in
-
-pytestmark = memory_only
+from tests.api.ws_support import error_code, memory_only, receive, signed_in
 
 
 def next_of(ws: WebSocketTestSession, action: str, *passing_over: str) -> Any:
@@ -21,6 +19,7 @@ def next_of(ws: WebSocketTestSession, action: str, *passing_over: str) -> Any:
     return frame
 
 
+@memory_only
 def test_members_hear_added_updated_removed_and_read(
     client: TestClient[Litestar], alice: Account, bob: Account
 ) -> None:
@@ -56,6 +55,7 @@ def test_members_hear_added_updated_removed_and_read(
     assert [m["username"] for m in removed["conversation"]["members"]] == ["alice", "carol"]
 
 
+@memory_only
 def test_a_message_posted_over_rest_reaches_every_member_connection(
     client: TestClient[Litestar], alice: Account, bob: Account
 ) -> None:
@@ -69,3 +69,35 @@ def test_a_message_posted_over_rest_reaches_every_member_connection(
     assert to_bob == to_alice
     assert (to_bob["content"], to_bob["seq"], to_bob["conversation"]) == ("from REST", 1, team["documentId"])
     assert (to_bob["documentId"], to_bob["user"]["username"]) == (posted["documentId"], "alice")
+
+
+@on_every_backend
+def test_who_may_send_follows_members_added_and_removed_at_once(
+    client: TestClient[Litestar], alice: Account, bob: Account
+) -> None:
+    """Each frame's membership check may be answered from memory (RecentMemberships): a change made
+    over REST still applies to the very next frame, removal and addition alike."""
+    carol = register(client, "carol")
+    team = new_group(client, alice, bob)
+    path = f"/api/conversations/{team['documentId']}"
+
+    def send(ws: WebSocketTestSession, n: int) -> Any:
+        """Message n's answer: its own frame (the ack) or an error; the others' news is passed over."""
+        ws.send_json(
+            {"action": "message", "conversation": team["documentId"], "content": "hi", "clientId": f"c{n}"}
+        )
+        while (frame := receive(ws))["action"] != "error" and frame.get("clientId") != f"c{n}":
+            assert frame["action"] in ("presence", "conversation", "typing", "message"), frame
+        return frame
+
+    with signed_in(client, bob) as bob_ws, signed_in(client, carol) as carol_ws:
+        bob_ws.send_json({"action": "typing", "conversation": team["documentId"]})
+        assert send(bob_ws, 1)["seq"] == 1
+        assert error_code(send(carol_ws, 2)) == "not_found"
+
+        client.post(f"{path}/members", json={"data": {"users": [carol.user["id"]]}}, headers=alice.headers)
+        assert send(carol_ws, 3)["seq"] == 2
+        client.delete(f"{path}/members/{bob.user['documentId']}", headers=alice.headers)
+        assert error_code(send(bob_ws, 4)) == "not_found"
+        bob_ws.send_json({"action": "typing", "conversation": team["documentId"]})
+        assert error_code(next_of(bob_ws, "error")) == "not_found"

@@ -83,8 +83,8 @@ class RecordMessage:
         recipients: frozenset[int] | None = None  # the author's personal stream
         conversation_id: int | None = None
         if command.conversation is not None:
-            membership = await self._directory.by_document_id(command.conversation)
-            if membership is None or author.id not in membership.member_ids:
+            membership = await self._directory.membership_of(command.conversation, author.id)
+            if membership is None:
                 raise NotFound("Conversation not found")
             conversation_id, recipients = membership.conversation_id, membership.member_ids
         draft = NewChatMessage.by(

@@ -17,8 +17,8 @@ class SignalTyping:
         self._events = events
 
     async def __call__(self, user: UserRef, document_id: str, origin: object | None = None) -> None:
-        membership = await self._directory.by_document_id(document_id)
-        if membership is None or user.id not in membership.member_ids:
+        membership = await self._directory.membership_of(document_id, user.id)
+        if membership is None:
             raise NotFound("Conversation not found")
         self._events.publish(
             Typing(

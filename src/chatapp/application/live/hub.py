@@ -9,7 +9,14 @@ from chatapp.application.live.relay import LocalOnly, Relay
 from chatapp.application.live.subscriber import FrameEncoder, Subscriber
 from chatapp.application.ports.conversations import ConversationDirectory, MessageHistory
 from chatapp.application.ports.events import EventPublisher
-from chatapp.domain.events import ChatEvent, MessagePosted, PresenceChanged, TokensRevoked, UserRef
+from chatapp.domain.events import (
+    ChatEvent,
+    ConversationChanged,
+    MessagePosted,
+    PresenceChanged,
+    TokensRevoked,
+    UserRef,
+)
 
 logger = logging.getLogger(__name__)
 CATCH_UP_BATCH = 500
@@ -98,6 +105,7 @@ class LiveHub(EventPublisher):
 
     def receive(self, event: ChatEvent) -> None:
         """An event another process published: for this process's connections only."""
+        self._forget_changed_membership(event)
         self._fan_out(event)
 
     async def remote_presence(self, process: str, user: UserRef, online: bool, now: float) -> None:
@@ -128,8 +136,14 @@ class LiveHub(EventPublisher):
             else:
                 self._fan_out(event)  # a personal message: to its author's (other) connections here
             return
+        self._forget_changed_membership(event)
         self._fan_out(event)
         self._relay.publish(event)
+
+    def _forget_changed_membership(self, event: ChatEvent) -> None:
+        """A directory that remembers memberships (RecentMemberships) hears of each change here."""
+        if isinstance(event, ConversationChanged):
+            self._directory.changed(event.conversation.id)
 
     def advance(self, conversation_id: int, first_seq: int, last_seq: int) -> None:
         """Another process committed seqs first_seq..last_seq of a conversation: deliver them here too."""

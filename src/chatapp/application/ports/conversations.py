@@ -19,10 +19,22 @@ class Membership:
 
 
 class ConversationDirectory(Protocol):
-    """Membership as committed; each call reads the latest committed state."""
+    """Membership as committed; each call reads the latest committed state, except `membership_of`
+    from a directory that remembers (see its docstring)."""
 
     @abstractmethod
     async def by_document_id(self, document_id: str) -> Membership | None: ...
+
+    async def membership_of(self, document_id: str, user_id: int) -> Membership | None:
+        """The conversation's membership if `user_id` is one of its members, else None: what each
+        frame a member sends to a conversation asks. A directory may answer a yes from memory for
+        a moment (adapters/recent_memberships.py); a no is always read."""
+        membership = await self.by_document_id(document_id)
+        return membership if membership is not None and user_id in membership.member_ids else None
+
+    def changed(self, conversation_id: int) -> None:
+        """The conversation's membership changed (committed, here or in another process): a
+        directory that remembers memberships forgets this one."""
 
     @abstractmethod
     async def by_id(self, conversation_id: int) -> Membership | None: ...

@@ -12,6 +12,7 @@ from chatapp.adapters.memory.key_value_store import InMemoryKeyValueStore
 from chatapp.adapters.memory.message_history import InMemoryMessageHistory
 from chatapp.adapters.memory.message_log import InMemoryMessageLog
 from chatapp.adapters.memory.unit_of_work import InMemoryUnitOfWork
+from chatapp.adapters.recent_memberships import RecentMemberships
 from chatapp.adapters.sql.conversation_directory import SqlConversationDirectory
 from chatapp.adapters.sql.database import (
     ReadOnlySessionFactory,
@@ -84,7 +85,7 @@ class SqlPersistenceProvider(Provider):
 
     @provide(scope=Scope.APP)
     def conversation_directory(self, engine: AsyncEngine) -> ConversationDirectory:
-        return SqlConversationDirectory(engine)
+        return RecentMemberships(SqlConversationDirectory(engine))
 
     @provide(scope=Scope.APP)
     def message_history(self, engine: AsyncEngine) -> MessageHistory:
