@@ -47,9 +47,9 @@ class RecentMemberships(ConversationDirectory):
     async def membership_of(self, document_id: str, user_id: int) -> Membership | None:
         remembered = self._remembered.get(document_id)
         if remembered is not None:
-            until, membership = remembered
-            if user_id in membership.member_ids and self._clock() < until:
-                return membership
+            until, known = remembered
+            if user_id in known.member_ids and self._clock() < until:
+                return known
         changes = self._changes
         membership = await self._directory.by_document_id(document_id)
         if membership is None or user_id not in membership.member_ids:
