@@ -61,6 +61,7 @@ class Connected:
     client: ClientProtocol
     send: Callable[[Any], Any]
     write_now: Callable[[str], bool]
+    write_many: Callable[[list[str]], int]
 
     def frames(self) -> list[str]:
         """The text frames the client has received so far."""
@@ -95,7 +96,8 @@ async def connected(*, compression: bool = False) -> AsyncIterator[Connected]:
     client.send_request(client.connect())
     protocol.data_received(client.data_to_send()[0])
     scope, send = await asyncio.wait_for(lent, WAIT)
-    connection = Connected(protocol, transport, client, send, scope["extensions"][WRITE_NOW]["write"])
+    extension = scope["extensions"][WRITE_NOW]
+    connection = Connected(protocol, transport, client, send, extension["write"], extension["write_many"])
     connection.frames()  # the handshake's response
     try:
         yield connection
@@ -164,3 +166,64 @@ async def test_nothing_is_written_once_the_connection_closes() -> None:
     async with connected() as c:
         c.protocol.connection_lost(None)
         assert not c.write_now("after the peer left")
+
+
+async def test_many_frames_go_in_one_write_and_arrive_as_frames_sent_one_by_one() -> None:
+    texts = ["short", "é" * 200, "x" * 70_000, '{"content":"line\\nbreak\u2028"}']  # each length encoding
+    async with connected() as c, connected(compression=True) as deflating:
+        writes = 0
+        write = c.transport.write
+
+        def counted(data: bytes | bytearray | memoryview) -> None:
+            nonlocal writes
+            writes += 1
+            write(data)
+
+        c.transport.write = counted  # type: ignore[method-assign]
+        c.protocol.read_window.probe_every = 1_000_000  # no probe pings among the writes counted
+        assert c.write_many(texts) == len(texts)
+        assert deflating.write_many(texts) == len(texts)
+        assert c.frames() == deflating.frames() == texts
+        assert writes == 2  # the 70,000-character frame ends the first chunk of 64 KiB
+        assert c.protocol.read_window.written == sum(len(text) for text in texts)
+
+
+async def test_many_frames_stop_where_the_read_window_would_hold_the_next_one() -> None:
+    async with connected() as c:
+        window = c.protocol.read_window
+        window.window, window.probe_every = 25, 1000
+        assert c.write_many(["a" * 10, "b" * 10, "c" * 10, "d" * 10]) == 3  # 20 unread < 25: "c" goes
+        assert not c.write_many(["d" * 10])
+        assert c.frames() == ["a" * 10, "b" * 10, "c" * 10]
+        window.release()
+        assert c.write_many(["d" * 10]) == 1
+
+
+async def test_many_frames_wait_like_one_for_the_transport_and_for_a_send_in_flight() -> None:
+    async with connected() as c:
+        c.protocol.pause_writing()
+        assert c.write_many(["held", "too"]) == 0
+        sending = c.send({"type": "websocket.send", "text": "first"})
+        sending.send(None)  # waiting for the transport
+        c.protocol.resume_writing()
+        assert c.write_many(["second"]) == 0  # not ahead of "first"
+        with pytest.raises(StopIteration):
+            sending.send(None)
+        assert c.write_many(["second", "third"]) == 2
+        assert c.frames() == ["first", "second", "third"]
+
+
+async def test_many_frames_are_followed_by_the_probe_their_size_calls_for() -> None:
+    async with connected() as c:
+        c.protocol.read_window.probe_every = 10
+        assert c.write_many(["x" * 6, "y" * 6]) == 2
+        c.client.receive_data(bytes(c.transport.written))
+        events = c.client.events_received()
+        kinds = [event.opcode for event in events if isinstance(event, Frame)]
+        assert kinds == [Opcode.TEXT, Opcode.TEXT, Opcode.PING]
+
+
+async def test_no_frames_are_written_once_the_connection_closes() -> None:
+    async with connected() as c:
+        await c.send({"type": "websocket.close", "code": 1000})
+        assert c.write_many(["after the close"]) == 0

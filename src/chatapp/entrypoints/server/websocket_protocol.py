@@ -10,15 +10,16 @@
   the send buffer grows to 4 MiB by itself, and permessage-deflate shrinks a repetitive chat frame
   thirtyfold, so ~100 MiB of frames could go out to a peer that reads nothing before a send waited.
 - The moment uvicorn's shutdown begins is noted for the sessions that end because of it.
-- The app may write a text frame synchronously when nothing would make it wait (write_now.py).
+- The app may write text frames synchronously when nothing would make them wait (write_now.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import struct
+import sys
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from uvicorn._types import ASGISendEvent
@@ -38,6 +39,12 @@ UNREAD_WINDOW_CHARS = 1024 * 1024  # frames written that the peer has not read, 
 PROBE_EVERY_CHARS = 64 * 1024  # a ping after this much written: its pong says the peer read that far
 MAX_FRAMES_READ_WHILE_WAITING = 32  # the peer's frames read ahead of the app while a send waits
 _PROBE = struct.Struct("!Q")  # 8 bytes: uvicorn's keepalive pings carry 4
+# What `write_many` puts in one transport write before it looks at flow control again: uvicorn's
+# write high-water mark, so a batch overshoots it no more than one frame of that size would.
+WRITE_MANY_CHUNK_CHARS = 64 * 1024
+_FIN_TEXT = 0x81  # the first byte of an unfragmented text frame (RFC 6455 5.2)
+_LENGTH_16 = struct.Struct("!BBH")
+_LENGTH_64 = struct.Struct("!BBQ")
 
 
 class ReadWindow:
@@ -66,6 +73,11 @@ class ReadWindow:
     def waiting(self) -> bool:
         """A send waits for the peer to read."""
         return not self._open.is_set()
+
+    @property
+    def room(self) -> int:
+        """Characters that may be written before the next send must wait (no limit once released)."""
+        return sys.maxsize if self._released else self.window - self.unread
 
     @property
     def holds(self) -> bool:
@@ -120,6 +132,15 @@ def _plain_frame(text: str) -> bytes:
     return _last_plain[1]
 
 
+def _plain_header(size: int) -> bytes:
+    """The header of an unmasked, uncompressed text frame whose payload is `size` bytes."""
+    if size < 126:
+        return bytes((_FIN_TEXT, size))
+    if size < 65536:
+        return _LENGTH_16.pack(_FIN_TEXT, 126, size)
+    return _LENGTH_64.pack(_FIN_TEXT, 127, size)
+
+
 class SlottedWebSocketProtocol(WebSocketsSansIOProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -134,7 +155,10 @@ class SlottedWebSocketProtocol(WebSocketsSansIOProtocol):
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)
         if self.response.status_code == 101:  # the app's scope is made, its task not started yet
-            self.scope["extensions"][WRITE_NOW] = {"write": self.write_now}  # type: ignore[typeddict-item]
+            self.scope["extensions"][WRITE_NOW] = {  # type: ignore[typeddict-item]
+                "write": self.write_now,
+                "write_many": self.write_many,
+            }
 
     async def send(self, message: ASGISendEvent) -> None:
         self._sends_in_flight += 1
@@ -154,17 +178,7 @@ class SlottedWebSocketProtocol(WebSocketsSansIOProtocol):
 
         Never ahead of a frame `send` holds: a write waits behind any send in flight.
         """
-        if (
-            self._sends_in_flight
-            or not self.writable.is_set()
-            or self.read_window.holds
-            or self.close_sent
-            or self.disconnected
-            or not self.handshake_complete
-            or self.initial_response is not None
-            or self.conn.state is not State.OPEN
-            or self.transport.is_closing()
-        ):
+        if not self._may_write_now():
             return False
         if self.conn.extensions:  # permessage-deflate: this connection's own compressor
             self.conn.send_text(text.encode())
@@ -174,8 +188,55 @@ class SlottedWebSocketProtocol(WebSocketsSansIOProtocol):
         self._wrote(len(text))
         return True
 
+    def write_many(self, texts: Sequence[str]) -> int:
+        """`write_now` of each of `texts` in order, as few transport writes as flow control allows:
+        returns how many went (the first ones; the rest, for `send`).
+
+        The frames go in chunks of about WRITE_MANY_CHUNK_CHARS, each written only when
+        `write_now` would write its first frame, and ending where the read window would hold the next.
+        """
+        count, done = len(texts), 0
+        while done < count and self._may_write_now():
+            budget = min(WRITE_MANY_CHUNK_CHARS, self.read_window.room)
+            end, size = done, 0
+            while end < count and (end == done or size < budget):
+                size += len(texts[end])
+                end += 1
+            self.transport.write(self._frames(texts, done, end))
+            self._wrote(size)
+            done = end
+        return done
+
+    def _frames(self, texts: Sequence[str], start: int, end: int) -> bytes:
+        """The wire bytes of texts[start:end] as text frames, as `conn.send_text` would write them."""
+        if self.conn.extensions:  # permessage-deflate: this connection's own compressor, frame by frame
+            for index in range(start, end):
+                self.conn.send_text(texts[index].encode())
+            return b"".join(self.conn.data_to_send())
+        parts: list[bytes] = []
+        for index in range(start, end):
+            payload = texts[index].encode()
+            parts.append(_plain_header(len(payload)))
+            parts.append(payload)
+        return b"".join(parts)
+
+    def _may_write_now(self) -> bool:
+        """A frame written now would not overtake a send, nor wait for the transport or the peer."""
+        return not (
+            self._sends_in_flight
+            or not self.writable.is_set()
+            or self.read_window.holds
+            or self.close_sent
+            or self.disconnected
+            or not self.handshake_complete
+            or self.initial_response is not None
+            or self.conn.state is not State.OPEN
+            or self.transport.is_closing()
+        )
+
     def _wrote(self, size: int) -> None:
-        """A frame of `size` went out: the read window counts it, and pings the peer when a probe is due."""
+        """`size` characters of frames went out: the read window counts them, and pings the peer when
+        a probe is due."""
         window = self.read_window
         probe = window.wrote(size)
         if probe is not None and not self.close_sent and not self.transport.is_closing():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from time import monotonic
 from typing import Any, cast
 
@@ -37,6 +37,7 @@ class Channel:
         self._watchdog: asyncio.TimerHandle | None = None
         extension = (socket.scope.get("extensions") or {}).get(WRITE_NOW)
         self._write_now = cast("Callable[[str], bool]", extension["write"]) if extension else None
+        self._write_many = cast("Callable[[Sequence[str]], int]", extension["write_many"]) if extension else None
 
     async def accept(self) -> None:
         # Refusing before accept would reach the client as a bare HTTP 403: accept, then explain and close.
@@ -86,6 +87,14 @@ class Channel:
         """
         write = self._write_now
         return write is not None and self.socket.connection_state != "disconnect" and write(text)
+
+    def write_many(self, texts: Sequence[str]) -> int:
+        """`write_now` of a run of frames, in as few writes as the server allows: how many of them,
+        from the first, went (0 when the server offers no such thing)."""
+        write = self._write_many
+        if write is None or self.socket.connection_state == "disconnect":
+            return 0
+        return write(texts)
 
     async def send_text(self, text: str) -> None:
         self._sending_since = monotonic()
