@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import sys
+from collections.abc import AsyncIterator, Sequence
 
 import pytest
 from litestar.exceptions import WebSocketDisconnect
@@ -20,6 +21,8 @@ class FakeChannel:
 
     def __init__(self, *, has_write_now: bool = True) -> None:
         self.has_write_now = has_write_now
+        self.batch = sys.maxsize  # frames one write_many writes
+        self.write_calls = 0
         self.writable = True
         self.sends_wait = False
         self.wire: list[str] = []
@@ -35,6 +38,16 @@ class FakeChannel:
             return False
         self._write(text)
         return True
+
+    def write_many(self, texts: Sequence[str]) -> int:
+        """Writes up to `batch` of `texts` while writable: the server stops where flow control would."""
+        if not (self.has_write_now and self.writable):
+            return 0
+        written = list(texts)[: self.batch]
+        for text in written:
+            self._write(text)
+        self.write_calls += 1
+        return len(written)
 
     async def send_text(self, text: str) -> None:
         if self.gone:
@@ -180,3 +193,53 @@ async def test_a_bulk_sender_waits_for_room_and_learns_when_the_peer_is_gone() -
         await asyncio.wait_for(waiting, WAIT)
     with pytest.raises(WebSocketDisconnect):
         await outbound.reply("ack")
+
+
+async def test_a_bulk_push_with_nothing_ahead_goes_in_one_write() -> None:
+    channel = FakeChannel()
+    outbound = Outbound(channel)  # type: ignore[arg-type]
+    frames = [f"replayed {n}" for n in range(1000)]
+    await outbound.push_all(frames)
+    assert channel.wire == frames and channel.write_calls == 1
+    assert outbound._writer is None
+
+
+async def test_a_bulk_push_queues_what_the_server_cannot_take_and_never_overflows_the_queue() -> None:
+    channel = FakeChannel()
+    outbound = Outbound(channel, capacity=8)  # type: ignore[arg-type]
+    async with closing(outbound):
+        channel.batch = 3  # the server takes three frames, then flow control stops it
+        frames = [f"replayed {n}" for n in range(40)]
+        await asyncio.wait_for(outbound.push_all(frames), WAIT)
+        outbound.push("live")  # behind the replayed frames still queued
+        assert await channel.until_sent(41) == [*frames, "live"]
+        assert not channel.given_up
+
+
+async def test_a_bulk_push_waits_behind_frames_already_queued() -> None:
+    channel = FakeChannel()
+    outbound = Outbound(channel, capacity=8)  # type: ignore[arg-type]
+    async with closing(outbound):
+        channel.writable, channel.sends_wait = False, True
+        outbound.push("earlier")
+        await asyncio.wait_for(channel.send_waiting.wait(), WAIT)
+        channel.writable = True  # the server could write, but "earlier" is still being sent
+        pushing = asyncio.get_running_loop().create_task(outbound.push_all([f"r{n}" for n in range(10)]))
+        channel.let_sends_go()
+        await asyncio.wait_for(pushing, WAIT)
+        assert await channel.until_sent(11) == ["earlier", *[f"r{n}" for n in range(10)]]
+        assert not channel.given_up
+
+
+async def test_a_bulk_push_to_a_peer_that_left_raises() -> None:
+    channel = FakeChannel()
+    outbound = Outbound(channel, capacity=4)  # type: ignore[arg-type]
+    async with closing(outbound):
+        channel.writable, channel.sends_wait = False, True
+        pushing = asyncio.get_running_loop().create_task(outbound.push_all([f"r{n}" for n in range(10)]))
+        await asyncio.wait_for(channel.send_waiting.wait(), WAIT)
+        channel.gone = True
+        channel.let_sends_go()
+        with pytest.raises(WebSocketDisconnect):
+            await asyncio.wait_for(pushing, WAIT)
+        assert not channel.given_up

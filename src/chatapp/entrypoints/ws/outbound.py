@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Sequence
 
 from litestar.exceptions import WebSocketDisconnect
 from litestar.status_codes import WS_1006_ABNORMAL_CLOSURE
@@ -81,6 +82,21 @@ class Outbound:
         queue.append(text)
         self._drain()
 
+    async def push_all(self, texts: Sequence[str]) -> None:
+        """Push `texts` in order, for bulk senders (resume): written at once, as many as the server
+        allows in one go; the rest queued, half a queue at a time, as the writer makes room."""
+        half = max(1, self._capacity // 2)
+        start, count = 0, len(texts)
+        while start < count:
+            await self.room()
+            if not self._queue and not self._writing and not self._corked:
+                start += self._channel.write_many(texts[start:] if start else texts)
+            if start < count:  # room() left the queue below half full: half more cannot overflow it
+                batch = texts[start : start + half]
+                self._queued().extend(batch)
+                start += len(batch)
+                self._drain()
+
     async def room(self) -> None:
         """Wait until the queue is less than half full: for bulk senders (resume) that must not overflow it."""
         self._raise_if_gone()
@@ -115,8 +131,11 @@ class Outbound:
     async def _write_queued(self) -> None:
         queue, channel, half = self._queued(), self._channel, self._capacity // 2
         while queue and not self._corked and not self._writing:
-            text = queue.popleft()
-            if not channel.write_now(text):
+            written = channel.write_many(queue)
+            for _ in range(written):
+                queue.popleft()
+            if not written:
+                text = queue.popleft()
                 self._writing = True
                 try:
                     await channel.send_text(text)
