@@ -26,19 +26,17 @@ from chatapp.entrypoints.ws.draining import open_connections
 from chatapp.entrypoints.ws.farewell import grace, store_disconnect
 from chatapp.entrypoints.ws.frames import (
     Connect,
-    ConversationMessage,
     Ping,
     ReadUpTo,
     Resume,
-    Resumed,
     SendMessage,
     Typing,
-    server_frames,
 )
 from chatapp.entrypoints.ws.gateway import Codec, Gateway
 from chatapp.entrypoints.ws.live_order import LiveOrder
 from chatapp.entrypoints.ws.outbound import Outbound
 from chatapp.entrypoints.ws.rate_limit import TokenBucket
+from chatapp.entrypoints.ws.replay import send_replay
 from chatapp.entrypoints.ws.sign_in import SignIn
 
 logger = logging.getLogger("chatapp.ws")
@@ -205,23 +203,7 @@ class Connection:
             except DomainError as error:  # one unknown conversation does not stop the others
                 await self.outbound.reply(self._codec.error(errors.refusal_for(error)))
                 continue
-            await self._replay(replay.conversation_id, replay.pages, document_id, after)
-
-    async def _replay(self, conversation_id: int, pages: Any, document_id: str, after: int) -> None:
-        """Send the stored messages, then `resumed`, then the live ones that came meanwhile."""
-        order = self._order
-        order.begin_replay(conversation_id)
-        try:
-            async for page in pages:
-                for message in page:
-                    if order.needs(conversation_id, message.seq):
-                        await self.outbound.room()
-                        self.outbound.push(server_frames.encode(ConversationMessage.of(message)).decode())
-                        order.replayed(conversation_id, message.seq)
-            resumed = Resumed(conversation=document_id, seq=max(after, order.position(conversation_id)))
-            self.outbound.push(server_frames.encode(resumed).decode())
-        finally:
-            order.end_replay(conversation_id)
+            await send_replay(self.outbound, self._order, replay, document_id, after)
 
     # --- live delivery (the hub calls these) ---------------------------------------------------
 
