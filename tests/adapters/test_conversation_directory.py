@@ -56,8 +56,9 @@ async def test_history_after_a_seq_in_order_up_to_a_limit(
 ) -> None:
     alice, bob = await add_user("alice"), await add_user("bob")
     team, other = await add_conversation(alice, bob), await add_conversation(bob)
+    stored = []
     for n in range(1, 8):
-        await backend.log.append(draft(alice if n % 2 else bob, f"m{n}", conversation=team))
+        stored.append(await backend.log.append(draft(alice if n % 2 else bob, f"m{n}", conversation=team)))
         await backend.log.append(draft(bob, f"other {n}", conversation=other))
     await backend.log.append(draft(alice, "personal"))
 
@@ -68,4 +69,5 @@ async def test_history_after_a_seq_in_order_up_to_a_limit(
     assert [m.seq for m in rest] == [6, 7]
     assert {(m.conversation_id, m.conversation_document_id) for m in some} == {(team.id, team.document_id)}
     assert some[1].username == "bob"
+    assert some == stored[2:5]  # every field as it was stored
     assert await backend.history.after(team.id, 7, limit=10) == []
