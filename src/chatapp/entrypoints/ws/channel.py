@@ -37,7 +37,9 @@ class Channel:
         self._watchdog: asyncio.TimerHandle | None = None
         extension = (socket.scope.get("extensions") or {}).get(WRITE_NOW)
         self._write_now = cast("Callable[[str], bool]", extension["write"]) if extension else None
-        self._write_many = cast("Callable[[Sequence[str]], int]", extension["write_many"]) if extension else None
+        self._write_many = (
+            cast("Callable[[Sequence[str]], int]", extension["write_many"]) if extension else None
+        )
 
     async def accept(self) -> None:
         # Refusing before accept would reach the client as a bare HTTP 403: accept, then explain and close.

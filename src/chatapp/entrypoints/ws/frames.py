@@ -111,13 +111,14 @@ class ConversationMessage(ServerFrame, tag="message", kw_only=True):
     user: AuthorOut
 
     @classmethod
-    def of(cls, message: ChatMessage) -> ConversationMessage:
+    def of(cls, message: ChatMessage, timestamp: str | None = None) -> ConversationMessage:
+        """`timestamp`: the message's as `iso` writes it, when the caller has it already."""
         assert message.conversation_document_id is not None and message.seq is not None
         return cls(
             content=message.message,
             id=message.id,
             document_id=message.document_id,
-            timestamp=iso(message.timestamp) or "",
+            timestamp=timestamp or iso(message.timestamp) or "",
             client_id=message.client_id,
             conversation=message.conversation_document_id,
             seq=message.seq,
