@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 
 import pytest
 
@@ -42,12 +43,15 @@ class History(MessageHistory):
         self.read_started = asyncio.Event()
         self.hold = asyncio.Event()
         self.hold.set()
+        self.failure: Exception | None = None  # what reads raise, once set
 
     async def after(self, conversation_id: int, seq: int, limit: int) -> list[ChatMessage]:
         self.reads.append((seq, limit))
         self.readers.append(asyncio.current_task())
         self.read_started.set()
         await self.hold.wait()
+        if self.failure is not None:
+            raise self.failure
         return [m for m in self.messages if m.seq is not None and m.seq > seq][:limit]
 
 
@@ -94,3 +98,20 @@ async def test_only_a_member_may_replay() -> None:
         await ReplayConversation(Directory(), History(3))(3, "team", 0)
     with pytest.raises(NotFound):
         await ReplayConversation(Directory(), History(3))(1, "elsewhere", 0)
+
+
+async def test_a_read_ahead_that_failed_after_the_replay_stopped_is_not_reported_as_unhandled() -> None:
+    history = History(FIRST_PAGE * 3)
+    replay = await ReplayConversation(Directory(), history)(2, "team", 0)
+    unhandled: list[dict[str, object]] = []
+    asyncio.get_running_loop().set_exception_handler(lambda loop, context: unhandled.append(context))
+    async with contextlib.aclosing(replay.pages) as pages:
+        await anext(pages)
+        history.failure = ConnectionError("the database went away")  # the read ahead fails
+        reading = history.readers[-1]
+        assert reading is not None
+        await asyncio.wait([reading], timeout=WAIT)  # done, its exception not retrieved
+        assert reading.done()
+    del reading, pages, replay, history  # the last references to the task
+    gc.collect()  # where asyncio reports a task's exception that nobody retrieved
+    assert unhandled == []

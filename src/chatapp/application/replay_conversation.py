@@ -52,5 +52,6 @@ class ReplayConversation:
                 reading = asyncio.ensure_future(self._history.after(conversation_id, last, size))
                 yield page
         finally:
-            if not reading.done():
-                reading.cancel()
+            # Closed early: nobody will read the page read ahead, nor hear how its read failed (a
+            # future's cancel, even once it is done, also keeps asyncio from logging its error).
+            reading.cancel()
