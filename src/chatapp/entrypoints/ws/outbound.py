@@ -27,7 +27,9 @@ class Outbound:
     (`push`, never blocking) and anything that finds the line busy queue behind, drained in order
     by a writer task. A frame never overtakes one queued before it. A queue that reaches its
     capacity means the peer cannot keep up: the channel gives up on it (close 1013), and the
-    sender of the event that overflowed is never kept waiting.
+    sender of the event that overflowed is never kept waiting. A bulk sender (`push_all`, a
+    resume's page) is the one that waits: for room in the queue, never overflowing it; its run of
+    frames, and the writer's backlog, go in as few writes as the server allows (`write_many`).
 
     An idle connection holds no queue, no task and no event: the queue is made, and the writer
     started, by the first frame that has to wait.
