@@ -173,3 +173,49 @@ async def test_a_member_that_stops_reading_is_closed_with_1013_and_delays_nobody
     everyone = Counter({account.id: 1 for account in (reader, *talker_accounts)}) + stopper_id
     stored = await wait_for_disconnect_rows(db, everyone)
     assert stored[stopper.id] == 1, stored
+
+
+# A member far behind that resumes, then stops reading: the replay writes what the read window lets
+# through (1 MiB unread), then waits for room behind its queue instead of filling it, and the member
+# is closed with 1013 once a send has waited half a ping interval. Its frames until then are the
+# replay's first messages, in order; the writer's acks are unaffected meanwhile.
+RESUMED_BEHIND = 1500  # messages of ~3,000 characters: four read windows
+RESUMER_CLOSED_WITHIN = 20.0
+
+
+async def test_a_member_that_resumes_far_behind_and_stops_reading_is_closed_with_1013(
+    start_server: ServerFactory, db: asyncpg.Connection
+) -> None:
+    server = await start_server(WS_RATE_LIMIT="0", WS_PING_INTERVAL=PING_INTERVAL)
+    writer_account, resumer = [await register(server.http_url, name) for name in ("writer", "resumer")]
+    chat = await group_of(server, writer_account, [resumer])
+    writer = Member(writer_account, chat)
+    await writer.connect(server)
+    for n in range(RESUMED_BEHIND):
+        await writer.send(f"w-{n}", f"w-{n} {MEMBER_CONTENT}")
+
+    stopped = await open_chat(server.ws_url, resumer, ping_interval=None)
+    stopped.transport.pause_reading()  # from its resume on, it reads nothing
+    await stopped.send(json.dumps({"action": "resume", "after": {chat: 0}}))
+    resumer_id = Counter({resumer.id: 1})
+    slowest_ack, n = 0.0, RESUMED_BEHIND
+    deadline = time.monotonic() + RESUMER_CLOSED_WITHIN
+    while not await disconnect_rows(db) >= resumer_id:
+        assert time.monotonic() < deadline, f"still connected {RESUMER_CLOSED_WITHIN} s after it stopped reading"
+        started = time.monotonic()
+        await writer.send(f"w-{n}", f"w-{n} still fast")
+        slowest_ack = max(slowest_ack, time.monotonic() - started)
+        n += 1
+    assert slowest_ack < TALK_LATENCY_LIMIT, f"an ack took {slowest_ack:.2f} s"
+
+    stopped.transport.resume_reading()  # reading again, it finds the replay's first frames, then 1013
+    seqs: list[int] = []
+    with pytest.raises(ConnectionClosed) as closed:
+        while True:
+            frame = await next_frame(stopped)
+            if frame["action"] == "message":
+                seqs.append(frame["seq"])
+            assert frame["action"] in ("message", "presence"), frame  # never `resumed`: it fell behind
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
+    assert seqs == list(range(1, len(seqs) + 1)) and len(seqs) < RESUMED_BEHIND
+    await writer.close()
