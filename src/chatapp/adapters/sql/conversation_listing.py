@@ -1,18 +1,33 @@
-"""The statements that list a user's conversations and count what each member has not read."""
+"""The statements that list a user's conversations and count what each member has not read.
+
+A page of `GET /api/conversations` is two statements: PAGE_OF_CONVERSATIONS (the page's
+conversations in order, each with the caller's unread count, its last message and the number of
+the caller's conversations in all) and members_of (the page's members). Both are built once, with
+bound parameters: building the expressions per request cost more CPU than running them.
+"""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import BigInteger, Select, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql.expression import any_
 
-from chatapp.adapters.sql.models import ChatMessageRow, ConversationMemberRow, ConversationRow
+from chatapp.adapters.sql.models import ChatMessageRow, ConversationMemberRow, ConversationRow, UserRow
+from chatapp.application.ports.conversation_repository import ConversationView
+from chatapp.domain.chat_message import ChatMessage, MessageKind
+from chatapp.domain.conversation import Conversation, ConversationKind, Member, MemberRole
 
 _conversation = ConversationRow.__table__.c
 _member = ConversationMemberRow.__table__.c
 _message = ChatMessageRow.__table__.c
 _members_table = ConversationMemberRow.__table__
 _conversations_table = ConversationRow.__table__
+_messages_table = ChatMessageRow.__table__
+_users_table = UserRow.__table__
 
 
 def unread_count(user_id: Any, up_to: int | None = None) -> Any:
@@ -28,38 +43,212 @@ def unread_count(user_id: Any, up_to: int | None = None) -> Any:
     return select(func.count()).where(*conditions).scalar_subquery()
 
 
-def _page_of_conversations() -> tuple[Any, Any]:
-    """The statements of list_for, built once: the expression cost ~5 ms per request when built per
-    call (the compiled SQL was cached, building the expression was not)."""
-    user_id = bindparam("user_id")
-    # The last message (its time, its id) as correlated look-ups, not a LEFT JOIN: after ANALYZE,
-    # SQLite counts the personal messages' NULL conversation_id as one value of (conversation_id,
-    # seq) and scanned all of chat_sessions once per conversation (34 s for 200 conversations beside
-    # 100,000 rows); correlated, it uses the index. The id, read in the same statement as last_seq,
-    # then fetches the 25 messages by primary key.
-    latest = ChatMessageRow.__table__.alias("latest")
-    last_at = (
-        select(latest.c.timestamp)
-        .where(latest.c.conversation_id == _conversation.id, latest.c.seq == _conversation.last_seq)
-        .scalar_subquery()
-    )
-    last_id = (
-        select(latest.c.id)
-        .where(latest.c.conversation_id == _conversation.id, latest.c.seq == _conversation.last_seq)
-        .scalar_subquery()
-    )
-    activity = func.coalesce(last_at, _conversation.created_at)
+def _page_of_conversations() -> tuple[Select[Any], Select[Any]]:
+    user_id = bindparam("user_id", type_=BigInteger)
+    latest = _messages_table.alias("latest")
+
+    def of_last_message(conversation: Any, column: Any) -> Any:
+        # Correlated look-ups, not a LEFT JOIN on (conversation_id, seq): after ANALYZE, SQLite
+        # counts the personal messages' NULL conversation_id as one value of that index and scanned
+        # all of chat_sessions once per conversation (34 s for 200 conversations beside 100,000 rows).
+        return (
+            select(column)
+            .where(latest.c.conversation_id == conversation.id, latest.c.seq == conversation.last_seq)
+            .scalar_subquery()
+        )
+
+    activity = func.coalesce(of_last_message(_conversation, latest.c.timestamp), _conversation.created_at)
     mine = _member.user_id == user_id
-    count = select(func.count()).select_from(_members_table).where(mine)
+    # The page's rows in order; the total is counted before LIMIT, in the same snapshot as the page.
     page = (
-        select(_conversations_table, unread_count(user_id).label("unread"), last_id.label("last_message_id"))
+        select(
+            _conversations_table,
+            _member.last_read_seq,
+            activity.label("activity"),
+            func.count().over().label("total"),
+        )
         .join_from(ConversationRow, ConversationMemberRow, _member.conversation_id == ConversationRow.id)
         .where(mine)
-        .order_by(activity.desc(), ConversationRow.id.desc())
+        .order_by(activity.desc(), _conversation.id.desc())
         .limit(bindparam("page_size"))
         .offset(bindparam("offset"))
+        .subquery("page")
     )
-    return count, page
+    # Counted for the page's rows only, up to the lastSeq the row shows.
+    unread = (
+        select(func.count())
+        .where(
+            _message.conversation_id == page.c.id,
+            _message.seq > page.c.last_read_seq,
+            _message.seq <= page.c.last_seq,
+            _message.user_id != user_id,
+        )
+        .scalar_subquery()
+    )
+    last = _messages_table.alias("last_message")
+    author = _users_table.alias("author")
+    joined = page.outerjoin(last, last.c.id == of_last_message(page.c, latest.c.id)).outerjoin(
+        author, author.c.id == last.c.user_id
+    )
+    # In the order read_page unpacks them.
+    rows = (
+        select(
+            page.c.total,
+            unread,
+            page.c.id,
+            page.c.document_id,
+            page.c.kind,
+            page.c.title,
+            page.c.created_by,
+            page.c.last_seq,
+            page.c.created_at,
+            page.c.updated_at,
+            page.c.published_at,
+            last.c.id,
+            last.c.document_id,
+            last.c.user_id,
+            author.c.username,
+            author.c.document_id,
+            last.c.message,
+            last.c.kind,
+            last.c.client_id,
+            last.c.timestamp,
+            last.c.created_at,
+            last.c.updated_at,
+            last.c.published_at,
+            last.c.seq,
+        )
+        .select_from(joined)
+        .order_by(page.c.activity.desc(), page.c.id.desc())
+    )
+    count = select(func.count()).select_from(_members_table).where(mine)
+    return count, rows
 
 
 COUNT_CONVERSATIONS, PAGE_OF_CONVERSATIONS = _page_of_conversations()
+
+# In the order read_members unpacks them.
+_SELECT_MEMBERS = (
+    select(
+        _member.conversation_id,
+        _member.user_id,
+        _users_table.c.document_id,
+        _users_table.c.username,
+        _member.role,
+        _member.joined_at,
+        _member.last_read_seq,
+    )
+    .join_from(ConversationMemberRow, UserRow, ConversationMemberRow.user_id == UserRow.id)
+    .order_by(_member.conversation_id, _member.joined_at, _member.user_id)
+)
+
+
+@functools.cache
+def members_of(dialect: str) -> Select[Any]:
+    """The members of the conversations whose ids are bound as `ids`. PostgreSQL binds the list as
+    one array (`= ANY($1)`): an expanding IN renders a statement per list length, and rendering it
+    was a tenth of a listing's CPU."""
+    if dialect == "postgresql":
+        return _SELECT_MEMBERS.where(
+            _member.conversation_id == any_(bindparam("ids", type_=ARRAY(BigInteger)))
+        )
+    return _SELECT_MEMBERS.where(_member.conversation_id.in_(bindparam("ids", expanding=True)))
+
+
+# Rows are read by position, not by name: a name's look-up in a row's mapping cost more than
+# decoding its value, and a page reads some 1,200 of them.
+_ROLES = {role.value: role for role in MemberRole}  # a dict look-up costs a tenth of MemberRole(value)
+_KINDS = {kind.value: kind for kind in ConversationKind}
+_MESSAGE_KINDS = {kind.value: kind for kind in MessageKind}
+
+
+def read_members(rows: Iterable[Any], conversation_ids: Iterable[int]) -> dict[int, list[Member]]:
+    """Each conversation's members from the rows of members_of (in its order)."""
+    found: dict[int, list[Member]] = {cid: [] for cid in conversation_ids}
+    for conversation_id, user_id, document_id, username, role, joined_at, last_read_seq in rows:
+        found[conversation_id].append(
+            Member(
+                user_id=user_id,
+                document_id=document_id,
+                username=username,
+                role=_ROLES[role],
+                joined_at=joined_at,
+                last_read_seq=last_read_seq,
+            )
+        )
+    return found
+
+
+def page_total(row: Any) -> int:
+    """The number of the user's conversations, as a PAGE_OF_CONVERSATIONS row counts it."""
+    return int(row[0])
+
+
+def page_conversation_id(row: Any) -> int:
+    """The conversation id of a PAGE_OF_CONVERSATIONS row."""
+    return int(row[2])
+
+
+def read_page_row(row: Any, members: list[Member]) -> ConversationView:
+    """A PAGE_OF_CONVERSATIONS row as the user sees the conversation."""
+    (
+        _total,
+        unread,
+        conversation_id,
+        document_id,
+        kind,
+        title,
+        created_by,
+        last_seq,
+        created_at,
+        updated_at,
+        published_at,
+        message_id,
+        *message,
+    ) = row
+    conversation = Conversation(
+        id=conversation_id,
+        document_id=document_id,
+        kind=_KINDS[kind],
+        title=title,
+        created_by=created_by,
+        last_seq=last_seq,
+        members=tuple(members),
+        created_at=created_at,
+        updated_at=updated_at,
+        published_at=published_at,
+    )
+    last_message = None
+    if message_id is not None:
+        (
+            message_document_id,
+            user_id,
+            username,
+            user_document_id,
+            text,
+            message_kind,
+            client_id,
+            timestamp,
+            message_created_at,
+            message_updated_at,
+            message_published_at,
+            seq,
+        ) = message
+        last_message = ChatMessage(
+            id=message_id,
+            document_id=message_document_id,
+            user_id=user_id,
+            username=username,
+            user_document_id=user_document_id,
+            message=text,
+            kind=_MESSAGE_KINDS[message_kind],
+            client_id=client_id,
+            timestamp=timestamp,
+            created_at=message_created_at,
+            updated_at=message_updated_at,
+            published_at=message_published_at,
+            conversation_id=conversation_id,
+            conversation_document_id=document_id,
+            seq=seq,
+        )
+    return ConversationView(conversation=conversation, last_message=last_message, unread=unread)

@@ -3,13 +3,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, case, insert, select, tuple_, update
+from sqlalchemy import case, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chatapp.adapters.sql.conversation_listing import COUNT_CONVERSATIONS, PAGE_OF_CONVERSATIONS, unread_count
+from chatapp.adapters.sql.conversation_listing import (
+    COUNT_CONVERSATIONS,
+    PAGE_OF_CONVERSATIONS,
+    members_of,
+    page_conversation_id,
+    page_total,
+    read_members,
+    read_page_row,
+    unread_count,
+)
 from chatapp.adapters.sql.errors import domain_errors
 from chatapp.adapters.sql.messages import SELECT_MESSAGES, to_message
-from chatapp.adapters.sql.models import ChatMessageRow, ConversationMemberRow, ConversationRow, UserRow
+from chatapp.adapters.sql.models import ChatMessageRow, ConversationMemberRow, ConversationRow
 from chatapp.adapters.sql.rows import by_name
 from chatapp.adapters.sql.text import storable
 from chatapp.application.ports.conversation_repository import (
@@ -31,32 +40,14 @@ _message = ChatMessageRow.__table__.c
 _members_table = ConversationMemberRow.__table__
 _conversations_table = ConversationRow.__table__
 
-_SELECT_MEMBERS = (
-    select(_members_table, UserRow.document_id, UserRow.username)
-    .join_from(ConversationMemberRow, UserRow, ConversationMemberRow.user_id == UserRow.id)
-    .order_by(_member.conversation_id, _member.joined_at, _member.user_id)
-)
-# Built once, their IN lists bound at execution: building them per listing cost more CPU than running them.
-_MEMBERS_OF = _SELECT_MEMBERS.where(_member.conversation_id.in_(bindparam("ids", expanding=True)))
-_MESSAGES_BY_ID = SELECT_MESSAGES.where(_message.id.in_(bindparam("ids", expanding=True)))
+# Past this offset the page is not asked for before the total says it exists (it may be past BIGINT).
+_COUNT_FIRST_BEYOND = 2**31
 
 
 def direct_key(user_id: int, other_id: int) -> str:
     """One DM per pair: the two user ids, smaller first."""
     low, high = sorted((user_id, other_id))
     return f"{low}:{high}"
-
-
-def _to_member(row: Row[Any]) -> Member:
-    values = row._mapping
-    return Member(
-        user_id=values["user_id"],
-        document_id=values["document_id"],
-        username=values["username"],
-        role=MemberRole(values["role"]),
-        joined_at=values["joined_at"],
-        last_read_seq=values["last_read_seq"],
-    )
 
 
 def _to_conversation(row: Any, members: list[Member]) -> Conversation:
@@ -80,12 +71,11 @@ class SqlConversationRepository(ConversationRepository):
         self._session = session
 
     async def _members(self, conversation_ids: list[int]) -> dict[int, list[Member]]:
-        found: dict[int, list[Member]] = {cid: [] for cid in conversation_ids}
-        if conversation_ids:
-            rows = await self._session.execute(_MEMBERS_OF, {"ids": conversation_ids})
-            for row in rows:
-                found[row._mapping["conversation_id"]].append(_to_member(row))
-        return found
+        if not conversation_ids:
+            return {}
+        connection = await self._session.connection()
+        statement = members_of(connection.dialect.name)
+        return read_members(await connection.execute(statement, {"ids": conversation_ids}), conversation_ids)
 
     async def _one(self, *conditions: Any) -> Conversation | None:
         with domain_errors():
@@ -105,13 +95,6 @@ class SqlConversationRepository(ConversationRepository):
             SELECT_MESSAGES.where(tuple_(_message.conversation_id, _message.seq).in_(keys))
         )
         return {row.conversation_id: to_message(row) for row in rows}
-
-    async def _messages_by_id(self, ids: list[int]) -> dict[int, ChatMessage]:
-        """Conversation id -> message, by the messages' ids (primary key look-ups on every backend)."""
-        if not ids:
-            return {}
-        messages = map(to_message, await self._session.execute(_MESSAGES_BY_ID, {"ids": ids}))
-        return {message.conversation_id: message for message in messages if message.conversation_id is not None}
 
     async def add(self, conversation: NewConversation) -> Conversation:
         pair = [m.user_id for m in conversation.members]
@@ -162,21 +145,23 @@ class SqlConversationRepository(ConversationRepository):
         )
 
     async def list_for(self, user_id: int, *, page: int, page_size: int) -> ConversationPage:
+        """Two statements (the page, its members), on the session's connection: Core rows, without
+        the ORM's execution path, which cost more than the statements' own work."""
+        offset = (page - 1) * page_size
         with domain_errors():
-            total = await self._session.scalar(COUNT_CONVERSATIONS, {"user_id": user_id}) or 0
-            offset = (page - 1) * page_size
-            if total <= offset:  # past the end (and past BIGINT, for a page number of 40 digits)
-                return ConversationPage(items=[], total=total)
+            connection = await self._session.connection()
+            if offset > _COUNT_FIRST_BEYOND:
+                total = await connection.scalar(COUNT_CONVERSATIONS, {"user_id": user_id}) or 0
+                if total <= offset:
+                    return ConversationPage(items=[], total=total)
             parameters = {"user_id": user_id, "page_size": page_size, "offset": offset}
-            rows = [row._mapping for row in await self._session.execute(PAGE_OF_CONVERSATIONS, parameters)]
-            members = await self._members([row["id"] for row in rows])
-            conversations = [_to_conversation(row, members[row["id"]]) for row in rows]
-            last = await self._messages_by_id([row["last_message_id"] for row in rows if row["last_message_id"]])
-        items = [
-            ConversationView(conversation=c, last_message=last.get(c.id), unread=row["unread"])
-            for c, row in zip(conversations, rows, strict=True)
-        ]
-        return ConversationPage(items=items, total=total)
+            rows = (await connection.execute(PAGE_OF_CONVERSATIONS, parameters)).all()
+            if not rows:  # an empty page has no row to carry the total
+                total = await connection.scalar(COUNT_CONVERSATIONS, {"user_id": user_id}) or 0
+                return ConversationPage(items=[], total=total)
+            members = await self._members([page_conversation_id(row) for row in rows])
+        items = [read_page_row(row, members[page_conversation_id(row)]) for row in rows]
+        return ConversationPage(items=items, total=page_total(rows[0]))
 
     async def add_members(self, conversation_id: int, members: list[NewMember]) -> None:
         with domain_errors():
