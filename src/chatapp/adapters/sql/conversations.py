@@ -75,7 +75,8 @@ class SqlConversationRepository(ConversationRepository):
             return {}
         connection = await self._session.connection()
         statement = members_of(connection.dialect.name)
-        return read_members(await connection.execute(statement, {"ids": conversation_ids}), conversation_ids)
+        rows = (await connection.execute(statement, {"ids": conversation_ids})).all()  # one fetch, not one per row
+        return read_members(rows, conversation_ids)
 
     async def _one(self, *conditions: Any) -> Conversation | None:
         with domain_errors():

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chatapp.adapters.sql.errors import domain_errors
 from chatapp.adapters.sql.filtering import FilterCompiler
+from chatapp.adapters.sql.message_rows import LISTED_COLUMNS, extra, read_listed
 from chatapp.adapters.sql.models import (
     ChatMessageRow,
     ConversationMemberRow,
@@ -69,6 +70,8 @@ SELECT_MESSAGES: Select[Any] = select(
     _conversation.document_id.label("conversation_document_id"),
 ).select_from(_JOINED)
 COUNT_MESSAGES: Select[Any] = select(func.count()).select_from(_JOINED)
+# The same rows for listings, read by position (message_rows.read_listed).
+_LIST_MESSAGES: Select[Any] = select(*LISTED_COLUMNS).select_from(_JOINED)
 _counts = UserMessageCountRow.__table__.c
 _NO_COUNT_FIRST_BEYOND = 2**31
 
@@ -86,7 +89,7 @@ def _page_of_user(order: tuple[SortKey, ...], dialect: str) -> Select[Any]:
     its cache key) per request cost more CPU than the rest of the request's SQLAlchemy work."""
     user_id: BindParameter[int] = bindparam("user_id")
     return (
-        SELECT_MESSAGES.add_columns(_counted_rows(user_id).label("rows_in_all"))
+        _LIST_MESSAGES.add_columns(_counted_rows(user_id).label("rows_in_all"))
         .where(_message.user_id == user_id)
         .order_by(*FilterCompiler(CHAT_SESSIONS, COLUMNS, dialect).order_by(order))
         .limit(bindparam("limit", type_=Integer))
@@ -169,13 +172,13 @@ class SqlChatMessageRepository(ChatMessageRepository):
                 if total <= window.offset:
                     return Slice(items=[], total=total)
             statement = (
-                SELECT_MESSAGES.where(*conditions)
+                _LIST_MESSAGES.where(*conditions)
                 .order_by(*compiler.order_by(query.sort))
                 .limit(window.limit)
                 .offset(window.offset)
             )
-            rows = await self._session.execute(statement)
-        return Slice(items=[to_message(row) for row in rows], total=total)
+            rows = (await (await self._session.connection()).execute(statement)).all()
+        return Slice(items=[read_listed(row) for row in rows], total=total)
 
     async def _list_all_of(self, user_id: int, query: ListQuery, dialect: str) -> Slice[ChatMessage]:
         """Every row of one user: its page and the user's counter, in one statement (a second one
@@ -188,10 +191,11 @@ class SqlChatMessageRepository(ChatMessageRepository):
         statement = _page_of_user(query.sort, dialect)
         values = {"user_id": user_id, "limit": window.limit, "offset": window.offset}
         with domain_errors():
-            rows = (await self._session.execute(statement, values)).all()
+            # On the session's connection: Core rows, without the ORM Session's execution path.
+            rows = (await (await self._session.connection()).execute(statement, values)).all()
         if not rows:
             return Slice(items=[], total=await self._counted(user_id))
-        return Slice(items=[to_message(row) for row in rows], total=int(rows[0]._mapping["rows_in_all"]))
+        return Slice(items=[read_listed(row) for row in rows], total=int(extra(rows[0])))
 
     async def _counted(self, user_id: int) -> int:
         with domain_errors():
