@@ -15,25 +15,22 @@ from chatapp.domain.user import User
 S = TypeVar("S", bound=msgspec.Struct)
 
 
-_last_iso: tuple[datetime | None, str | None] = (None, None)
+_encode = msgspec.json.encode
 
 
 def iso(moment: datetime | None) -> str | None:
     """ISO-8601 UTC with milliseconds and `Z`, as Strapi writes it.
 
-    The last moment's text is kept: a row's timestamp, createdAt, updatedAt and publishedAt are
-    usually one moment (as datetimes from the database: equal, not identical), and messages stored
-    within one millisecond share the clock's datetime (adapters/system.py). isoformat() was an
-    eighth of a listing's instructions when it ran for each of them.
+    Cut from msgspec's RFC 3339 text (`"…T17:05:03.123456Z"`, or `"…T17:05:03Z"` when the
+    microseconds are 0): 0.17 µs where isoformat(timespec="milliseconds") took 2.5 µs, and a
+    listing of conversations formats some 175 moments. Truncated to the millisecond, as isoformat is.
     """
-    global _last_iso
     if moment is None:
         return None
-    last, text = _last_iso
-    if moment is not last and moment != last:
-        text = moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        _last_iso = (moment, text)
-    return text
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    text = _encode(moment).decode()
+    return text[1:20] + ".000Z" if len(text) == 22 else text[1:24] + "Z"
 
 
 class UserOut(msgspec.Struct, rename="camel"):
