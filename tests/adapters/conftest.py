@@ -13,13 +13,16 @@ from chatapp.adapters.memory.database import InMemoryDatabase
 from chatapp.adapters.memory.message_history import InMemoryMessageHistory
 from chatapp.adapters.memory.message_log import InMemoryMessageLog
 from chatapp.adapters.memory.unit_of_work import InMemoryUnitOfWork
+from chatapp.adapters.memory.user_directory import InMemoryUserDirectory
 from chatapp.adapters.sql.conversation_directory import SqlConversationDirectory
 from chatapp.adapters.sql.database import make_engine, make_read_only_session_factory, make_session_factory
 from chatapp.adapters.sql.message_history import SqlMessageHistory
 from chatapp.adapters.sql.message_log import SqlMessageLog
 from chatapp.adapters.sql.unit_of_work import SqlReadOnlyUnitOfWork, SqlUnitOfWork
+from chatapp.adapters.sql.user_directory import SqlUserDirectory
 from chatapp.application.ports.conversations import ConversationDirectory, MessageHistory
 from chatapp.application.ports.persistence import MessageLog, ReadOnlyUnitOfWork, UnitOfWork
+from chatapp.application.ports.user_directory import UserDirectory
 from chatapp.domain.chat_message import ChatMessage
 from chatapp.domain.conversation import Conversation
 from chatapp.domain.user import User
@@ -34,6 +37,7 @@ class Backend:
     log: MessageLog
     directory: ConversationDirectory
     history: MessageHistory
+    users: UserDirectory
 
 
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -57,6 +61,7 @@ async def backend(database_url: str | None) -> AsyncIterator[Backend]:
             InMemoryMessageLog(db),
             InMemoryConversationDirectory(db),
             InMemoryMessageHistory(db),
+            InMemoryUserDirectory(db),
         )
         return
     engine = make_engine(database_url)  # in this test's event loop
@@ -70,6 +75,7 @@ async def backend(database_url: str | None) -> AsyncIterator[Backend]:
         log,
         SqlConversationDirectory(engine),
         SqlMessageHistory(engine),
+        SqlUserDirectory(engine),
     )
     await log.aclose()
     await engine.dispose()

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from chatapp.adapters.memory.user_directory import InMemoryUserDirectory
 from chatapp.application.authenticate import Authenticate, Credentials
 from chatapp.application.change_password import ChangePassword, ChangePasswordCommand
 from chatapp.application.forgot_password import ForgotPassword
@@ -27,14 +28,14 @@ async def sign_in(world: World, password: str, identifier: str = "alice") -> Sig
 
 async def token_works(world: World, token: str) -> bool:
     try:
-        await GetCurrentUser(world.uow(), world.tokens)(token)
+        await GetCurrentUser(InMemoryUserDirectory(world.db), world.tokens)(token)
     except Unauthenticated:
         return False
     return True
 
 
 async def change(world: World, signed_in: SignedIn, current: str, new: str, confirmation: str) -> SignedIn:
-    user = await GetCurrentUser(world.uow(), world.tokens)(signed_in.jwt)
+    user = await GetCurrentUser(InMemoryUserDirectory(world.db), world.tokens)(signed_in.jwt)
     command = ChangePasswordCommand(
         user=user, current_password=current, password=new, password_confirmation=confirmation
     )

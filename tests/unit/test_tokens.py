@@ -13,6 +13,7 @@ from typing import Any
 import jwt
 import pytest
 
+from chatapp.adapters.memory.user_directory import InMemoryUserDirectory
 from chatapp.adapters.security.jwt_tokens import JwtTokenIssuer
 from chatapp.application.get_current_user import GetCurrentUser
 from chatapp.application.set_user_blocked import SetUserBlocked
@@ -37,7 +38,7 @@ def claims(user_id: int = 1, **overrides: Any) -> dict[str, Any]:
 
 
 def current_user(world: World) -> GetCurrentUser:
-    return GetCurrentUser(world.uow(), world.tokens)
+    return GetCurrentUser(InMemoryUserDirectory(world.db), world.tokens)
 
 
 async def test_issued_token_is_hs256_with_strapi_claims_plus_token_version(world: World) -> None:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from chatapp.application.ports.persistence import ReadOnlyUnitOfWork
 from chatapp.application.ports.security import TokenIssuer
+from chatapp.application.ports.user_directory import UserDirectory
 from chatapp.domain.errors import Unauthenticated
 from chatapp.domain.user import User
 
@@ -14,16 +14,15 @@ class GetCurrentUser:
     revokes every token issued before it, even within the same second).
     """
 
-    def __init__(self, uow: ReadOnlyUnitOfWork, tokens: TokenIssuer) -> None:
-        self._uow = uow
+    def __init__(self, users: UserDirectory, tokens: TokenIssuer) -> None:
+        self._users = users
         self._tokens = tokens
 
     async def __call__(self, token: str | None) -> User:
         if not token:
             raise Unauthenticated()
         claims = self._tokens.read(token)
-        async with self._uow as uow:
-            user = await uow.users.get(claims.user_id)
+        user = await self._users.get(claims.user_id)
         if user is None or user.blocked or user.token_version != claims.token_version:
             raise Unauthenticated()
         return user

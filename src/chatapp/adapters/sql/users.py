@@ -27,7 +27,7 @@ PUBLIC_COLUMNS: dict[str, ColumnElement[Any]] = {
 _users = UserRow.__table__
 _SELECT_USER = select(_users)  # table columns: no ORM object per look-up (every request reads its caller)
 # Built once: building the statement and its cache key per look-up cost more than executing it.
-_SELECT_USER_BY_ID = _SELECT_USER.where(_users.c.id == bindparam("user_id"))
+SELECT_USER_BY_ID = _SELECT_USER.where(_users.c.id == bindparam("user_id"))
 
 
 def to_user(row: Any) -> User:
@@ -88,7 +88,7 @@ class SqlUserRepository(UserRepository):
 
     async def get(self, user_id: int) -> User | None:
         with domain_errors():
-            row = (await self._session.execute(_SELECT_USER_BY_ID, {"user_id": user_id})).one_or_none()
+            row = (await self._session.execute(SELECT_USER_BY_ID, {"user_id": user_id})).one_or_none()
         return None if row is None else to_user(row)
 
     async def find_by_document_id(self, document_id: str) -> User | None:

@@ -12,6 +12,7 @@ from chatapp.adapters.memory.key_value_store import InMemoryKeyValueStore
 from chatapp.adapters.memory.message_history import InMemoryMessageHistory
 from chatapp.adapters.memory.message_log import InMemoryMessageLog
 from chatapp.adapters.memory.unit_of_work import InMemoryUnitOfWork
+from chatapp.adapters.memory.user_directory import InMemoryUserDirectory
 from chatapp.adapters.recent_memberships import RecentMemberships
 from chatapp.adapters.sql.conversation_directory import SqlConversationDirectory
 from chatapp.adapters.sql.database import (
@@ -29,10 +30,12 @@ from chatapp.adapters.sql.message_history import SqlMessageHistory
 from chatapp.adapters.sql.message_log import SqlMessageLog
 from chatapp.adapters.sql.postgres_relay import PostgresRelay
 from chatapp.adapters.sql.unit_of_work import SqlReadOnlyUnitOfWork, SqlUnitOfWork
+from chatapp.adapters.sql.user_directory import SqlUserDirectory
 from chatapp.application.live.relay import LocalOnly, Relay
 from chatapp.application.ports.conversations import ConversationDirectory, MessageHistory
 from chatapp.application.ports.persistence import MessageLog, ReadOnlyUnitOfWork, UnitOfWork
 from chatapp.application.ports.system import HealthProbe, KeyValueStore
+from chatapp.application.ports.user_directory import UserDirectory
 from chatapp.entrypoints.settings import Settings
 
 
@@ -91,6 +94,10 @@ class SqlPersistenceProvider(Provider):
     def message_history(self, engine: AsyncEngine) -> MessageHistory:
         return SqlMessageHistory(engine)
 
+    @provide(scope=Scope.APP)
+    def user_directory(self, engine: AsyncEngine) -> UserDirectory:
+        return SqlUserDirectory(engine)
+
     @provide(scope=Scope.REQUEST)
     def unit_of_work(self, session_factory: async_sessionmaker[AsyncSession]) -> UnitOfWork:
         return SqlUnitOfWork(session_factory)
@@ -134,6 +141,10 @@ class MemoryPersistenceProvider(Provider):
     @provide(scope=Scope.APP)
     def message_history(self, db: InMemoryDatabase) -> MessageHistory:
         return InMemoryMessageHistory(db)
+
+    @provide(scope=Scope.APP)
+    def user_directory(self, db: InMemoryDatabase) -> UserDirectory:
+        return InMemoryUserDirectory(db)
 
     @provide(scope=Scope.REQUEST)
     def unit_of_work(self, db: InMemoryDatabase) -> UnitOfWork:

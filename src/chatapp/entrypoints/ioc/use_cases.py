@@ -39,7 +39,6 @@ class UseCaseProvider(Provider):
     transactional = provide_all(
         RegisterUser,
         Authenticate,
-        GetCurrentUser,
         IdentifyLegacyUser,
         ChangePassword,
         ForgotPassword,
@@ -65,9 +64,11 @@ class UseCaseProvider(Provider):
 
 class MessageLogUseCaseProvider(Provider):
     """Appending goes through the APP-scoped MessageLog (its own unit of work, group-committed) and
-    reading conversations through APP-scoped ports, so these use cases are stateless and shared:
-    a WebSocket connection resolves them once."""
+    reading conversations and the caller through APP-scoped ports, so these use cases are stateless
+    and shared: a WebSocket connection resolves them once, an HTTP request does not build them."""
 
     scope = Scope.APP
 
-    appenders = provide_all(RecordMessage, RecordDisconnect, CheckHealth, ReplayConversation, SignalTyping)
+    appenders = provide_all(
+        RecordMessage, RecordDisconnect, CheckHealth, ReplayConversation, SignalTyping, GetCurrentUser
+    )
