@@ -1,0 +1,106 @@
+"""A user's listing of conversations (list_for): unread counts and the total stay exact as messages
+come and go, read markers move and members join and leave, on every backend."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from chatapp.application.ports.conversation_repository import ConversationPage, NewMember
+from chatapp.domain.conversation import MemberRole
+from chatapp.domain.user import User
+from tests.adapters.conftest import Backend
+from tests.adapters.factories import T0, draft
+
+
+async def listing(backend: Backend, user: User, page_size: int = 25) -> ConversationPage:
+    async with backend.read_only() as uow:
+        return await uow.conversations.list_for(user.id, page=1, page_size=page_size)
+
+
+def unread_by_conversation(page: ConversationPage) -> dict[str, int]:
+    return {view.conversation.document_id: view.unread for view in page.items}
+
+
+async def test_unread_counts_others_messages_above_the_marker_and_forgets_deleted_ones(
+    backend: Backend, add_user, add_conversation
+) -> None:
+    alice, bob, carol = await add_user("alice"), await add_user("bob"), await add_user("carol")
+    team = await add_conversation(alice, bob, carol)
+    written = [
+        await backend.log.append(draft(author, conversation=team, at=T0 + timedelta(seconds=n)))
+        for n, author in enumerate((bob, alice, carol, bob, carol))
+    ]
+    assert (await listing(backend, alice)).items[0].unread == 4
+
+    async with backend.uow() as uow:  # bob deletes his first message, carol her last
+        await uow.messages.delete(written[0].document_id, bob.id)
+        await uow.messages.delete(written[4].document_id, carol.id)
+        await uow.commit()
+    [view] = (await listing(backend, alice)).items
+
+    assert view.unread == 2  # carol's seq 3 and bob's seq 4
+    assert view.conversation.last_seq == 5 and view.last_message is None  # seq 5 is gone
+    assert (await listing(backend, bob)).items[0].unread == 2  # alice's seq 2, carol's seq 3
+
+
+async def test_the_read_marker_lowers_unread_on_every_page_row(
+    backend: Backend, add_user, add_conversation
+) -> None:
+    alice, bob = await add_user("alice"), await add_user("bob")
+    first = await add_conversation(alice, bob, at=T0)
+    second = await add_conversation(alice, bob, at=T0 + timedelta(seconds=1))
+    for n in range(3):
+        await backend.log.append(draft(bob, conversation=first, at=T0 + timedelta(seconds=10 + n)))
+        await backend.log.append(draft(bob, conversation=second, at=T0 + timedelta(seconds=20 + n)))
+
+    async with backend.uow() as uow:
+        await uow.conversations.mark_read(first.id, alice.id, 2)
+        await uow.conversations.mark_read(second.id, alice.id, 3)
+        await uow.commit()
+    page = await listing(backend, alice)
+
+    assert [v.conversation.id for v in page.items] == [second.id, first.id]  # latest activity first
+    assert unread_by_conversation(page) == {first.document_id: 1, second.document_id: 0}
+    assert unread_by_conversation(await listing(backend, bob)) == {first.document_id: 0, second.document_id: 0}
+
+
+async def test_members_joining_and_leaving_change_the_listing_and_its_total(
+    backend: Backend, add_user, add_conversation
+) -> None:
+    alice, bob, dave = await add_user("alice"), await add_user("bob"), await add_user("dave")
+    team = await add_conversation(alice, bob)
+    other = await add_conversation(alice, at=T0 + timedelta(seconds=1))
+    await backend.log.append(draft(bob, conversation=team, at=T0 + timedelta(seconds=5)))
+    await backend.log.append(draft(alice, conversation=team, at=T0 + timedelta(seconds=6)))
+    assert (await listing(backend, dave)).total == 0
+
+    async with backend.uow() as uow:
+        await uow.conversations.add_members(
+            team.id, [NewMember(user_id=dave.id, role=MemberRole.MEMBER, joined_at=T0 + timedelta(seconds=7))]
+        )
+        await uow.commit()
+    joined = await listing(backend, dave)
+    assert (joined.total, [v.unread for v in joined.items]) == (1, [2])  # everything before he joined
+    assert [m.user_id for m in joined.items[0].conversation.members] == [alice.id, bob.id, dave.id]
+
+    async with backend.uow() as uow:
+        await uow.conversations.remove_member(team.id, alice.id)
+        await uow.commit()
+    after = await listing(backend, alice, page_size=1)
+    assert (after.total, [v.conversation.id for v in after.items]) == (1, [other.id])
+    assert [m.user_id for m in (await listing(backend, dave)).items[0].conversation.members] == [
+        bob.id,
+        dave.id,
+    ]
+
+
+async def test_every_page_carries_the_same_exact_total(backend: Backend, add_user, add_conversation) -> None:
+    alice, bob = await add_user("alice"), await add_user("bob")
+    made = [await add_conversation(alice, bob, at=T0 + timedelta(seconds=n)) for n in range(5)]
+
+    async with backend.read_only() as uow:
+        pages = [await uow.conversations.list_for(alice.id, page=n, page_size=2) for n in (1, 2, 3, 4)]
+
+    assert [p.total for p in pages] == [5, 5, 5, 5]
+    assert [v.conversation.id for p in pages for v in p.items] == [c.id for c in reversed(made)]
+    assert pages[3].items == []
