@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from chatapp.adapters.sql.idle_ping import PING_AFTER_IDLE_SECONDS, ping_idle_connections
+from chatapp.adapters.sql.timestamps import use_timestamptz_codec
 
 POSTGRES = "postgresql+asyncpg"
 SQLITE = "sqlite+aiosqlite"
@@ -100,6 +101,11 @@ def make_engine(
     )
     # instead of pool_pre_ping: a connection idle over ping_after_idle seconds is pinged first (idle_ping.py)
     ping_idle_connections(engine, after_idle=ping_after_idle)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _decode_timestamps_cheaply(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.run_async(use_timestamptz_codec)
+
     return engine
 
 
