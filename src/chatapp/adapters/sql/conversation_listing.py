@@ -3,13 +3,13 @@
 A page of `GET /api/conversations` is two statements: PAGE_OF_CONVERSATIONS (the page's
 conversations in order, each with the caller's unread count, its last message and the number of
 the caller's conversations in all) and members_of (the page's members). Both are built once, with
-bound parameters: building the expressions per request cost more CPU than running them.
+bound parameters: building the expressions per request cost more CPU than running them. Their
+rows are read by position, in conversation_rows.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import BigInteger, Select, bindparam, func, select
@@ -17,9 +17,6 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.expression import any_
 
 from chatapp.adapters.sql.models import ChatMessageRow, ConversationMemberRow, ConversationRow, UserRow
-from chatapp.application.ports.conversation_repository import ConversationView
-from chatapp.domain.chat_message import ChatMessage, MessageKind
-from chatapp.domain.conversation import Conversation, ConversationKind, Member, MemberRole
 
 _conversation = ConversationRow.__table__.c
 _member = ConversationMemberRow.__table__.c
@@ -90,7 +87,7 @@ def _page_of_conversations() -> tuple[Select[Any], Select[Any]]:
     joined = page.outerjoin(last, last.c.id == of_last_message(page.c, latest.c.id)).outerjoin(
         author, author.c.id == last.c.user_id
     )
-    # In the order read_page unpacks them.
+    # In the order conversation_rows.read_page_row unpacks them.
     rows = (
         select(
             page.c.total,
@@ -127,7 +124,7 @@ def _page_of_conversations() -> tuple[Select[Any], Select[Any]]:
 
 COUNT_CONVERSATIONS, PAGE_OF_CONVERSATIONS = _page_of_conversations()
 
-# In the order read_members unpacks them.
+# In the order conversation_rows.read_members unpacks them.
 _SELECT_MEMBERS = (
     select(
         _member.conversation_id,
@@ -153,102 +150,3 @@ def members_of(dialect: str) -> Select[Any]:
             _member.conversation_id == any_(bindparam("ids", type_=ARRAY(BigInteger)))
         )
     return _SELECT_MEMBERS.where(_member.conversation_id.in_(bindparam("ids", expanding=True)))
-
-
-# Rows are read by position, not by name: a name's look-up in a row's mapping cost more than
-# decoding its value, and a page reads some 1,200 of them.
-_ROLES = {role.value: role for role in MemberRole}  # a dict look-up costs a tenth of MemberRole(value)
-_KINDS = {kind.value: kind for kind in ConversationKind}
-_MESSAGE_KINDS = {kind.value: kind for kind in MessageKind}
-
-
-def read_members(rows: Iterable[Any], conversation_ids: Iterable[int]) -> dict[int, list[Member]]:
-    """Each conversation's members from the rows of members_of (in its order)."""
-    found: dict[int, list[Member]] = {cid: [] for cid in conversation_ids}
-    for conversation_id, user_id, document_id, username, role, joined_at, last_read_seq in rows:
-        found[conversation_id].append(
-            Member(
-                user_id=user_id,
-                document_id=document_id,
-                username=username,
-                role=_ROLES[role],
-                joined_at=joined_at,
-                last_read_seq=last_read_seq,
-            )
-        )
-    return found
-
-
-def page_total(row: Any) -> int:
-    """The number of the user's conversations, as a PAGE_OF_CONVERSATIONS row counts it."""
-    return int(row[0])
-
-
-def page_conversation_id(row: Any) -> int:
-    """The conversation id of a PAGE_OF_CONVERSATIONS row."""
-    return int(row[2])
-
-
-def read_page_row(row: Any, members: list[Member]) -> ConversationView:
-    """A PAGE_OF_CONVERSATIONS row as the user sees the conversation."""
-    (
-        _total,
-        unread,
-        conversation_id,
-        document_id,
-        kind,
-        title,
-        created_by,
-        last_seq,
-        created_at,
-        updated_at,
-        published_at,
-        message_id,
-        *message,
-    ) = row
-    conversation = Conversation(
-        id=conversation_id,
-        document_id=document_id,
-        kind=_KINDS[kind],
-        title=title,
-        created_by=created_by,
-        last_seq=last_seq,
-        members=tuple(members),
-        created_at=created_at,
-        updated_at=updated_at,
-        published_at=published_at,
-    )
-    last_message = None
-    if message_id is not None:
-        (
-            message_document_id,
-            user_id,
-            username,
-            user_document_id,
-            text,
-            message_kind,
-            client_id,
-            timestamp,
-            message_created_at,
-            message_updated_at,
-            message_published_at,
-            seq,
-        ) = message
-        last_message = ChatMessage(
-            id=message_id,
-            document_id=message_document_id,
-            user_id=user_id,
-            username=username,
-            user_document_id=user_document_id,
-            message=text,
-            kind=_MESSAGE_KINDS[message_kind],
-            client_id=client_id,
-            timestamp=timestamp,
-            created_at=message_created_at,
-            updated_at=message_updated_at,
-            published_at=message_published_at,
-            conversation_id=conversation_id,
-            conversation_document_id=document_id,
-            seq=seq,
-        )
-    return ConversationView(conversation=conversation, last_message=last_message, unread=unread)

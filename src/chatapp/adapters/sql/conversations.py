@@ -10,11 +10,13 @@ from chatapp.adapters.sql.conversation_listing import (
     COUNT_CONVERSATIONS,
     PAGE_OF_CONVERSATIONS,
     members_of,
+    unread_count,
+)
+from chatapp.adapters.sql.conversation_rows import (
     page_conversation_id,
     page_total,
     read_members,
     read_page_row,
-    unread_count,
 )
 from chatapp.adapters.sql.errors import domain_errors
 from chatapp.adapters.sql.messages import SELECT_MESSAGES, to_message
@@ -75,7 +77,9 @@ class SqlConversationRepository(ConversationRepository):
             return {}
         connection = await self._session.connection()
         statement = members_of(connection.dialect.name)
-        rows = (await connection.execute(statement, {"ids": conversation_ids})).all()  # one fetch, not one per row
+        rows = (
+            await connection.execute(statement, {"ids": conversation_ids})
+        ).all()  # one fetch, not one per row
         return read_members(rows, conversation_ids)
 
     async def _one(self, *conditions: Any) -> Conversation | None:
