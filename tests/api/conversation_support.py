@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from litestar import Litestar
@@ -33,9 +34,14 @@ def new_group(
 
 
 def say(
-    client: TestClient[Litestar], author: Account, conversation: dict[str, Any], content: str = "hi"
+    client: TestClient[Litestar],
+    author: Account,
+    conversation: dict[str, Any],
+    content: str = "hi",
+    at: datetime | None = None,
 ) -> None:
-    """Store a conversation message through the app's own message log (as a send would)."""
+    """Store a conversation message through the app's own message log (as a send would), stamped
+    `at` (now by default)."""
     user = User(
         id=author.user["id"],
         document_id=author.user["documentId"],
@@ -49,7 +55,7 @@ def say(
         user,
         content,
         document_id=ids.document_id(),
-        timestamp=SystemClock().now(),
+        timestamp=at or SystemClock().now(),
         conversation_id=conversation["id"],
         conversation_document_id=conversation["documentId"],
     )

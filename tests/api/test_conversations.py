@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -136,9 +137,11 @@ class TestRead:
         self, client: Client, alice: Account, bob: Account
     ) -> None:
         old = new_group(client, alice, bob, title="old")
-        new_group(client, alice, title="new")
-        say(client, bob, old, "wake up")
-        say(client, bob, old, "still there?")
+        new = new_group(client, alice, title="new")
+        # after "new" was made, even when both fall in one millisecond of the server's clock
+        later = datetime.fromisoformat(new["createdAt"]) + timedelta(milliseconds=1)
+        say(client, bob, old, "wake up", at=later)
+        say(client, bob, old, "still there?", at=later)
 
         response = client.get("/api/conversations", headers=alice.headers)
         page = client.get(
