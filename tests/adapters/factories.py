@@ -55,6 +55,7 @@ def draft(
         client_id=client_id,
         conversation_id=conversation and conversation.id,
         conversation_document_id=conversation and conversation.document_id,
+        recipients=conversation.member_ids if conversation else frozenset(),
     )
 
 

@@ -21,6 +21,7 @@ from chatapp.adapters.sql.notify import EVENTS_CHANNEL
 from chatapp.adapters.sql.unit_of_work import SqlUnitOfWork
 from chatapp.domain.chat_message import ChatMessage
 from chatapp.domain.conversation import Conversation
+from chatapp.domain.events import MessagePosted
 from chatapp.domain.user import User
 from tests.adapters.factories import draft, new_conversation, new_user
 from tests.pg_proxy import CommitCutter
@@ -28,8 +29,8 @@ from tests.pg_proxy import CommitCutter
 pytestmark = pytest.mark.postgres
 
 
-def seqs_payload(messages: list[ChatMessage]) -> str:
-    return ",".join(str(m.seq) for m in messages if m.seq is not None) or "personal"
+def seqs_payload(posted: list[MessagePosted]) -> str:
+    return ",".join(str(p.message.seq) for p in posted if p.message.seq is not None) or "personal"
 
 
 @pytest.fixture
@@ -131,9 +132,9 @@ async def test_only_new_conversation_messages_are_announced_and_none_means_silen
     users, group = people_and_group
     told: list[list[str]] = []
 
-    def payload(messages: list[ChatMessage]) -> str | None:
-        told.append([m.document_id for m in messages])
-        return None if messages[0].message == "quiet" else "loud"
+    def payload(posted: list[MessagePosted]) -> str | None:
+        told.append([p.message.document_id for p in posted])
+        return None if posted[0].message.message == "quiet" else "loud"
 
     log = SqlMessageLog(engine, notify=payload)
     try:

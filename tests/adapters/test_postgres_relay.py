@@ -1,5 +1,8 @@
 """Two processes on one PostgreSQL behave as one: conversation messages, other events and presence
-cross over, and a process whose listening connection is killed reads back what it missed."""
+cross over, and a process whose listening connection is killed reads back what it missed.
+
+A conversation message's notice carries the message itself when it fits: the other process then
+delivers it without reading anything back, unless it missed the one before."""
 
 from __future__ import annotations
 
@@ -17,12 +20,14 @@ from chatapp.adapters.sql.conversation_directory import SqlConversationDirectory
 from chatapp.adapters.sql.database import make_engine, make_session_factory
 from chatapp.adapters.sql.message_history import SqlMessageHistory
 from chatapp.adapters.sql.message_log import SqlMessageLog
-from chatapp.adapters.sql.postgres_relay import PostgresRelay
+from chatapp.adapters.sql.postgres_relay import MAX_PAYLOAD_BYTES, PostgresRelay
 from chatapp.adapters.sql.unit_of_work import SqlUnitOfWork
 from chatapp.application.live.hub import LiveHub
+from chatapp.domain.chat_message import ChatMessage
 from chatapp.domain.conversation import Conversation
 from chatapp.domain.events import ChatEvent, MessagePosted, TokensRevoked, Typing, UserRef
 from chatapp.domain.user import User
+from chatapp.entrypoints.ws.live_frames import encode_live_event
 from tests.adapters.factories import draft, new_conversation, new_user
 
 pytestmark = pytest.mark.postgres
@@ -47,8 +52,16 @@ class Connection:
 
 def encode(event: ChatEvent) -> str:
     if isinstance(event, MessagePosted):
-        return f"message:{event.message.message}"
+        return f"message:{encode_live_event(event)}"  # the /ws frame
     return f"{type(event).__name__}:{getattr(event, 'online', '')}"
+
+
+class CountedHistory(SqlMessageHistory):
+    reads = 0
+
+    async def after(self, conversation_id: int, seq: int, limit: int) -> list[ChatMessage]:
+        self.reads += 1
+        return await super().after(conversation_id, seq, limit)
 
 
 @dataclass
@@ -57,6 +70,11 @@ class Process:
     relay: PostgresRelay
     hub: LiveHub
     log: SqlMessageLog
+    history: CountedHistory
+
+    async def send(self, message: ChatMessage, conversation: Conversation) -> None:
+        """Published here as RecordMessage does once it is stored; the other process hears of it by NOTIFY."""
+        self.hub.publish(MessagePosted(message=message, recipients=conversation.member_ids))
 
 
 async def until(condition: Callable[[], bool]) -> None:
@@ -74,9 +92,11 @@ async def processes(clean_postgres_url: str) -> AsyncIterator[list[Process]]:
     for _ in range(2):
         engine = make_engine(clean_postgres_url)
         relay = PostgresRelay(dsn)
-        hub = LiveHub(SqlMessageHistory(engine), SqlConversationDirectory(engine), encode, relay)
+        history = CountedHistory(engine)
+        hub = LiveHub(history, SqlConversationDirectory(engine), encode, relay)
         relay.start(hub)
-        started.append(Process(engine, relay, hub, SqlMessageLog(engine, notify=relay.messages_stored)))
+        log = SqlMessageLog(engine, notify=relay.messages_stored)
+        started.append(Process(engine, relay, hub, log, history))
     yield started
     for process in started:
         await process.log.aclose()
@@ -109,12 +129,65 @@ async def test_a_message_stored_by_one_process_reaches_members_on_the_other_in_o
     await there.hub.subscribe(UserRef.of(bob), receiver)
     await listening(here, there)
 
+    sender = Connection(2, [])
+    await here.hub.subscribe(UserRef.of(alice), sender)
     for n in range(20):
-        message = await here.log.append(draft(alice, f"m{n}", conversation=conversation))
-        here.hub.publish(MessagePosted(message=message, recipients=conversation.member_ids))
+        await here.send(await here.log.append(draft(alice, f"m{n}", conversation=conversation)), conversation)
 
-    await until(lambda: len([f for f in receiver.frames if f[1] is not None]) == 20)
-    assert [seq for _, seq in receiver.frames if seq is not None] == list(range(1, 21))
+    await until(lambda: len(messages(receiver)) == 20)
+    assert [seq for _, seq in messages(receiver)] == list(range(1, 21))
+    assert messages(receiver) == messages(sender)  # the same frames, byte for byte
+    assert there.history.reads == 0  # each notice carried its messages
+
+
+def messages(connection: Connection) -> list[tuple[str, int | None]]:
+    return [frame for frame in connection.frames if frame[1] is not None]
+
+
+@pytest.mark.parametrize("why", ["too big", "recipients unknown"])
+async def test_a_notice_without_the_messages_has_them_read_back_in_order(
+    processes: list[Process], team: tuple[list[User], Conversation], why: str
+) -> None:
+    (alice, bob), conversation = team
+    here, there = processes
+    receiver, sender = Connection(1, []), Connection(2, [])
+    await there.hub.subscribe(UserRef.of(bob), receiver)
+    await here.hub.subscribe(UserRef.of(alice), sender)
+    await listening(here, there)
+
+    for n in range(3):
+        new = draft(alice, f"m{n}", conversation=conversation)
+        if why == "too big":
+            new.message = "x" * MAX_PAYLOAD_BYTES
+        else:
+            new.recipients = frozenset()  # as a draft built without them
+        await here.send(await here.log.append(new), conversation)
+
+    await until(lambda: len(messages(receiver)) == 3)
+    assert [seq for _, seq in messages(receiver)] == [1, 2, 3]
+    assert messages(receiver) == messages(sender)
+    assert there.history.reads >= 1
+
+
+async def test_a_message_sent_along_after_a_lost_notice_waits_for_the_one_read_back(
+    processes: list[Process], team: tuple[list[User], Conversation]
+) -> None:
+    (alice, bob), conversation = team
+    here, there = processes
+    receiver = Connection(1, [])
+    await there.hub.subscribe(UserRef.of(bob), receiver)
+    await listening(here, there)
+    silent = SqlMessageLog(here.engine)  # stores without announcing: as if its notice were lost
+    try:
+        await silent.append(draft(alice, "unheard", conversation=conversation))
+    finally:
+        await silent.aclose()
+
+    await here.log.append(draft(alice, "heard", conversation=conversation))  # its notice carries it
+
+    await until(lambda: len(messages(receiver)) == 2)
+    assert [seq for _, seq in messages(receiver)] == [1, 2]
+    assert '"content":"unheard"' in messages(receiver)[0][0] and there.history.reads == 1
 
 
 async def test_other_events_and_presence_cross_over(

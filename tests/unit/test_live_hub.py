@@ -100,6 +100,35 @@ async def test_what_another_process_committed_is_read_back_in_order(world: World
     assert receiver.seqs == [1, 2, 3]
 
 
+class CountingHistory(InMemoryMessageHistory):
+    reads = 0
+
+    async def after(self, conversation_id: int, seq: int, limit: int) -> list[ChatMessage]:
+        self.reads += 1
+        return await super().after(conversation_id, seq, limit)
+
+
+async def test_a_message_another_process_sent_along_is_delivered_as_is_when_next_else_after_the_gap(
+    world: World,
+) -> None:
+    chat = Chat(world)
+    history = CountingHistory(world.db)
+    chat.hub = LiveHub(history, InMemoryConversationDirectory(world.db), chat.encoder)
+    alice, bob = (await world.register("alice")).user, (await world.register("bob")).user
+    team = await chat.group(alice, bob)
+    receiver = await chat.join(bob, 1)
+    first, second, third, fourth = [await chat.store(alice, team) for _ in range(4)]
+
+    chat.hub.receive(posted(first, team))  # the next one: delivered at once, nothing read
+    chat.hub.receive(posted(second, team))
+    assert receiver.seqs == [1, 2] and history.reads == 0
+
+    chat.hub.receive(posted(fourth, team))  # the notice of the third was lost: read back, then the fourth
+    await chat.hub.settled()
+    chat.hub.receive(posted(third, team))  # late: already delivered
+    assert receiver.seqs == [1, 2, 3, 4] and history.reads == 1
+
+
 async def test_a_deleted_message_leaves_a_hole_that_delivery_steps_over(world: World) -> None:
     chat = Chat(world)
     alice, bob = (await world.register("alice")).user, (await world.register("bob")).user

@@ -95,6 +95,7 @@ class RecordMessage:
             client_id=client_id,
             conversation_id=conversation_id,
             conversation_document_id=command.conversation if conversation_id is not None else None,
+            recipients=recipients or frozenset(),
         )
         message = await self._log.append(draft)
         is_new = message.document_id == draft.document_id

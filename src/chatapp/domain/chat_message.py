@@ -55,6 +55,9 @@ class NewChatMessage:
     timestamp: datetime
     conversation_id: int | None = None
     conversation_document_id: str | None = None
+    # A conversation message's members as its sender's process read them, announced with it to the
+    # other processes so that they need not read them again (empty: not known, they read them).
+    recipients: frozenset[int] = frozenset()
 
     @classmethod
     def by(
@@ -68,6 +71,7 @@ class NewChatMessage:
         client_id: str | None = None,
         conversation_id: int | None = None,
         conversation_document_id: str | None = None,
+        recipients: frozenset[int] = frozenset(),
     ) -> NewChatMessage:
         """A draft authored by `author`, who is named on the stored row without reading them back."""
         return cls(
@@ -81,6 +85,7 @@ class NewChatMessage:
             timestamp=timestamp,
             conversation_id=conversation_id,
             conversation_document_id=conversation_document_id,
+            recipients=recipients,
         )
 
     def stored_as(self, row_id: int, seq: int | None = None) -> ChatMessage:

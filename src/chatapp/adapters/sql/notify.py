@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from chatapp.domain.chat_message import ChatMessage
+from chatapp.domain.events import MessagePosted
 
 EVENTS_CHANNEL = "chatapp_events"
 
-Notify = Callable[[list[ChatMessage]], str | None]
-"""The payload announcing the messages one batch stored (None: nothing to announce)."""
+Notify = Callable[[list[MessagePosted]], str | None]
+"""The payload announcing the conversation messages one batch stored, each with its recipients as the
+storing process knew them (None: nothing to announce). Called before the insert, which it joins."""

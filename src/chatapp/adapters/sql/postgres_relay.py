@@ -1,8 +1,9 @@
 """Live events between processes sharing one PostgreSQL, over LISTEN/NOTIFY on EVENTS_CHANNEL.
 
 Payloads are small JSON documents tagged with the sending process (`n`):
-  {"n", "c": [[conversation id, first seq, last seq], ...]}  a batch of conversation messages was
-                                                            committed (sent by the storing transaction)
+  {"n", "c": [[conversation id, first seq, last seq], ...],  a batch of conversation messages was
+   "m": [[message, [recipient ids]], ...]}                  committed (sent by the storing transaction);
+                                                            "m", the messages themselves, when they fit
   {"n", "k": <event type>, "e": {...}}                     any other event, sent after its commit
   {"n", "p": [user, online]}                               a user's first/last connection there
   {"n", "a": true}                                         that process is alive (a third of `silence`)
@@ -32,6 +33,7 @@ from chatapp.domain.events import (
     ConversationChanged,
     MessageDeleted,
     MessageEdited,
+    MessagePosted,
     ReadMarked,
     TokensRevoked,
     Typing,
@@ -57,6 +59,7 @@ _encode = msgspec.json.Encoder().encode
 class _Envelope(msgspec.Struct, omit_defaults=True):
     n: str
     c: list[tuple[int, int, int]] | None = None
+    m: list[tuple[ChatMessage, frozenset[int]]] | None = None  # the messages of `c`, if they fit
     k: str | None = None
     e: msgspec.Raw = msgspec.Raw()  # empty: no event
     p: tuple[UserRef, bool] | None = None
@@ -87,16 +90,30 @@ class PostgresRelay(Relay):
 
     # --- sending ------------------------------------------------------------------------------
 
-    def messages_stored(self, messages: list[ChatMessage]) -> str | None:
-        """The payload the storing transaction sends for a batch (SqlMessageLog's `notify`)."""
+    def messages_stored(self, posted: list[MessagePosted]) -> str | None:
+        """The payload the storing transaction sends for a batch (SqlMessageLog's `notify`).
+
+        It carries the messages and their recipients when it can: the other processes then deliver
+        them without reading anything back. Too big, or with recipients unknown (empty), it carries
+        their seqs only, and the others read the messages back from history.
+        """
+        numbered = [event for event in posted if event.message.seq is not None]
         ranges: dict[int, list[int]] = {}
-        for message in messages:
-            if message.conversation_id is not None and message.seq is not None:
-                seqs = ranges.setdefault(message.conversation_id, [message.seq, message.seq])
-                seqs[0], seqs[1] = min(seqs[0], message.seq), max(seqs[1], message.seq)
+        for event in numbered:
+            conversation_id, seq = event.message.conversation_id, event.message.seq
+            assert conversation_id is not None and seq is not None
+            seqs = ranges.setdefault(conversation_id, [seq, seq])
+            seqs[0], seqs[1] = min(seqs[0], seq), max(seqs[1], seq)
         if not ranges:
             return None
-        return _encode(_Envelope(n=self.process, c=[(c, lo, hi) for c, (lo, hi) in ranges.items()])).decode()
+        envelope = _Envelope(n=self.process, c=[(c, lo, hi) for c, (lo, hi) in ranges.items()])
+        if all(event.recipients for event in numbered):
+            envelope.m = [(event.message, event.recipients) for event in numbered]
+            payload = _encode(envelope)
+            if len(payload) <= MAX_PAYLOAD_BYTES:
+                return payload.decode()
+            envelope.m = None
+        return _encode(envelope).decode()
 
     def publish(self, event: ChatEvent) -> None:
         kind = type(event).__name__
@@ -193,7 +210,10 @@ class PostgresRelay(Relay):
         if envelope.n == self.process or self._hub is None:
             return
         hub, now = self._hub, time.monotonic()
-        if envelope.c is not None:
+        if envelope.m is not None:
+            for message, recipients in envelope.m:
+                hub.receive(MessagePosted(message=message, recipients=recipients))
+        elif envelope.c is not None:
             for conversation_id, first, last in envelope.c:
                 hub.advance(conversation_id, first, last)
         elif envelope.k is not None and envelope.e and envelope.k in RELAYED:

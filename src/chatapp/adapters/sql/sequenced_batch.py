@@ -32,6 +32,7 @@ from chatapp.adapters.sql.models import ChatMessageRow, ConversationRow
 from chatapp.adapters.sql.notify import EVENTS_CHANNEL, Notify
 from chatapp.domain.chat_message import ChatMessage, NewChatMessage
 from chatapp.domain.errors import NotFound
+from chatapp.domain.events import MessagePosted
 
 _message = ChatMessageRow.__table__
 _conversation = ConversationRow.__table__
@@ -120,8 +121,13 @@ async def _store(
             )
         )
     earlier.add(m for m in stored.values() if m.client_id is not None)
-    if notify is not None and stored:
-        payload = notify(list(stored.values()))
+    posted = [
+        MessagePosted(message=m, recipients=d.recipients)
+        for d, seq in fresh
+        if seq is not None and (m := stored.get(d.document_id)) is not None
+    ]
+    if notify is not None and posted:
+        payload = notify(posted)
         if payload is not None:
             await connection.execute(_NOTIFY, {"channel": EVENTS_CHANNEL, "payload": payload})
     return [stored.get(d.document_id) or earlier.row_of(d) for d in drafts]

@@ -28,10 +28,10 @@ class LiveHub(EventPublisher):
 
     A conversation's messages reach every connection in seq order with no gap: a message that
     arrives ahead of its predecessor waits while the missing ones are read back from history, and
-    a conversation another process advanced (`advance`) is read back the same way. Each event is
-    encoded once, whatever the number of recipients. A conversation message goes to every member
-    connection, its sender's included (that frame is the sender's ack, so it too comes in order);
-    anything else skips the connection whose own frame caused it.
+    a conversation another process advanced (`advance`: a notice too big to carry the messages) is
+    read back the same way. Each event is encoded once, whatever the number of recipients. A
+    conversation message goes to every member connection, its sender's included (that frame is the
+    sender's ack, so it too comes in order); anything else skips the connection whose own frame caused it.
 
     With other processes on the same database, `relay` carries this process's events to them,
     and they come back in through `receive`, `advance` and the presence methods.
@@ -104,7 +104,12 @@ class LiveHub(EventPublisher):
     # --- what other processes say ---------------------------------------------------------------
 
     def receive(self, event: ChatEvent) -> None:
-        """An event another process published: for this process's connections only."""
+        """An event another process published: for this process's connections only. A conversation
+        message (carried by the notice of the transaction that stored it) takes its place in seq
+        order as a local one does: delivered at once if it is the next, else after the gap is read back."""
+        if isinstance(event, MessagePosted) and event.message.seq is not None:
+            self._sequence(event)
+            return
         self._forget_changed_membership(event)
         self._fan_out(event)
 
