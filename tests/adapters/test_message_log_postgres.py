@@ -6,14 +6,12 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import AsyncIterator
-from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.util import await_only
 
 from chatapp.adapters.sql.database import make_engine, make_session_factory
 from chatapp.adapters.sql.message_log import SqlMessageLog
@@ -104,26 +102,42 @@ async def test_the_notification_is_heard_only_after_the_batch_commits(
     engine: AsyncEngine, people_and_group: tuple[list[User], Conversation], heard: asyncio.Queue[str]
 ) -> None:
     users, group = people_and_group
-    gate, committing = asyncio.Event(), asyncio.Event()
-
-    @event.listens_for(engine.sync_engine, "commit")
-    def hold_commit(_connection: Any) -> None:  # runs just before COMMIT is sent
-        committing.set()
-        await_only(gate.wait())
-
+    gate = heard.listener  # type: ignore[attr-defined]
+    # A deferred trigger runs at COMMIT, after the insert and its pg_notify: it waits for the gate.
+    await gate.execute(
+        """
+        CREATE FUNCTION wait_for_gate() RETURNS trigger LANGUAGE plpgsql AS
+            $$ BEGIN PERFORM pg_advisory_xact_lock_shared(4242); RETURN NULL; END $$;
+        CREATE CONSTRAINT TRIGGER gate AFTER INSERT ON chat_sessions DEFERRABLE INITIALLY DEFERRED
+            FOR EACH ROW EXECUTE FUNCTION wait_for_gate();
+        """
+    )
+    await gate.execute("SELECT pg_advisory_lock(4242)")
     log = SqlMessageLog(engine, notify=seqs_payload)
     try:
         sending = asyncio.create_task(log.append(draft(users[0], conversation=group)))
-        await committing.wait()  # inserted, pg_notify issued, COMMIT not yet sent
-        await heard.listener.fetchval("SELECT 1")  # type: ignore[attr-defined]  # a round trip: anything sent is in
+        await until_committing(gate)  # inserted, pg_notify issued, COMMIT under way
+        await gate.fetchval("SELECT 1")  # a round trip: anything sent is in
         assert heard.empty()
 
-        gate.set()
+        await gate.execute("SELECT pg_advisory_unlock(4242)")
         stored = await sending
         assert await asyncio.wait_for(heard.get(), 10) == "1" == str(stored.seq)
     finally:
-        event.remove(engine.sync_engine, "commit", hold_commit)
         await log.aclose()
+        await gate.execute("SELECT pg_advisory_unlock_all()")
+        await gate.execute("DROP TRIGGER gate ON chat_sessions; DROP FUNCTION wait_for_gate()")
+
+
+async def until_committing(gate: asyncpg.Connection) -> None:
+    """Until another backend of this database waits for the gate's advisory lock (fails after 10 s)."""
+    waiting = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        " AND wait_event_type = 'Lock' AND wait_event = 'advisory'"
+    )
+    async with asyncio.timeout(10):
+        while not await gate.fetchval(waiting):
+            await asyncio.sleep(0.01)
 
 
 async def test_only_new_conversation_messages_are_announced_and_none_means_silence(
@@ -141,14 +155,18 @@ async def test_only_new_conversation_messages_are_announced_and_none_means_silen
         await log.append(draft(users[0], "personal: stays one statement, announced to nobody"))
         quiet = await log.append(draft(users[0], "quiet", conversation=group))
         loud = await log.append(draft(users[0], "loud", client_id="once", conversation=group))
-        again = await log.append(draft(users[0], "loud again", client_id="once", conversation=group))
+        resent = draft(users[0], "loud again", client_id="once", conversation=group)
+        again = await log.append(resent)
     finally:
         await log.aclose()
 
     assert await asyncio.wait_for(heard.get(), 10) == "loud"
     await heard.listener.fetchval("SELECT 1")  # type: ignore[attr-defined]
     assert heard.empty()  # "quiet" sent nothing; the retry stored nothing, so announced nothing
-    assert again == loud and told == [[quiet.document_id], [loud.document_id]]
+    assert again == loud
+    # The first try at the resent client id built its payload before its insert found the id taken:
+    # that try rolled back, its notification with it.
+    assert told == [[quiet.document_id], [loud.document_id], [resent.document_id]]
     async with engine.connect() as connection:
         assert (await connection.execute(text("SELECT count(*) FROM chat_sessions"))).scalar_one() == 3
 

@@ -5,16 +5,19 @@ Seq N+1 never commits before seq N. A batch first locks the rows of its conversa
 taken here by a no-op UPDATE), reads their `last_seq`, numbers its new messages from there, inserts
 them, raises `last_seq` and commits: the next batch touching those conversations waits for the locks.
 
-A draft whose (user_id, client_id) is already stored takes no seq: that is checked once the locks are
-held. If ON CONFLICT still skips a conversation message, the batch rolls back and starts again, so no
-gap is ever committed: either another writer stored its client id in between (through a conversation
-this batch did not lock), or the draft itself is stored, by this very batch whose COMMIT went through
-but whose answer was lost (the message log then sends the same drafts again). The attempt after a
-skip therefore also looks the drafts up by their document_id: a draft that finds its own row is
-answered with it, takes no seq and is not stored twice.
+On PostgreSQL the first try is optimistic (see optimistic_batch): no draft is looked up, and if ON
+CONFLICT skips any, that try rolls back and the careful path below follows. The careful path (every
+try on SQLite, and PostgreSQL's after a lost race) looks up, once the locks are held, the drafts whose
+(user_id, client_id) is already stored: those take no seq. If ON CONFLICT still skips a conversation
+message, the batch rolls back and starts again, so no gap is ever committed: either another writer
+stored its client id in between (through a conversation this batch did not lock), or the draft itself
+is stored, by this very batch whose COMMIT went through but whose answer was lost (the message log then
+sends the same drafts again). A try after a skip therefore also looks the drafts up by their
+document_id: a draft that finds its own row is answered with it, takes no seq and is not stored twice.
 
-PostgreSQL round trips per batch: BEGIN, the lock (if it has conversation messages), the client-id
-look-up (if they carry client ids), the INSERT, the last_seq UPDATE (if any were numbered),
+PostgreSQL round trips per batch: four on the optimistic path (BEGIN; the lock with the new rows' ids;
+the INSERT with the last_seq UPDATE and pg_notify; COMMIT). On the careful path, after that try's
+ROLLBACK: BEGIN, the lock, the look-up, the INSERT, the last_seq UPDATE (if any were numbered),
 pg_notify (if announced) and COMMIT.
 """
 
@@ -30,6 +33,7 @@ from chatapp.adapters.sql.batch_insert import row_values
 from chatapp.adapters.sql.messages import SELECT_MESSAGES, to_message
 from chatapp.adapters.sql.models import ChatMessageRow, ConversationRow
 from chatapp.adapters.sql.notify import EVENTS_CHANNEL, Notify
+from chatapp.adapters.sql.optimistic_batch import LostRace, store_optimistically
 from chatapp.domain.chat_message import ChatMessage, NewChatMessage
 from chatapp.domain.errors import NotFound
 from chatapp.domain.events import MessagePosted
@@ -39,7 +43,7 @@ _conversation = ConversationRow.__table__
 ATTEMPTS = 5  # each retry follows a lost race on one client id; a second one in a row is already rare
 
 # ON CONFLICT skips a draft whose client id or document_id is stored. A skipped conversation message
-# makes the batch start again (see _LostRace): a clash on seq, which only a bug could cause, would
+# makes the batch start again (see LostRace): a clash on seq, which only a bug could cause, would
 # clash on every attempt and end in an error, never in a silent skip.
 _INSERTS: dict[str, Insert] = {
     name: dialect.insert(_message)
@@ -57,19 +61,21 @@ _NOTIFY = text("SELECT pg_notify(:channel, :payload)")
 Key = tuple[int, str | None]
 
 
-class _LostRace(Exception):
-    """ON CONFLICT skipped a numbered draft: its seq would leave a gap."""
-
-
 async def store_sequenced(
     connection: AsyncConnection, drafts: list[NewChatMessage], notify: Notify | None
 ) -> list[ChatMessage]:
     """Store the batch in one transaction, numbering conversation messages; returns one row per draft."""
-    for attempt in range(ATTEMPTS):
+    first = 0
+    if connection.dialect.name == "postgresql":
+        try:
+            return await store_optimistically(connection, drafts, notify)
+        except LostRace:
+            first = 1
+    for attempt in range(first, ATTEMPTS):
         try:
             async with connection.begin():
                 return await _store(connection, drafts, notify, by_document=attempt > 0)
-        except _LostRace:
+        except LostRace:
             continue
     raise RuntimeError(f"client ids kept racing for {ATTEMPTS} attempts")
 
@@ -100,7 +106,7 @@ async def _store(
 
     new_ids = await _insert(connection, fresh)
     if any(d.document_id not in new_ids and d.conversation_id is not None for d, _ in fresh):
-        raise _LostRace
+        raise LostRace
     raised = [{"locked_id": cid, "new_last_seq": last} for cid, last in last_seqs.items()]
     if any(seq is not None for _, seq in fresh):
         await connection.execute(_RAISE_LAST_SEQ, raised)
