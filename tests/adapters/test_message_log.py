@@ -107,6 +107,31 @@ async def test_client_ids_are_scoped_per_user(backend: Backend, add_user) -> Non
     assert mine.id != theirs.id and theirs.user_id == bob.id
 
 
+@pytest.mark.parametrize("in_a_conversation", [False, True], ids=["personal", "conversation"])
+async def test_resent_client_ids_of_two_users_in_one_batch_each_find_their_own_row(
+    backend: Backend, add_user, add_conversation, in_a_conversation: bool
+) -> None:
+    """The look-up of a batch's stored client ids may also meet one user's row under the other's
+    client id (alice's "two" here): each resend is still answered with its own original."""
+    alice, bob = await add_user("alice"), await add_user("bob")
+    team = await add_conversation(alice, bob) if in_a_conversation else None
+    originals = [
+        await backend.log.append(draft(author, text, client_id=client_id, conversation=team))
+        for author, text, client_id in (
+            (alice, "alice one", "one"),
+            (bob, "bob two", "two"),
+            (alice, "alice two", "two"),
+        )
+    ]
+
+    resent = await asyncio.gather(
+        backend.log.append(draft(alice, "again", client_id="one", conversation=team)),
+        backend.log.append(draft(bob, "again", client_id="two", conversation=team)),
+    )
+
+    assert resent == originals[:2]
+
+
 async def test_concurrent_retries_of_one_client_id_store_one_row(backend: Backend, add_user) -> None:
     alice = await add_user("alice")
 

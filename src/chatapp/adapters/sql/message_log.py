@@ -6,14 +6,14 @@ import logging
 from collections import deque
 from typing import NamedTuple
 
-from sqlalchemy import or_, tuple_
+from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from chatapp.adapters.sql.batch_insert import INSERTERS
 from chatapp.adapters.sql.database import DEADLINE_SECONDS
 from chatapp.adapters.sql.disk_space import DiskFullWatch
 from chatapp.adapters.sql.errors import is_connection_failure, is_lost_connection, is_refusal
-from chatapp.adapters.sql.messages import SELECT_MESSAGES, to_message
+from chatapp.adapters.sql.messages import SELECT_MESSAGES, to_message, with_client_ids
 from chatapp.adapters.sql.models import ChatMessageRow
 from chatapp.adapters.sql.notify import Notify
 from chatapp.adapters.sql.sequenced_batch import store_sequenced
@@ -246,7 +246,7 @@ class SqlMessageLog(MessageLog):
         keys = [(d.user_id, d.client_id) for d in stored if d.client_id is not None]
         condition = _table.c.document_id.in_([d.document_id for d in stored])
         if keys:
-            condition = or_(condition, tuple_(_table.c.user_id, _table.c.client_id).in_(keys))
+            condition = or_(condition, with_client_ids(keys))
         async with connection.begin():
             rows = [to_message(row) for row in await connection.execute(SELECT_MESSAGES.where(condition))]
         by_document = {m.document_id: m for m in rows}

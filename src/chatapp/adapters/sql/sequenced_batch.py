@@ -25,12 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Insert, bindparam, or_, select, text, tuple_, update
+from sqlalchemy import Insert, bindparam, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from chatapp.adapters.sql.batch_insert import row_values
-from chatapp.adapters.sql.messages import SELECT_MESSAGES, to_message
+from chatapp.adapters.sql.messages import SELECT_MESSAGES, to_message, with_client_ids
 from chatapp.adapters.sql.models import ChatMessageRow, ConversationRow
 from chatapp.adapters.sql.notify import EVENTS_CHANNEL, Notify
 from chatapp.adapters.sql.optimistic_batch import LostRace, store_optimistically
@@ -182,7 +182,7 @@ async def _read_back(connection: AsyncConnection, keys: set[Key], documents: set
     """The stored rows with one of these (user_id, client_id) keys or document ids."""
     conditions = []
     if keys:
-        conditions.append(tuple_(_message.c.user_id, _message.c.client_id).in_(keys))
+        conditions.append(with_client_ids(keys))
     if documents:
         conditions.append(_message.c.document_id.in_(documents))
     if not conditions:
