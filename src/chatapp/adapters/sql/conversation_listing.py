@@ -101,6 +101,7 @@ def _page_of_conversations() -> tuple[Select[Any], Select[Any]]:
             page.c.created_at,
             page.c.updated_at,
             page.c.published_at,
+            # the last message, in message_rows.LISTED_COLUMNS' order
             last.c.id,
             last.c.document_id,
             last.c.user_id,
@@ -113,6 +114,8 @@ def _page_of_conversations() -> tuple[Select[Any], Select[Any]]:
             last.c.created_at,
             last.c.updated_at,
             last.c.published_at,
+            last.c.conversation_id,
+            page.c.document_id,
             last.c.seq,
         )
         .select_from(joined)

@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from chatapp.adapters.sql.message_rows import read_listed
 from chatapp.application.ports.conversation_repository import ConversationView
-from chatapp.domain.chat_message import ChatMessage, MessageKind
 from chatapp.domain.conversation import Conversation, ConversationKind, Member, MemberRole
 
 _ROLES = {role.value: role for role in MemberRole}  # a dict look-up costs a tenth of MemberRole(value)
 _KINDS = {kind.value: kind for kind in ConversationKind}
-_MESSAGE_KINDS = {kind.value: kind for kind in MessageKind}
 
 
 def read_members(rows: Iterable[Any], conversation_ids: Iterable[int]) -> dict[int, list[Member]]:
@@ -59,7 +58,6 @@ def read_page_row(row: Any, members: list[Member]) -> ConversationView:
         created_at,
         updated_at,
         published_at,
-        message_id,
         *message,
     ) = row
     conversation = Conversation(
@@ -74,37 +72,5 @@ def read_page_row(row: Any, members: list[Member]) -> ConversationView:
         updated_at=updated_at,
         published_at=published_at,
     )
-    last_message = None
-    if message_id is not None:
-        (
-            message_document_id,
-            user_id,
-            username,
-            user_document_id,
-            text,
-            message_kind,
-            client_id,
-            timestamp,
-            message_created_at,
-            message_updated_at,
-            message_published_at,
-            seq,
-        ) = message
-        last_message = ChatMessage(
-            id=message_id,
-            document_id=message_document_id,
-            user_id=user_id,
-            username=username,
-            user_document_id=user_document_id,
-            message=text,
-            kind=_MESSAGE_KINDS[message_kind],
-            client_id=client_id,
-            timestamp=timestamp,
-            created_at=message_created_at,
-            updated_at=message_updated_at,
-            published_at=message_published_at,
-            conversation_id=conversation_id,
-            conversation_document_id=document_id,
-            seq=seq,
-        )
+    last_message = read_listed(message) if message[0] is not None else None
     return ConversationView(conversation=conversation, last_message=last_message, unread=unread)
