@@ -6,24 +6,21 @@ import logging
 from collections import deque
 from typing import NamedTuple
 
-from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from chatapp.adapters.sql.batch_insert import INSERTERS
 from chatapp.adapters.sql.database import DEADLINE_SECONDS
 from chatapp.adapters.sql.disk_space import DiskFullWatch
 from chatapp.adapters.sql.errors import is_connection_failure, is_lost_connection, is_refusal
-from chatapp.adapters.sql.messages import SELECT_MESSAGES, to_message, with_client_ids
-from chatapp.adapters.sql.models import ChatMessageRow
 from chatapp.adapters.sql.notify import Notify
 from chatapp.adapters.sql.sequenced_batch import store_sequenced
+from chatapp.adapters.sql.stored_drafts import StoredRows, read_stored
 from chatapp.application.ports.persistence import MessageLog
 from chatapp.domain.chat_message import ChatMessage, NewChatMessage
 from chatapp.domain.errors import DomainError, StorageRejected, StorageUnavailable
 
 logger = logging.getLogger(__name__)
 
-_table = ChatMessageRow.__table__
 # SQLite lets one transaction write at a time; on PostgreSQL a second writer prepares and sends
 # the next batch while the first one waits for its commit.
 _WRITERS = {"postgresql": 2, "sqlite": 1}
@@ -243,16 +240,10 @@ class SqlMessageLog(MessageLog):
         stored = [d for d in drafts if d.document_id not in new_ids]
         if not stored:
             return [d.stored_as(new_ids[d.document_id]) for d in drafts]
-        keys = [(d.user_id, d.client_id) for d in stored if d.client_id is not None]
-        condition = _table.c.document_id.in_([d.document_id for d in stored])
-        if keys:
-            condition = or_(condition, with_client_ids(keys))
+        keys = {(d.user_id, d.client_id) for d in stored if d.client_id is not None}
         async with connection.begin():
-            rows = [to_message(row) for row in await connection.execute(SELECT_MESSAGES.where(condition))]
-        by_document = {m.document_id: m for m in rows}
-        by_client = {(m.user_id, m.client_id): m for m in rows if m.client_id is not None}
+            earlier = StoredRows(await read_stored(connection, keys, {d.document_id for d in stored}))
         return [
-            d.stored_as(new_ids[d.document_id]) if d.document_id in new_ids
-            else by_document.get(d.document_id) or by_client[(d.user_id, d.client_id)]
+            d.stored_as(new_ids[d.document_id]) if d.document_id in new_ids else earlier.row_of(d)
             for d in drafts
         ]

@@ -23,17 +23,15 @@ pg_notify (if announced) and COMMIT.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from sqlalchemy import Insert, bindparam, or_, select, text, update
+from sqlalchemy import Insert, bindparam, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from chatapp.adapters.sql.batch_insert import row_values
-from chatapp.adapters.sql.messages import SELECT_MESSAGES, to_message, with_client_ids
 from chatapp.adapters.sql.models import ChatMessageRow, ConversationRow
 from chatapp.adapters.sql.notify import EVENTS_CHANNEL, Notify
 from chatapp.adapters.sql.optimistic_batch import LostRace, store_optimistically
+from chatapp.adapters.sql.stored_drafts import StoredRows, read_stored
 from chatapp.domain.chat_message import ChatMessage, NewChatMessage
 from chatapp.domain.errors import NotFound
 from chatapp.domain.events import MessagePosted
@@ -58,7 +56,6 @@ _RAISE_LAST_SEQ = (
 )
 _NOTIFY = text("SELECT pg_notify(:channel, :payload)")
 
-Key = tuple[int, str | None]
 
 
 async def store_sequenced(
@@ -88,7 +85,7 @@ async def _store(
     # skipped by ON CONFLICT and read back afterwards, as on the one-statement path.
     numbered_keys = {(d.user_id, d.client_id) for d in drafts if d.client_id and d.conversation_id}
     documents = {d.document_id for d in drafts} if by_document else set()
-    earlier = _Earlier(await _read_back(connection, numbered_keys, documents))
+    earlier = StoredRows(await read_stored(connection, numbered_keys, documents))
     fresh: list[tuple[NewChatMessage, int | None]] = []
     claimed = set(earlier.by_client)
     for draft in drafts:
@@ -120,7 +117,7 @@ async def _store(
     lost = [d for d, _ in fresh if d.document_id not in new_ids]
     if lost:
         earlier.add(
-            await _read_back(
+            await read_stored(
                 connection,
                 {(d.user_id, d.client_id) for d in lost if d.client_id is not None},
                 {d.document_id for d in lost},
@@ -137,24 +134,6 @@ async def _store(
         if payload is not None:
             await connection.execute(_NOTIFY, {"channel": EVENTS_CHANNEL, "payload": payload})
     return [stored.get(d.document_id) or earlier.row_of(d) for d in drafts]
-
-
-class _Earlier:
-    """Rows stored before this batch's insert, by document_id and by (user_id, client_id)."""
-
-    def __init__(self, rows: Iterable[ChatMessage]) -> None:
-        self.by_document: dict[str, ChatMessage] = {}
-        self.by_client: dict[Key, ChatMessage] = {}
-        self.add(rows)
-
-    def row_of(self, draft: NewChatMessage) -> ChatMessage:
-        return self.by_document.get(draft.document_id) or self.by_client[(draft.user_id, draft.client_id)]
-
-    def add(self, rows: Iterable[ChatMessage]) -> None:
-        for row in rows:
-            self.by_document[row.document_id] = row
-            if row.client_id is not None:
-                self.by_client[(row.user_id, row.client_id)] = row
 
 
 async def _lock(connection: AsyncConnection, conversation_ids: list[int]) -> dict[int, int]:
@@ -176,18 +155,6 @@ async def _lock(connection: AsyncConnection, conversation_ids: list[int]) -> dic
     if len(last_seqs) != len(conversation_ids):
         raise NotFound("Conversation not found")
     return last_seqs
-
-
-async def _read_back(connection: AsyncConnection, keys: set[Key], documents: set[str]) -> list[ChatMessage]:
-    """The stored rows with one of these (user_id, client_id) keys or document ids."""
-    conditions = []
-    if keys:
-        conditions.append(with_client_ids(keys))
-    if documents:
-        conditions.append(_message.c.document_id.in_(documents))
-    if not conditions:
-        return []
-    return [to_message(row) for row in await connection.execute(SELECT_MESSAGES.where(or_(*conditions)))]
 
 
 async def _insert(
