@@ -26,7 +26,8 @@ from chatapp.application.ports.persistence import MessageLog
 from chatapp.domain.chat_message import ChatMessage, MessageKind, NewChatMessage
 from chatapp.entrypoints.app import create_app
 from chatapp.entrypoints.ioc.persistence import MemoryPersistenceProvider
-from chatapp.entrypoints.server.websocket_protocol import UNREAD_WINDOW_CHARS, SlottedWebSocketProtocol
+from chatapp.entrypoints.server.read_window import UNREAD_WINDOW_CHARS
+from chatapp.entrypoints.server.websocket_protocol import SlottedWebSocketProtocol
 from tests.api.conftest import PASSWORD, make_settings
 from tests.api.ws_support import RECEIVE_TIMEOUT, WELCOME, eventually
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from chatapp.entrypoints.server.websocket_protocol import ReadWindow
+from chatapp.entrypoints.server.read_window import ReadWindow
 
 
 async def opens(window: ReadWindow) -> bool:

@@ -6,7 +6,7 @@
   buffer grow by ~100 bytes per ping, without bound, even before authenticating. Once more than
   MAX_UNREAD_BYTES wait unread, the connection is dropped (the app sees close code 1008).
 - A peer that stops reading holds up the app's sends once it is UNREAD_WINDOW_CHARS behind (see
-  ReadWindow). uvicorn's own flow control only waits once the kernel's socket buffers are full:
+  read_window.py). uvicorn's own flow control only waits once the kernel's socket buffers are full:
   the send buffer grows to 4 MiB by itself, and permessage-deflate shrinks a repetitive chat frame
   thirtyfold, so ~100 MiB of frames could go out to a peer that reads nothing before a send waited.
 - The moment uvicorn's shutdown begins is noted for the sessions that end because of it.
@@ -15,11 +15,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import struct
-import sys
-from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from uvicorn._types import ASGISendEvent
@@ -30,93 +27,19 @@ from websockets.http11 import Request
 from websockets.protocol import State
 
 from chatapp.entrypoints.server.limits import SLOTS
+from chatapp.entrypoints.server.read_window import ReadWindow
 from chatapp.entrypoints.server.shutdown import SHUTDOWN
 from chatapp.entrypoints.server.write_now import WRITE_NOW
 
 MAX_UNREAD_BYTES = 1024 * 1024  # the app's own frames wait at 64 KiB (uvicorn's write high-water mark)
 POLICY_VIOLATION = 1008
-UNREAD_WINDOW_CHARS = 1024 * 1024  # frames written that the peer has not read, before sends wait
-PROBE_EVERY_CHARS = 64 * 1024  # a ping after this much written: its pong says the peer read that far
 MAX_FRAMES_READ_WHILE_WAITING = 32  # the peer's frames read ahead of the app while a send waits
-_PROBE = struct.Struct("!Q")  # 8 bytes: uvicorn's keepalive pings carry 4
 # What `write_many` puts in one transport write before it looks at flow control again: uvicorn's
 # write high-water mark, so a batch overshoots it no more than one frame of that size would.
 WRITE_MANY_CHUNK_CHARS = 64 * 1024
 _FIN_TEXT = 0x81  # the first byte of an unfragmented text frame (RFC 6455 5.2)
 _LENGTH_16 = struct.Struct("!BBH")
 _LENGTH_64 = struct.Struct("!BBQ")
-
-
-class ReadWindow:
-    """How far the peer has read what was written to it, learnt from pings (TCP delivers in order,
-    so a pong means every frame before its ping was read): sends wait while the peer is more than
-    `window` characters behind. A peer that stops reading then holds up the app's writer, whose
-    own bounds (a queue of frames, a deadline per send) give up on it with 1013.
-    """
-
-    def __init__(self, window: int = UNREAD_WINDOW_CHARS, probe_every: int = PROBE_EVERY_CHARS) -> None:
-        self.window = window
-        self.probe_every = probe_every
-        self.written = 0  # characters of frames written so far (bytes, for binary frames)
-        self.read = 0  # of those, how many the peer is known to have read
-        self._probed = 0  # where the last probe was sent
-        self._probes: deque[tuple[bytes, int]] = deque()  # payload, position: unanswered, oldest first
-        self._open = asyncio.Event()
-        self._open.set()
-        self._released = False
-
-    @property
-    def unread(self) -> int:
-        return self.written - self.read
-
-    @property
-    def waiting(self) -> bool:
-        """A send waits for the peer to read."""
-        return not self._open.is_set()
-
-    @property
-    def room(self) -> int:
-        """Characters that may be written before the next send must wait (no limit once released)."""
-        return sys.maxsize if self._released else self.window - self.unread
-
-    @property
-    def holds(self) -> bool:
-        """The next send must wait for the peer to read."""
-        return self.unread >= self.window and not self._released
-
-    async def wait_open(self, on_wait: Callable[[], None]) -> None:
-        if self.holds:
-            self._open.clear()
-            on_wait()
-            await self._open.wait()
-
-    def wrote(self, size: int) -> bytes | None:
-        """`size` more written; the payload of a probe to ping the peer with now, if one is due."""
-        self.written += size
-        if self.written - self._probed < self.probe_every:
-            return None
-        self._probed = self.written
-        payload = _PROBE.pack(self.written)
-        self._probes.append((payload, self.written))
-        return payload
-
-    def answered(self, payload: bytes) -> bool:
-        """A pong arrived; False if it answers none of our probes."""
-        if not any(sent == payload for sent, _ in self._probes):
-            return False
-        while self._probes:  # a peer may answer only the latest of several pings (RFC 6455 5.5.3)
-            sent, position = self._probes.popleft()
-            if sent == payload:
-                self.read = position
-                break
-        if self.unread < self.window:
-            self._open.set()
-        return True
-
-    def release(self) -> None:
-        """The connection is ending: no send may wait for the peer any longer."""
-        self._released = True
-        self._open.set()
 
 
 _last_plain: tuple[str, bytes] = ("", b"")
