@@ -129,6 +129,36 @@ async def test_a_message_another_process_sent_along_is_delivered_as_is_when_next
     assert receiver.seqs == [1, 2, 3, 4] and history.reads == 1
 
 
+class FlakyHistory(InMemoryMessageHistory):
+    """The database is unavailable for the next `failures` reads."""
+
+    failures = 0
+
+    async def after(self, conversation_id: int, seq: int, limit: int) -> list[ChatMessage]:
+        if self.failures:
+            self.failures -= 1
+            raise StorageUnavailable()
+        return await super().after(conversation_id, seq, limit)
+
+
+async def test_a_read_back_the_database_fails_is_tried_again_and_leaves_no_gap(world: World) -> None:
+    chat = Chat(world)
+    history = FlakyHistory(world.db)
+    chat.hub = LiveHub(history, InMemoryConversationDirectory(world.db), chat.encoder)
+    alice, bob = (await world.register("alice")).user, (await world.register("bob")).user
+    team = await chat.group(alice, bob)
+    receiver = await chat.join(bob, 1)
+    first, second, third = [await chat.store(alice, team) for _ in range(3)]
+    history.failures = 2  # e.g. the pool's connections, dropped by a database restart
+
+    chat.hub.publish(posted(first, team))
+    chat.hub.publish(posted(third, team))  # the second's publisher is late: read back
+    await chat.hub.settled()
+    chat.hub.publish(posted(second, team))
+
+    assert receiver.seqs == [1, 2, 3] and history.failures == 0
+
+
 async def test_a_deleted_message_leaves_a_hole_that_delivery_steps_over(world: World) -> None:
     chat = Chat(world)
     alice, bob = (await world.register("alice")).user, (await world.register("bob")).user

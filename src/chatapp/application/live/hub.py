@@ -9,6 +9,7 @@ from chatapp.application.live.relay import LocalOnly, Relay
 from chatapp.application.live.subscriber import FrameEncoder, Subscriber
 from chatapp.application.ports.conversations import ConversationDirectory, MessageHistory
 from chatapp.application.ports.events import EventPublisher
+from chatapp.domain.errors import StorageUnavailable
 from chatapp.domain.events import (
     ChatEvent,
     ConversationChanged,
@@ -21,6 +22,7 @@ from chatapp.domain.events import (
 logger = logging.getLogger(__name__)
 CATCH_UP_BATCH = 500
 EVERYTHING = 2**63 - 1  # a read-back target meaning "whatever is stored"
+READ_BACK_RETRY_SECONDS = (0.05, 2.0)  # first and longest wait before reading back again
 
 
 class LiveHub(EventPublisher):
@@ -193,19 +195,8 @@ class LiveHub(EventPublisher):
 
     async def _read_back(self, conversation_id: int, stream: ConversationStream) -> None:
         try:
-            membership = await self._directory.by_id(conversation_id)
-            members = membership.member_ids if membership else frozenset()
-            while stream.delivered < stream.target:
-                rows = await self._history.after(conversation_id, stream.delivered, CATCH_UP_BATCH)
-                rows = [row for row in rows if row.seq is not None and row.seq <= stream.target]
-                if not rows:
-                    break  # what is left was deleted, or waits in `ahead`
-                for row in rows:
-                    assert row.seq is not None
-                    event = stream.ahead.pop(row.seq, None) or MessagePosted(message=row, recipients=members)
-                    stream.delivered = row.seq
-                    self._fan_out(event)
-        except Exception:  # live delivery is best effort; history (resume) has it all
+            await self._read_missed(conversation_id, stream)
+        except Exception:  # a bug: live delivery steps over the gap; history (resume) has it all
             logger.warning("conversation %d: could not read missed messages back", conversation_id, exc_info=True)
         finally:
             for seq in sorted(stream.ahead):
@@ -217,6 +208,33 @@ class LiveHub(EventPublisher):
                 stream.target, stream.probing = stream.delivered, False
             stream.delivered = max(stream.delivered, stream.target)  # the rest was deleted
             stream.repairing = False
+
+    async def _read_missed(self, conversation_id: int, stream: ConversationStream) -> None:
+        """Deliver what is stored up to the target. While the database is unavailable (an outage, a
+        pooled connection it dropped) the read is tried again and what came after the gap waits:
+        giving up would show live members a gap that only a reconnect would fill."""
+        wait = READ_BACK_RETRY_SECONDS[0]
+        while True:
+            try:
+                membership = await self._directory.by_id(conversation_id)
+                members = membership.member_ids if membership else frozenset()
+                while stream.delivered < stream.target:
+                    rows = await self._history.after(conversation_id, stream.delivered, CATCH_UP_BATCH)
+                    rows = [row for row in rows if row.seq is not None and row.seq <= stream.target]
+                    if not rows:
+                        return  # what is left was deleted, or waits in `ahead`
+                    for row in rows:
+                        assert row.seq is not None
+                        event = stream.ahead.pop(row.seq, None) or MessagePosted(message=row, recipients=members)
+                        stream.delivered = row.seq
+                        self._fan_out(event)
+                return
+            except StorageUnavailable:
+                if wait == READ_BACK_RETRY_SECONDS[0]:  # once per outage, not once per try
+                    logger.warning("conversation %d: the database is unavailable; reading missed "
+                                   "messages back again until it answers", conversation_id)
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, READ_BACK_RETRY_SECONDS[1])
 
     def _fan_out(self, event: ChatEvent) -> None:
         if isinstance(event, TokensRevoked):
