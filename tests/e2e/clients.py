@@ -97,6 +97,7 @@ class Sender:
     in_flight: str | None = None  # sent, no answer yet: its fate is unknown to the client
     errors: list[str] = field(default_factory=list)
     close_code: int | None = None
+    port: int = 0  # the local TCP port of its connection: which server process holds it
 
 
 class ChatLoad:
@@ -115,19 +116,25 @@ class ChatLoad:
         self._tasks: list[asyncio.Task[None]] = []
         self._failure: BaseException | None = None
 
-    async def start(self) -> None:
-        """Returns once every sender is connected and welcomed."""
-        connections = await asyncio.gather(*(open_chat(self._urls[s.account], s.account) for s in self.senders))
+    async def start(self, *, one_by_one: bool = False) -> None:
+        """Returns once every sender is connected and welcomed. `one_by_one` connects each after the
+        previous one's welcome: the workers of one server, idle again each time, then race for each
+        connection, where one worker woken by a burst may accept all of it."""
+        if one_by_one:
+            connections = [await open_chat(self._urls[s.account], s.account) for s in self.senders]
+        else:
+            connections = await asyncio.gather(*(open_chat(self._urls[s.account], s.account) for s in self.senders))
+        for sender, ws in zip(self.senders, connections, strict=True):
+            sender.port = ws.local_address[1]
         self._tasks = [asyncio.create_task(self._run(s, ws)) for s, ws in zip(self.senders, connections, strict=True)]
 
     async def wait_for_acks(self, per_sender: int, timeout: float = 30.0, senders: list[Sender] | None = None) -> None:
         among = self.senders if senders is None else senders
         await self._wait(lambda: all(len(s.acked) >= per_sender for s in among), timeout)
 
-    def split_by_state(self) -> tuple[list[Sender], list[Sender]]:
-        """(senders still sending, senders whose connection has closed)."""
-        done = {id(s) for s, task in zip(self.senders, self._tasks, strict=True) if task.done()}
-        return [s for s in self.senders if id(s) not in done], [s for s in self.senders if id(s) in done]
+    def split_by_port(self, ports: set[int]) -> tuple[list[Sender], list[Sender]]:
+        """(senders whose connection's local port is not in `ports`, those whose port is)."""
+        return [s for s in self.senders if s.port not in ports], [s for s in self.senders if s.port in ports]
 
     async def wait_for_errors(self, code: str, per_sender: int = 1, timeout: float = 30.0) -> None:
         await self._wait(lambda: all(s.errors.count(code) >= per_sender for s in self.senders), timeout)
@@ -138,10 +145,11 @@ class ChatLoad:
         if self._failure is not None:
             raise self._failure
 
-    async def wait_until_closed(self, timeout: float = 30.0) -> None:
-        """All senders ended (their connections closed)."""
+    async def wait_until_closed(self, timeout: float = 30.0, senders: list[Sender] | None = None) -> None:
+        """All senders (or these) ended: their connections closed."""
+        among = {id(s) for s in (self.senders if senders is None else senders)}
         async with asyncio.timeout(timeout):
-            await asyncio.gather(*self._tasks)
+            await asyncio.gather(*(task for s, task in zip(self.senders, self._tasks, strict=True) if id(s) in among))
 
     async def stop(self) -> None:
         self._stopping = True

@@ -153,10 +153,18 @@ def _cmdline(pid: int) -> bytes:
         return b""
 
 
-def open_sockets(pid: int) -> int:
-    """How many sockets a process holds (clients, database connections, the listener)."""
-    fds = Path(f"/proc/{pid}/fd")
-    return sum(1 for fd in fds.iterdir() if os.readlink(fd).startswith("socket:"))
+def client_ports(pid: int, port: int) -> set[int]:
+    """The clients' ports of the TCP connections to local `port` that process `pid` holds."""
+    inodes = {link[len("socket:["):-1] for fd in Path(f"/proc/{pid}/fd").iterdir()
+              if (link := os.readlink(fd)).startswith("socket:[")}
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            local, remote, inode = fields[1], fields[2], fields[9]
+            if inode in inodes and int(local.rsplit(":", 1)[1], 16) == port:
+                ports.add(int(remote.rsplit(":", 1)[1], 16))
+    return ports
 
 
 ServerFactory = Callable[..., Awaitable[ChatServer]]

@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 
 from tests.e2e.clients import ChatLoad, Sender, exchange, open_chat, register_many
-from tests.e2e.server import ServerFactory, open_sockets
+from tests.e2e.server import ServerFactory, client_ports
 from tests.e2e.store import assert_stored_exactly_once, message_rows
 
 pytestmark = pytest.mark.e2e
@@ -99,17 +99,17 @@ async def test_a_killed_worker_is_replaced_and_its_clients_lose_nothing(
     """`--workers 2`: kill -9 of one worker drops only its own connections; uvicorn starts a new one."""
     server = await start_server(workers=2, **LOAD)
     load = ChatLoad(server.ws_url, await register_many(server.http_url, "worker", CLIENTS))
-    await load.start()
+    await load.start(one_by_one=True)
     await load.wait_for_acks(ACKS_BEFORE_CRASH)
-    workers = server.worker_pids()
-    victim = max(workers, key=open_sockets)  # the busier one, so that it surely holds clients
+    workers = {pid: client_ports(pid, server.port) for pid in server.worker_pids()}
+    victim = max(workers, key=lambda pid: len(workers[pid]))  # the busier one
+    survivors, dropped = load.split_by_port(workers[victim])
+    assert dropped and survivors, "both workers hold clients"
 
     os.kill(victim, signal.SIGKILL)
+    await load.wait_until_closed(senders=dropped)
     await wait_until(lambda: len(server.worker_pids()) == len(workers) and victim not in server.worker_pids())
     await server.wait_ready()
-    survivors, dropped = load.split_by_state()
-    assert dropped, "the killed worker held no client"
-    assert survivors, "the other worker's clients were dropped too"
     already = min(len(s.acked) for s in survivors)
     await load.wait_for_acks(already + ACKS_BEFORE_CRASH, senders=survivors)
     await load.stop()

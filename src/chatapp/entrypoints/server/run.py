@@ -9,6 +9,8 @@ from typing import Any
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
+from chatapp.entrypoints.server.worker_health import watch_worker_deaths
+
 
 class _AnnouncingServer(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, on_listening: Callable[[], None]) -> None:
@@ -31,6 +33,7 @@ def run_uvicorn(app: str, *, on_listening: Callable[[], None], **options: Any) -
     if config.workers > 1:
         shared = config.bind_socket()
         on_listening()
+        watch_worker_deaths()
         Multiprocess(config, sockets=[shared]).run()
         return True
     server = _AnnouncingServer(config, on_listening)
