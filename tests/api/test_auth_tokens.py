@@ -14,7 +14,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from tests.api.conftest import PASSWORD, TEST_SECRET, Account, assert_error, set_blocked
+from tests.api.conftest import PASSWORD, TEST_SECRET, Account, assert_error, on_every_backend, set_blocked
 
 
 def b64(raw: bytes) -> str:
@@ -97,9 +97,11 @@ def test_a_tampered_payload_is_unauthorized(
     )
 
 
+@on_every_backend  # SQL: the caller is remembered a moment (RecentUsers); a revocation forgets it
 def test_a_blocked_users_tokens_stop_working_and_stay_revoked(
     client: TestClient[Litestar], alice: Account
 ) -> None:
+    assert me(client, alice.jwt).status_code == 200  # read, and on SQL remembered
     set_blocked(client, "alice")
     assert_error(me(client, alice.jwt), 401, "UnauthorizedError")
 
@@ -109,6 +111,7 @@ def test_a_blocked_users_tokens_stop_working_and_stay_revoked(
     assert me(client, fresh).status_code == 200
 
 
+@on_every_backend  # SQL: the caller is remembered a moment (RecentUsers); a revocation forgets it
 def test_a_password_change_revokes_tokens_issued_the_same_second(
     client: TestClient[Litestar], alice: Account
 ) -> None:

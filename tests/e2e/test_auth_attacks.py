@@ -26,6 +26,8 @@ from tests.e2e.clients import (
 from tests.e2e.server import CHATAPP, ChatServer, ServerFactory
 from tests.e2e.tokens import hostile_tokens
 
+REMEMBERED_AT_MOST = 1.0  # RecentUsers' REMEMBER_SECONDS: how long a revocation unheard of may take
+
 pytestmark = pytest.mark.e2e
 
 POLICY_VIOLATION = 1008
@@ -71,11 +73,19 @@ async def test_token_of_a_deleted_user_is_refused(server: ChatServer, db: asyncp
 
 
 async def test_blocking_a_user_revokes_the_tokens_it_had(server: ChatServer) -> None:
+    """`chatapp block-user` is another process: the server hears of it through PostgreSQL, and until
+    then may answer from the caller it remembers (RecentUsers), for a second at most."""
     mallory = await register(server.http_url, "mallory")
-    block = await asyncio.create_subprocess_exec(CHATAPP, "block-user", "mallory", env=server.env,
-                                                 cwd=server.log_path.parent, stderr=asyncio.subprocess.PIPE)
-    _, stderr = await asyncio.wait_for(block.communicate(), 60)
-    assert block.returncode == 0, stderr
+    async with httpx.AsyncClient(base_url=server.http_url, headers=mallory.headers) as http:
+        assert (await http.get("/api/users/me")).status_code == 200  # mallory is remembered now
+        block = await asyncio.create_subprocess_exec(CHATAPP, "block-user", "mallory", env=server.env,
+                                                     cwd=server.log_path.parent, stderr=asyncio.subprocess.PIPE)
+        _, stderr = await asyncio.wait_for(block.communicate(), 60)
+        assert block.returncode == 0, stderr
+        blocked_at = time.monotonic()
+        while (await http.get("/api/users/me")).status_code == 200:
+            assert time.monotonic() - blocked_at < REMEMBERED_AT_MOST, "a blocked user's token still works"
+            await asyncio.sleep(0.02)  # polling interval of a bounded wait
     await assert_refused_everywhere(server, {"blocked-user": mallory.jwt})
     async with httpx.AsyncClient(base_url=server.http_url) as http:
         login = await http.post("/api/auth/local", json={"identifier": "mallory", "password": PASSWORD})

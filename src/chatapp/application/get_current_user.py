@@ -23,6 +23,11 @@ class GetCurrentUser:
             raise Unauthenticated()
         claims = self._tokens.read(token)
         user = await self._users.get(claims.user_id)
+        if user is not None and user.token_version < claims.token_version:
+            # A token newer than the user as read: a directory's memory predates the password change
+            # that issued it (made through another process, whose notice has not arrived yet).
+            self._users.changed(user.id)
+            user = await self._users.get(claims.user_id)
         if user is None or user.blocked or user.token_version != claims.token_version:
             raise Unauthenticated()
         return user

@@ -9,6 +9,7 @@ from chatapp.application.live.relay import LocalOnly, Relay
 from chatapp.application.live.subscriber import FrameEncoder, Subscriber
 from chatapp.application.ports.conversations import ConversationDirectory, MessageHistory
 from chatapp.application.ports.events import EventPublisher
+from chatapp.application.ports.user_directory import UserDirectory
 from chatapp.domain.errors import StorageUnavailable
 from chatapp.domain.events import (
     ChatEvent,
@@ -36,7 +37,8 @@ class LiveHub(EventPublisher):
     sender's ack, so it too comes in order); anything else skips the connection whose own frame caused it.
 
     With other processes on the same database, `relay` carries this process's events to them,
-    and they come back in through `receive`, `advance` and the presence methods.
+    and they come back in through `receive`, `advance` and the presence methods. Directories that
+    remember (`directory`, `users`) hear from the hub of every change, this process's and relayed.
     """
 
     def __init__(
@@ -45,9 +47,11 @@ class LiveHub(EventPublisher):
         directory: ConversationDirectory,
         encode: FrameEncoder,
         relay: Relay | None = None,
+        users: UserDirectory | None = None,
     ) -> None:
         self._history = history
         self._directory = directory
+        self._users = users
         self._encode = encode
         self._relay = relay or LocalOnly()
         self._connections: dict[int, set[Subscriber]] = {}  # user id -> their open connections here
@@ -112,7 +116,7 @@ class LiveHub(EventPublisher):
         if isinstance(event, MessagePosted) and event.message.seq is not None:
             self._sequence(event)
             return
-        self._forget_changed_membership(event)
+        self._forget_what_changed(event)
         self._fan_out(event)
 
     async def remote_presence(self, process: str, user: UserRef, online: bool, now: float) -> None:
@@ -143,14 +147,16 @@ class LiveHub(EventPublisher):
             else:
                 self._fan_out(event)  # a personal message: to its author's (other) connections here
             return
-        self._forget_changed_membership(event)
+        self._forget_what_changed(event)
         self._fan_out(event)
         self._relay.publish(event)
 
-    def _forget_changed_membership(self, event: ChatEvent) -> None:
-        """A directory that remembers memberships (RecentMemberships) hears of each change here."""
+    def _forget_what_changed(self, event: ChatEvent) -> None:
+        """Directories that remember (RecentMemberships, RecentUsers) hear of each change here."""
         if isinstance(event, ConversationChanged):
             self._directory.changed(event.conversation.id)
+        elif isinstance(event, TokensRevoked) and self._users is not None:
+            self._users.changed(event.user_id)
 
     def advance(self, conversation_id: int, first_seq: int, last_seq: int) -> None:
         """Another process committed seqs first_seq..last_seq of a conversation: deliver them here too."""

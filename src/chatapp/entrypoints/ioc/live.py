@@ -8,6 +8,7 @@ from chatapp.application.live.hub import LiveHub
 from chatapp.application.live.relay import Relay
 from chatapp.application.ports.conversations import ConversationDirectory, MessageHistory
 from chatapp.application.ports.events import EventPublisher
+from chatapp.application.ports.user_directory import UserDirectory
 from chatapp.entrypoints.ws.live_frames import encode_live_event
 
 
@@ -18,9 +19,9 @@ class LiveProvider(Provider):
 
     @provide
     async def hub(
-        self, history: MessageHistory, directory: ConversationDirectory, relay: Relay
+        self, history: MessageHistory, directory: ConversationDirectory, relay: Relay, users: UserDirectory
     ) -> AsyncIterator[LiveHub]:
-        hub = LiveHub(history, directory, encode_live_event, relay)
+        hub = LiveHub(history, directory, encode_live_event, relay, users)
         relay.start(hub)
         yield hub
         await relay.aclose()

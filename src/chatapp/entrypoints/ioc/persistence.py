@@ -14,6 +14,7 @@ from chatapp.adapters.memory.message_log import InMemoryMessageLog
 from chatapp.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from chatapp.adapters.memory.user_directory import InMemoryUserDirectory
 from chatapp.adapters.recent_memberships import RecentMemberships
+from chatapp.adapters.recent_users import RecentUsers
 from chatapp.adapters.sql.conversation_directory import SqlConversationDirectory
 from chatapp.adapters.sql.database import (
     ReadOnlySessionFactory,
@@ -96,7 +97,7 @@ class SqlPersistenceProvider(Provider):
 
     @provide(scope=Scope.APP)
     def user_directory(self, engine: AsyncEngine) -> UserDirectory:
-        return SqlUserDirectory(engine)
+        return RecentUsers(SqlUserDirectory(engine))
 
     @provide(scope=Scope.REQUEST)
     def unit_of_work(self, session_factory: async_sessionmaker[AsyncSession]) -> UnitOfWork:
