@@ -222,18 +222,7 @@ class LiveHub(EventPublisher):
         wait = READ_BACK_RETRY_SECONDS[0]
         while True:
             try:
-                membership = await self._directory.by_id(conversation_id)
-                members = membership.member_ids if membership else frozenset()
-                while stream.delivered < stream.target:
-                    rows = await self._history.after(conversation_id, stream.delivered, CATCH_UP_BATCH)
-                    rows = [row for row in rows if row.seq is not None and row.seq <= stream.target]
-                    if not rows:
-                        return  # what is left was deleted, or waits in `ahead`
-                    for row in rows:
-                        assert row.seq is not None
-                        event = stream.ahead.pop(row.seq, None) or MessagePosted(message=row, recipients=members)
-                        stream.delivered = row.seq
-                        self._fan_out(event)
+                await self._deliver_stored(conversation_id, stream)
                 return
             except StorageUnavailable:
                 if wait == READ_BACK_RETRY_SECONDS[0]:  # once per outage, not once per try
@@ -241,6 +230,21 @@ class LiveHub(EventPublisher):
                                    "messages back again until it answers", conversation_id)
             await asyncio.sleep(wait)
             wait = min(wait * 2, READ_BACK_RETRY_SECONDS[1])
+
+    async def _deliver_stored(self, conversation_id: int, stream: ConversationStream) -> None:
+        """One try: what it delivered before failing stays delivered, and the next try goes on from there."""
+        membership = await self._directory.by_id(conversation_id)
+        members = membership.member_ids if membership else frozenset()
+        while stream.delivered < stream.target:
+            rows = await self._history.after(conversation_id, stream.delivered, CATCH_UP_BATCH)
+            rows = [row for row in rows if row.seq is not None and row.seq <= stream.target]
+            if not rows:
+                return  # what is left was deleted, or waits in `ahead`
+            for row in rows:
+                assert row.seq is not None
+                event = stream.ahead.pop(row.seq, None) or MessagePosted(message=row, recipients=members)
+                stream.delivered = row.seq
+                self._fan_out(event)
 
     def _fan_out(self, event: ChatEvent) -> None:
         if isinstance(event, TokensRevoked):
