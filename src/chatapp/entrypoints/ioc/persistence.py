@@ -32,6 +32,7 @@ from chatapp.adapters.sql.message_log import SqlMessageLog
 from chatapp.adapters.sql.postgres_relay import PostgresRelay
 from chatapp.adapters.sql.unit_of_work import SqlReadOnlyUnitOfWork, SqlUnitOfWork
 from chatapp.adapters.sql.user_directory import SqlUserDirectory
+from chatapp.adapters.sql.wal_checkpoint import WalCheckpointer
 from chatapp.application.live.relay import LocalOnly, Relay
 from chatapp.application.ports.conversations import ConversationDirectory, MessageHistory
 from chatapp.application.ports.persistence import MessageLog, ReadOnlyUnitOfWork, UnitOfWork
@@ -46,7 +47,10 @@ class SqlPersistenceProvider(Provider):
     @provide(scope=Scope.APP)
     async def engine(self, settings: Settings) -> AsyncIterator[AsyncEngine]:
         engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
+        checkpoints = WalCheckpointer.start_for(engine)  # SQLite: checkpoints beside the writer
         yield engine
+        if checkpoints is not None:
+            await checkpoints.aclose()
         await engine.dispose()
 
     @provide(scope=Scope.APP)
