@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from chatapp.adapters.sql.database import make_engine
@@ -33,9 +35,22 @@ async def test_commits_leave_the_wal_to_the_checkpointer_which_copies_all_of_it(
         await engine.dispose()
 
 
-async def test_only_an_sqlite_file_gets_one(tmp_path: Path) -> None:
+async def test_only_an_sqlite_file_gets_one() -> None:
     engine = make_engine("sqlite+aiosqlite:///:memory:")
     try:
         assert WalCheckpointer.start_for(engine) is None
     finally:
+        await engine.dispose()
+
+
+async def test_it_never_creates_the_database_file(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'not yet.db'}")
+    checkpointer = WalCheckpointer.start_for(engine)
+    assert checkpointer is not None
+    try:
+        with pytest.raises(sqlite3.OperationalError):
+            checkpointer.checkpoint()
+        assert not (tmp_path / "not yet.db").exists()
+    finally:
+        await checkpointer.aclose()
         await engine.dispose()

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
@@ -53,8 +54,10 @@ class WalCheckpointer:
     def checkpoint(self) -> tuple[int, int, int]:
         """One PASSIVE checkpoint: (1 if it could not run at all, WAL frames, frames copied)."""
         if self._connection is None:
-            # Used from one thread at a time (each call awaits the previous one's end).
-            self._connection = sqlite3.connect(self._path, timeout=5, check_same_thread=False)
+            # mode=rw: never create the file (that is the app's, and migrations' to do). Used from one
+            # thread at a time (each call awaits the previous one's end).
+            uri = f"{Path(self._path).resolve().as_uri()}?mode=rw"
+            self._connection = sqlite3.connect(uri, uri=True, timeout=5, check_same_thread=False)
         busy, frames, copied = self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         return busy, frames, copied
 
