@@ -69,6 +69,9 @@ async def test_postgres_restart_answers_unavailable_then_recovers(
 ) -> None:
     servers = [await start_server(WS_RATE_LIMIT="0") for _ in range(processes)]
     accounts = await register_many(servers[0].http_url, "outage", CLIENTS_PER_SERVER * processes)
+    # Never signed in anywhere: no process remembers this caller (RecentUsers), so even
+    # GET /api/users/me needs the database.
+    bystander = await register(servers[0].http_url, "bystander")
     load = ChatLoad([s.ws_url for s in servers], accounts)
     await load.start()
     await load.wait_for_acks(ACKS_BEFORE_OUTAGE)
@@ -76,7 +79,7 @@ async def test_postgres_restart_answers_unavailable_then_recovers(
     await asyncio.to_thread(outage.stop)
     for server in servers:
         await server.wait_health(503, NOTICE_WITHIN_SECONDS)
-        await assert_rest_unavailable(server, accounts[0].jwt)
+        await assert_rest_unavailable(server, bystander.jwt)
     await load.wait_for_errors("unavailable", timeout=NOTICE_WITHIN_SECONDS)
     acked_before = {sender.account.id: len(sender.acked) for sender in load.senders}
 
