@@ -100,11 +100,17 @@ async def test_what_another_process_committed_is_read_back_in_order(world: World
     assert receiver.seqs == [1, 2, 3]
 
 
-class CountingHistory(InMemoryMessageHistory):
+class WatchedHistory(InMemoryMessageHistory):
+    """Counts the reads that reach it; the database is unavailable for the next `failures` of them."""
+
     reads = 0
+    failures = 0
 
     async def after(self, conversation_id: int, seq: int, limit: int) -> list[ChatMessage]:
         self.reads += 1
+        if self.failures:
+            self.failures -= 1
+            raise StorageUnavailable()
         return await super().after(conversation_id, seq, limit)
 
 
@@ -112,7 +118,7 @@ async def test_a_message_another_process_sent_along_is_delivered_as_is_when_next
     world: World,
 ) -> None:
     chat = Chat(world)
-    history = CountingHistory(world.db)
+    history = WatchedHistory(world.db)
     chat.hub = LiveHub(history, InMemoryConversationDirectory(world.db), chat.encoder)
     alice, bob = (await world.register("alice")).user, (await world.register("bob")).user
     team = await chat.group(alice, bob)
@@ -129,21 +135,9 @@ async def test_a_message_another_process_sent_along_is_delivered_as_is_when_next
     assert receiver.seqs == [1, 2, 3, 4] and history.reads == 1
 
 
-class FlakyHistory(InMemoryMessageHistory):
-    """The database is unavailable for the next `failures` reads."""
-
-    failures = 0
-
-    async def after(self, conversation_id: int, seq: int, limit: int) -> list[ChatMessage]:
-        if self.failures:
-            self.failures -= 1
-            raise StorageUnavailable()
-        return await super().after(conversation_id, seq, limit)
-
-
 async def test_a_read_back_the_database_fails_is_tried_again_and_leaves_no_gap(world: World) -> None:
     chat = Chat(world)
-    history = FlakyHistory(world.db)
+    history = WatchedHistory(world.db)
     chat.hub = LiveHub(history, InMemoryConversationDirectory(world.db), chat.encoder)
     alice, bob = (await world.register("alice")).user, (await world.register("bob")).user
     team = await chat.group(alice, bob)
