@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from chatapp.adapters.expiring_memory import ExpiringMemory
 from chatapp.application.ports.conversations import ConversationDirectory, Membership
 
 REMEMBER_SECONDS = 1.0
@@ -37,25 +38,23 @@ class RecentMemberships(ConversationDirectory):
         capacity: int = MAX_REMEMBERED,
     ) -> None:
         self._directory = directory
-        self._ttl = ttl
-        self._clock = clock
-        self._capacity = capacity
-        self._remembered: dict[str, tuple[float, Membership]] = {}  # document id -> (until, membership)
         self._document_ids: dict[int, str] = {}  # conversation id -> document id, of those remembered
+        self._remembered: ExpiringMemory[str, Membership] = ExpiringMemory(  # by document id
+            ttl, clock, capacity, on_evict=lambda old: self._document_ids.pop(old.conversation_id, None)
+        )
         self._changes = 0  # how many changes were heard of: a read spanning one is not remembered
 
     async def membership_of(self, document_id: str, user_id: int) -> Membership | None:
-        remembered = self._remembered.get(document_id)
-        if remembered is not None:
-            until, known = remembered
-            if user_id in known.member_ids and self._clock() < until:
-                return known
+        known = self._remembered.get(document_id)
+        if known is not None and user_id in known.member_ids:
+            return known
         changes = self._changes
         membership = await self._directory.by_document_id(document_id)
         if membership is None or user_id not in membership.member_ids:
             return None
         if changes == self._changes:
-            self._remember(membership)
+            self._remembered.remember(membership.document_id, membership)
+            self._document_ids[membership.conversation_id] = membership.document_id
         return membership
 
     def __len__(self) -> int:
@@ -66,21 +65,7 @@ class RecentMemberships(ConversationDirectory):
         self._changes += 1
         document_id = self._document_ids.pop(conversation_id, None)
         if document_id is not None:
-            del self._remembered[document_id]
-
-    def _remember(self, membership: Membership) -> None:
-        remembered, now = self._remembered, self._clock()
-        remembered.pop(membership.document_id, None)
-        # Re-inserted last, the dict stays in the order of remembering, which is the order of expiry:
-        # the expired ones (and, past the capacity, the oldest) are at its head.
-        while remembered:
-            oldest = next(iter(remembered))
-            until, old = remembered[oldest]
-            if until > now and len(remembered) < self._capacity:
-                break
-            del remembered[oldest], self._document_ids[old.conversation_id]
-        remembered[membership.document_id] = (now + self._ttl, membership)
-        self._document_ids[membership.conversation_id] = membership.document_id
+            self._remembered.forget(document_id)
 
     async def by_document_id(self, document_id: str) -> Membership | None:
         return await self._directory.by_document_id(document_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from chatapp.adapters.expiring_memory import ExpiringMemory
 from chatapp.application.ports.user_directory import UserDirectory
 from chatapp.domain.user import User
 
@@ -35,20 +36,17 @@ class RecentUsers(UserDirectory):
         capacity: int = MAX_REMEMBERED,
     ) -> None:
         self._users = users
-        self._ttl = ttl
-        self._clock = clock
-        self._capacity = capacity
-        self._remembered: dict[int, tuple[float, User]] = {}  # user id -> (until, user), oldest first
+        self._remembered: ExpiringMemory[int, User] = ExpiringMemory(ttl, clock, capacity)  # by user id
         self._changes = 0  # how many changes were heard of: a read spanning one is not remembered
 
     async def get(self, user_id: int) -> User | None:
         remembered = self._remembered.get(user_id)
-        if remembered is not None and self._clock() < remembered[0]:
-            return remembered[1]
+        if remembered is not None:
+            return remembered
         changes = self._changes
         user = await self._users.get(user_id)
         if user is not None and not user.blocked and changes == self._changes:
-            self._remember(user)
+            self._remembered.remember(user_id, user)
         return user
 
     def __len__(self) -> int:
@@ -57,16 +55,4 @@ class RecentUsers(UserDirectory):
 
     def changed(self, user_id: int) -> None:
         self._changes += 1
-        self._remembered.pop(user_id, None)
-
-    def _remember(self, user: User) -> None:
-        remembered, now = self._remembered, self._clock()
-        remembered.pop(user.id, None)
-        # Re-inserted last, the dict stays in the order of remembering, which is the order of expiry:
-        # the expired ones (and, past the capacity, the oldest) are at its head.
-        while remembered:
-            oldest = next(iter(remembered))
-            if remembered[oldest][0] > now and len(remembered) < self._capacity:
-                break
-            del remembered[oldest]
-        remembered[user.id] = (now + self._ttl, user)
+        self._remembered.forget(user_id)
