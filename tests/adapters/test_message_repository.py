@@ -27,7 +27,7 @@ async def page(
     backend: Backend, *, user_id: int, page: int = 1, page_size: int = 25, ascending: bool = False, **query
 ) -> tuple[list[str], int]:
     query.setdefault("sort", OLDEST_FIRST if ascending else NEWEST_FIRST)
-    async with backend.uow() as uow:
+    async with backend.read_only() as uow:  # as ListMessages reads
         result = await uow.messages.list(
             AuthoredBy(user_id), ListQuery(window=PageWindow(page, page_size), **query)
         )

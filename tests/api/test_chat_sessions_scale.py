@@ -37,22 +37,37 @@ def plan_nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 class PageQueries:
-    """Captures the SQL the app sends, so the plan checked is the plan of the real query."""
+    """Captures the SQL the app sends, so the plan checked is the plan of the real query: what goes
+    through SQLAlchemy, and what driver_reads sends to asyncpg itself (asyncpg's query logger)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.seen: list[tuple[str, Any]] = []
+        self._logging: list[Any] = []  # the asyncpg connections given our logger
 
     def __enter__(self) -> Self:
         event.listen(self.engine.sync_engine, "before_cursor_execute", self._capture)
+        event.listen(self.engine.sync_engine.pool, "checkout", self._log_driver_queries)
         return self
 
     def __exit__(self, *_: object) -> None:
         event.remove(self.engine.sync_engine, "before_cursor_execute", self._capture)
+        event.remove(self.engine.sync_engine.pool, "checkout", self._log_driver_queries)
+        for driver in self._logging:
+            driver.remove_query_logger(self._logged)
+
+    def _log_driver_queries(self, dbapi_connection: Any, *_: Any) -> None:
+        driver = dbapi_connection.driver_connection
+        if driver not in self._logging:
+            driver.add_query_logger(self._logged)
+            self._logging.append(driver)
+
+    def _logged(self, record: Any) -> None:
+        self._capture(None, None, record.query, record.args)
 
     def _capture(self, _conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
         if "chat_sessions" in statement and "LIMIT" in statement.upper():
-            self.seen.append((statement, parameters))
+            self.seen.append((statement, tuple(parameters)))
 
     async def plans(self) -> list[list[dict[str, Any]]]:
         plans = []

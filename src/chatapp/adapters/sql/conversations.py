@@ -18,6 +18,7 @@ from chatapp.adapters.sql.conversation_rows import (
     read_members,
     read_page_row,
 )
+from chatapp.adapters.sql.driver_reads import fetch_all
 from chatapp.adapters.sql.errors import domain_errors
 from chatapp.adapters.sql.messages import SELECT_MESSAGES, to_message
 from chatapp.adapters.sql.models import ChatMessageRow, ConversationMemberRow, ConversationRow
@@ -76,10 +77,7 @@ class SqlConversationRepository(ConversationRepository):
         if not conversation_ids:
             return {}
         connection = await self._session.connection()
-        statement = members_of(connection.dialect.name)
-        rows = (
-            await connection.execute(statement, {"ids": conversation_ids})
-        ).all()  # one fetch, not one per row
+        rows = await fetch_all(connection, members_of(connection.dialect.name), {"ids": conversation_ids})
         return read_members(rows, conversation_ids)
 
     async def _one(self, *conditions: Any) -> Conversation | None:
@@ -150,8 +148,9 @@ class SqlConversationRepository(ConversationRepository):
         )
 
     async def list_for(self, user_id: int, *, page: int, page_size: int) -> ConversationPage:
-        """Two statements (the page, its members), on the session's connection: Core rows, without
-        the ORM's execution path, which cost more than the statements' own work."""
+        """Two statements (the page, its members), on the session's connection, sent by the driver
+        itself where it can (driver_reads): the ORM's execution path, and then SQLAlchemy Core's,
+        cost more than the statements' own work."""
         offset = (page - 1) * page_size
         with domain_errors():
             connection = await self._session.connection()
@@ -160,7 +159,7 @@ class SqlConversationRepository(ConversationRepository):
                 if total <= offset:
                     return ConversationPage(items=[], total=total)
             parameters = {"user_id": user_id, "page_size": page_size, "offset": offset}
-            rows = (await connection.execute(PAGE_OF_CONVERSATIONS, parameters)).all()
+            rows = await fetch_all(connection, PAGE_OF_CONVERSATIONS, parameters)
             if not rows:  # an empty page has no row to carry the total
                 total = await connection.scalar(COUNT_CONVERSATIONS, {"user_id": user_id}) or 0
                 return ConversationPage(items=[], total=total)

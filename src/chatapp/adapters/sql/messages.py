@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chatapp.adapters.sql.driver_reads import fetch_all
 from chatapp.adapters.sql.errors import domain_errors
 from chatapp.adapters.sql.filtering import FilterCompiler
 from chatapp.adapters.sql.message_rows import LISTED_COLUMNS, extra, read_listed
@@ -204,8 +205,7 @@ class SqlChatMessageRepository(ChatMessageRepository):
         statement = _page_of_user(query.sort, dialect)
         values = {"user_id": user_id, "limit": window.limit, "offset": window.offset}
         with domain_errors():
-            # On the session's connection: Core rows, without the ORM Session's execution path.
-            rows = (await (await self._session.connection()).execute(statement, values)).all()
+            rows = await fetch_all(await self._session.connection(), statement, values)
         if not rows:
             return Slice(items=[], total=await self._counted(user_id))
         return Slice(items=[read_listed(row) for row in rows], total=int(extra(rows[0])))

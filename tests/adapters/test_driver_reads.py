@@ -1,0 +1,126 @@
+"""driver_reads.fetch_all: the same rows whichever way a statement goes, every read of a transaction
+inside it, and a connection lost under a driver read not handed out again."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+from sqlalchemy import BigInteger, bindparam, func, insert, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql.expression import any_
+
+from chatapp.adapters.sql.database import make_engine, make_read_only_session_factory, reading_only
+from chatapp.adapters.sql.driver_reads import fetch_all
+from chatapp.adapters.sql.models import UserRow
+from chatapp.adapters.sql.unit_of_work import SqlReadOnlyUnitOfWork
+from chatapp.domain.errors import StorageUnavailable
+from tests.adapters.factories import T0
+from tests.adapters.test_sql_resilience import terminate_other_connections
+
+_users = UserRow.__table__
+_ALICE = {
+    "document_id": "a" * 24,
+    "username": "alice",
+    "username_key": "alice",
+    "email": "alice@example.com",
+    "provider": "local",
+    "password": "not a hash",
+    "confirmed": True,
+    "blocked": False,
+    "token_version": 0,
+    "created_at": T0,
+    "updated_at": T0,
+    "published_at": T0,
+}
+# A bound parameter, a value written into the statement (the 0) and a timestamp, read by position.
+_NAMED = select(
+    _users.c.username,
+    func.coalesce(select(_users.c.id).where(_users.c.id == -1).scalar_subquery(), literal(0)),
+    _users.c.created_at,
+).where(_users.c.username == bindparam("name"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def url(request: pytest.FixtureRequest, sqlite_url: Callable[[], str]) -> str:
+    return sqlite_url() if request.param == "sqlite" else str(request.getfixturevalue("clean_postgres_url"))
+
+
+@pytest.fixture
+async def engine(url: str) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(url)
+    yield engine
+    await engine.dispose()
+
+
+async def test_a_read_outside_a_transaction_gives_the_rows_by_position(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(insert(_users).values(_ALICE))
+
+    async with reading_only(engine).connect() as connection:
+        [row] = await fetch_all(connection, _NAMED, {"name": "alice"})
+        assert await fetch_all(connection, _NAMED, {"name": "bob"}) == []
+
+    assert tuple(row) == ("alice", 0, T0)
+
+
+async def test_a_read_inside_a_transaction_sees_its_uncommitted_writes(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        await connection.execute(insert(_users).values(_ALICE))
+
+        assert [tuple(row) for row in await fetch_all(connection, _NAMED, {"name": "alice"})] == [
+            ("alice", 0, T0)
+        ]
+        await connection.rollback()
+
+    async with reading_only(engine).connect() as connection:
+        assert await fetch_all(connection, _NAMED, {"name": "alice"}) == []
+
+
+@pytest.mark.postgres
+async def test_a_transactions_first_read_is_inside_the_transaction(clean_postgres_url: str) -> None:
+    """now() is the transaction's start: the same for every statement of one transaction."""
+    engine, started = make_engine(clean_postgres_url), select(func.now())
+    async with engine.connect() as connection:
+        [(first,)] = await fetch_all(connection, started, {})
+        await connection.execute(select(func.pg_sleep(0.001)))
+        assert (await connection.execute(started)).scalar_one() == first
+        await connection.rollback()
+    await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_a_connection_killed_under_a_driver_read_fails_that_read_only(clean_postgres_url: str) -> None:
+    """Within the idle threshold (an hour) a pooled connection is not pinged before use, so the
+    listing handed a connection PostgreSQL killed meanwhile fails (retryable); the one after it
+    must not be handed the same dead connection."""
+    engine = make_engine(clean_postgres_url, ping_after_idle=3600.0, pool_size=1)
+    read_only = make_read_only_session_factory(engine)
+    async with SqlReadOnlyUnitOfWork(read_only) as uow:
+        assert (await uow.conversations.list_for(1, page=1, page_size=25)).total == 0
+
+    await terminate_other_connections(clean_postgres_url)
+
+    with pytest.raises(StorageUnavailable):
+        async with SqlReadOnlyUnitOfWork(read_only) as uow:
+            await uow.conversations.list_for(1, page=1, page_size=25)
+    async with SqlReadOnlyUnitOfWork(read_only) as uow:
+        assert (await uow.conversations.list_for(1, page=1, page_size=25)).total == 0
+    await engine.dispose()
+
+
+async def test_a_list_parameter_is_one_array_on_postgres_and_expands_on_sqlite(engine: AsyncEngine) -> None:
+    ids = select(_users.c.username).order_by(_users.c.id)
+    if engine.dialect.name == "postgresql":
+        ids = ids.where(_users.c.id == any_(bindparam("ids", type_=ARRAY(BigInteger))))
+    else:
+        ids = ids.where(_users.c.id.in_(bindparam("ids", expanding=True)))
+    async with engine.begin() as connection:
+        await connection.execute(insert(_users).values(_ALICE))
+        alice_id = (await connection.execute(select(_users.c.id))).scalar_one()
+
+    async with reading_only(engine).connect() as connection:
+        assert [tuple(r) for r in await fetch_all(connection, ids, {"ids": [alice_id, alice_id + 1]})] == [
+            ("alice",)
+        ]
