@@ -117,7 +117,7 @@ async def team(processes: list[Process]) -> tuple[list[User], Conversation]:
 async def listening(*processes: Process) -> None:
     """Both relays have joined: each heard the other's hello."""
     for process in processes:
-        await until(lambda p=process: bool(p.hub._presence._seen))  # noqa: SLF001
+        await until(lambda p=process: bool(p.hub._presence._seen))
 
 
 async def test_a_message_stored_by_one_process_reaches_members_on_the_other_in_order(

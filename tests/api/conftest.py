@@ -108,15 +108,18 @@ def bob(client: TestClient[Litestar]) -> Account:
     return register(client, "bob")
 
 
-USER_FIELDS = set(
-    "id documentId username email provider confirmed blocked createdAt updatedAt publishedAt".split()
-)
-CHAT_SESSION_FIELDS = set(
-    "id documentId message kind timestamp user createdAt updatedAt publishedAt conversation seq".split()
-)
-CONVERSATION_FIELDS = set(
-    "id documentId kind title members lastSeq lastMessage unread createdAt updatedAt publishedAt".split()
-)
+USER_FIELDS = {
+    "id", "documentId", "username", "email", "provider", "confirmed", "blocked", "createdAt",
+    "updatedAt", "publishedAt",
+}
+CHAT_SESSION_FIELDS = {
+    "id", "documentId", "message", "kind", "timestamp", "user", "createdAt", "updatedAt",
+    "publishedAt", "conversation", "seq",
+}
+CONVERSATION_FIELDS = {
+    "id", "documentId", "kind", "title", "members", "lastSeq", "lastMessage", "unread", "createdAt",
+    "updatedAt", "publishedAt",
+}
 
 
 def assert_error(response: Any, status: int, name: str, message: str | None = None) -> dict[str, Any]:

@@ -151,14 +151,17 @@ def test_typing_reaches_the_other_members_only(
     client: TestClient[Litestar], memory_db: InMemoryDatabase, alice: Account, bob: Account
 ) -> None:
     chat = group(client, memory_db, alice, bob)
-    with signed_in(client, alice) as typist, signed_in(client, alice) as typist_elsewhere:
-        with signed_in(client, bob) as member:
-            settle(typist, typist_elsewhere, member)
-            typist.send_json({"action": "typing", "conversation": chat})
-            expected_user = {key: alice.user[key] for key in ("id", "documentId", "username")}
-            assert receive(member) == {"action": "typing", "conversation": chat, "user": expected_user}
-            for ws in (typist, typist_elsewhere, member):
-                nothing_more(ws)
+    with (
+        signed_in(client, alice) as typist,
+        signed_in(client, alice) as typist_elsewhere,
+        signed_in(client, bob) as member,
+    ):
+        settle(typist, typist_elsewhere, member)
+        typist.send_json({"action": "typing", "conversation": chat})
+        expected_user = {key: alice.user[key] for key in ("id", "documentId", "username")}
+        assert receive(member) == {"action": "typing", "conversation": chat, "user": expected_user}
+        for ws in (typist, typist_elsewhere, member):
+            nothing_more(ws)
     assert all(message.conversation_id is None for message in memory_db.messages.values())
 
 
@@ -182,13 +185,13 @@ def test_a_connection_signing_in_hears_which_of_the_people_it_shares_a_conversat
 ) -> None:
     group(client, memory_db, alice, bob)
     alice_ref = {key: alice.user[key] for key in ("id", "documentId", "username")}
-    with signed_in(client, alice), signed_in(client, carol):  # carol shares no conversation with bob
-        with signed_in(client, bob) as late:
-            late.send_json({"action": "ping"})
-            assert [receive(late), receive(late)] == [
-                {"action": "presence", "user": alice_ref, "online": True},
-                {"action": "pong"},
-            ]
+    # carol shares no conversation with bob
+    with signed_in(client, alice), signed_in(client, carol), signed_in(client, bob) as late:
+        late.send_json({"action": "ping"})
+        assert [receive(late), receive(late)] == [
+            {"action": "presence", "user": alice_ref, "online": True},
+            {"action": "pong"},
+        ]
 
 
 def test_a_personal_message_reaches_the_authors_other_connections_as_its_ack(

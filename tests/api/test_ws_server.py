@@ -221,12 +221,12 @@ async def test_a_reader_behind_by_more_than_the_read_window_is_not_mistaken_for_
     # until the send deadline (1013).
     with serving(ws_protocol=SlottedWebSocketProtocol, ws_rate_limit="0") as server:
         alice, bob = server.register("alice"), server.register("bob")
-        response = httpx.post(
-            f"http://127.0.0.1:{server.port}/api/conversations",
-            json={"data": {"kind": "direct", "members": [bob["user"]["id"]]}},
-            headers={"Authorization": f"Bearer {alice['jwt']}"},
-            timeout=10,
-        )
+        async with httpx.AsyncClient(timeout=10) as http:
+            response = await http.post(
+                f"http://127.0.0.1:{server.port}/api/conversations",
+                json={"data": {"kind": "direct", "members": [bob["user"]["id"]]}},
+                headers={"Authorization": f"Bearer {alice['jwt']}"},
+            )
         assert response.status_code == 201, response.text
         dm = response.json()["data"]["documentId"]
         content = "r" * 3000

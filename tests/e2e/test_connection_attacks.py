@@ -35,7 +35,7 @@ async def test_a_huge_header_is_refused_with_431_and_never_stalls_the_server(ser
 
     async def stream_one_huge_header() -> int:
         """32 MiB of one header value, for as long as the server keeps reading it."""
-        reader, writer = await open_raw(server.port)
+        _reader, writer = await open_raw(server.port)
         sent = 0
         with contextlib.suppress(ConnectionError):
             writer.write(b"GET / HTTP/1.1\r\nX-Big: ")
@@ -157,7 +157,7 @@ async def test_ping_frames_sent_without_reading_the_pongs_cost_bounded_memory(
 ) -> None:
     path = f"/ws?token={(await register(server.http_url, 'alice')).jwt}" if signed_in else "/ws"
     before = server.rss_bytes()
-    reader, writer = await open_raw_websocket(server.port, path)
+    _reader, writer = await open_raw_websocket(server.port, path)
     ping = masked_frame(0x9, b"p" * 125)
     with contextlib.suppress(ConnectionError, TimeoutError):
         for _ in range(128 * MiB // (len(ping) * 1000)):  # 128 MiB of pings; the pongs are never read

@@ -10,7 +10,15 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.e2e.clients import ChatLoad, PASSWORD, assert_strapi_error, exchange, open_chat, register, register_many
+from tests.e2e.clients import (
+    PASSWORD,
+    ChatLoad,
+    assert_strapi_error,
+    exchange,
+    open_chat,
+    register,
+    register_many,
+)
 from tests.e2e.server import ChatServer, ServerFactory
 from tests.e2e.store import assert_stored_exactly_once, message_rows, wait_for_lock_waiters
 

@@ -22,10 +22,10 @@ from websockets.asyncio.client import ClientConnection
 
 from tests.e2e.clients import Account, next_frame, open_chat, register_many
 from tests.e2e.members import group_of
-from tests.pg_proxy import CommitCutter
 from tests.e2e.postgres import PrivateCluster
 from tests.e2e.server import ChatServer, ServerFactory
 from tests.e2e.store import wait_for_disconnect_rows
+from tests.pg_proxy import CommitCutter
 
 pytestmark = pytest.mark.e2e
 

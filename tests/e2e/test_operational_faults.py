@@ -104,8 +104,8 @@ async def small_volume(postgres_cluster: PrivateCluster) -> AsyncIterator[SmallV
     mount_point = Path(tempfile.mkdtemp(prefix="chatapp-e2e-full-disk-"))  # tmp_path is root's alone
     mount_point.chmod(0o755)
     options = f"size={VOLUME_BYTES},mode=0755"
-    subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount_point)],
-                   check=True, capture_output=True)
+    mount = ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount_point)]
+    await asyncio.to_thread(subprocess.run, mount, check=True, capture_output=True)
     name, tablespace = f"e2e_full_{os.getpid()}_{number}", f"e2e_full_{os.getpid()}_{number}"
     admin: asyncpg.Connection | None = None
     try:
@@ -120,8 +120,9 @@ async def small_volume(postgres_cluster: PrivateCluster) -> AsyncIterator[SmallV
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             await admin.execute(f"DROP TABLESPACE IF EXISTS {tablespace}")
             await admin.close()
-        if subprocess.run(["umount", str(mount_point)], capture_output=True).returncode != 0:
-            subprocess.run(["umount", "--lazy", str(mount_point)], check=True)
+        unmounted = await asyncio.to_thread(subprocess.run, ["umount", str(mount_point)], capture_output=True)
+        if unmounted.returncode != 0:
+            await asyncio.to_thread(subprocess.run, ["umount", "--lazy", str(mount_point)], check=True)
         mount_point.rmdir()
 
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import get_args
 
-from chatapp.entrypoints.ws.frames import CLIENT_FRAMES, SERVER_FRAMES, ClientFrame, ServerFrame, client_frames
+from chatapp.entrypoints.ws.frames import (
+    CLIENT_FRAMES,
+    SERVER_FRAMES,
+    ClientFrame,
+    ServerFrame,
+    client_frames,
+)
 
 
 def all_subclasses(base: type) -> set[type]:
