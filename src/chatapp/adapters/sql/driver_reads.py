@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from chatapp.adapters.sql.errors import is_lost_connection
@@ -55,8 +56,8 @@ def _for_asyncpg(statement: Select[Any], dialect: Dialect) -> _ForAsyncpg:
 
 async def fetch_all(connection: AsyncConnection, statement: Select[Any], values: Mapping[str, Any]) -> Sequence[Any]:
     """The statement's rows, indexable by position. Driver errors come through unwrapped (errors.py
-    knows both kinds); a connection lost under the statement is dropped from the pool, and the
-    caller told StorageUnavailable."""
+    knows both kinds). A connection lost under the statement is dropped, the pool renewed as
+    SQLAlchemy renews it, and the caller told StorageUnavailable."""
     pooled = await connection.get_raw_connection()
     if connection.dialect.name != "postgresql" or not getattr(pooled.dbapi_connection, "autocommit", False):
         return (await connection.execute(statement, values)).all()
@@ -69,7 +70,16 @@ async def fetch_all(connection: AsyncConnection, statement: Select[Any], values:
         # connection (a killed backend may surface as asyncpg's InternalClientError).
         closed = driver.is_closed()
         if closed or is_lost_connection(exc):  # unseen by SQLAlchemy, it would be handed out again
+            _renew_pool(connection, pooled, exc)
             await connection.invalidate()
         if closed:
             raise StorageUnavailable() from exc
         raise
+
+
+def _renew_pool(connection: AsyncConnection, pooled: PoolProxiedConnection, exc: BaseException) -> None:
+    """What SQLAlchemy does when a statement of its own finds the connection lost: every pooled
+    connection opened before this one failed is replaced at its next checkout, since what killed
+    this one (a restart) most likely killed them too. Pool._invalidate is private; with _checkin
+    False it only moves the pool's invalidation time (closing this connection is left to invalidate())."""
+    connection.sync_engine.pool._invalidate(pooled, exc, _checkin=False)
