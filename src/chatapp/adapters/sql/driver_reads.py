@@ -2,8 +2,9 @@
 
 SQLAlchemy's path through one execution (an execution context, the cursor adapted through a
 greenlet, a processor called for each value of the result) cost more CPU than asyncpg's whole round
-trip: the first page of 25 of `GET /api/chat-sessions` took ~1,250 µs of in-process CPU through it
-and ~800 µs on the driver (`bench.rest_cost`). A statement is compiled once for asyncpg (its `$n`
+trip: the first page of 25 of `GET /api/chat-sessions` took 1,197 µs of in-process CPU through it
+and 828 µs on the driver, a page of `GET /api/conversations` 2,301 and 1,718 µs (bench/README.md,
+"the listings' statements on the driver"). A statement is compiled once for asyncpg (its `$n`
 text, the order of its parameters, the values written into it) and its rows come back as asyncpg
 Records, which message_rows and conversation_rows unpack by position as they do SQLAlchemy's rows.
 
