@@ -21,9 +21,10 @@ class LiveHub(EventPublisher):
     """This process's live delivery: who is connected, and each event to its recipients' connections.
 
     A conversation's messages reach every connection in seq order with no gap (the Sequencer reads
-    back what arrives out of order or was announced by another process). Each event is encoded once, whatever the number of recipients. A
-    conversation message goes to every member connection, its sender's included (that frame is the
-    sender's ack, so it too comes in order); anything else skips the connection whose own frame caused it.
+    back what arrives out of order or was announced by another process). Each event is encoded
+    once, whatever the number of recipients. A conversation message goes to every member
+    connection, its sender's included (that frame is the sender's ack, so it too comes in order);
+    anything else skips the connection whose own frame caused it.
 
     With other processes on the same database, `relay` carries this process's events to them,
     and they come back in through `receive`, `advance` and the presence methods. Directories that
