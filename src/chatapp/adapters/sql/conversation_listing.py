@@ -12,7 +12,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, bindparam, func, select
+import msgspec
+from sqlalchemy import BigInteger, Select, String, bindparam, func, literal_column, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.expression import any_
 
@@ -145,11 +146,19 @@ _SELECT_MEMBERS = (
 
 @functools.cache
 def members_of(dialect: str) -> Select[Any]:
-    """The members of the conversations whose ids are bound as `ids`. PostgreSQL binds the list as
-    one array (`= ANY($1)`): an expanding IN renders a statement per list length, and rendering it
-    was a tenth of a listing's CPU."""
+    """The members of the conversations whose ids are bound as `ids` (see member_ids). One
+    statement whatever the number of ids, so that it is built, compiled and prepared once: an
+    expanding IN renders a statement per list length, and rendering it was a tenth of a listing's
+    CPU. PostgreSQL binds the list as one array (`= ANY($1)`), SQLite as one JSON array (json_each)."""
     if dialect == "postgresql":
         return _SELECT_MEMBERS.where(
             _member.conversation_id == any_(bindparam("ids", type_=ARRAY(BigInteger)))
         )
-    return _SELECT_MEMBERS.where(_member.conversation_id.in_(bindparam("ids", expanding=True)))
+    ids = func.json_each(bindparam("ids", type_=String))
+    listed: Select[Any] = select(literal_column("value")).select_from(ids)
+    return _SELECT_MEMBERS.where(_member.conversation_id.in_(listed))
+
+
+def member_ids(dialect: str, conversation_ids: list[int]) -> Any:
+    """The `ids` parameter of members_of."""
+    return conversation_ids if dialect == "postgresql" else msgspec.json.encode(conversation_ids).decode()

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chatapp.adapters.sql.conversation_listing import (
     COUNT_CONVERSATIONS,
     PAGE_OF_CONVERSATIONS,
+    member_ids,
     members_of,
     unread_count,
 )
@@ -77,7 +78,10 @@ class SqlConversationRepository(ConversationRepository):
         if not conversation_ids:
             return {}
         connection = await self._session.connection()
-        rows = await fetch_all(connection, members_of(connection.dialect.name), {"ids": conversation_ids})
+        dialect = connection.dialect.name
+        rows = await fetch_all(
+            connection, members_of(dialect), {"ids": member_ids(dialect, conversation_ids)}
+        )
         return read_members(rows, conversation_ids)
 
     async def _one(self, *conditions: Any) -> Conversation | None:

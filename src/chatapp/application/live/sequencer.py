@@ -97,7 +97,9 @@ class Sequencer:
         try:
             await self._read_missed(conversation_id, stream)
         except Exception:  # a bug: live delivery steps over the gap; history (resume) has it all
-            logger.warning("conversation %d: could not read missed messages back", conversation_id, exc_info=True)
+            logger.warning(
+                "conversation %d: could not read missed messages back", conversation_id, exc_info=True
+            )
         finally:
             for seq in sorted(stream.ahead):
                 if seq > stream.delivered:
