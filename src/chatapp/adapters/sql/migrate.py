@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from alembic import command
@@ -16,7 +18,7 @@ from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from chatapp.adapters.sql.database import async_url, make_engine, mask_url
 from chatapp.adapters.sql.errors import is_connection_failure
@@ -43,12 +45,38 @@ def _lock(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _refuse_broken_references(connection: Connection) -> None:
+    """SQLite migrates with its foreign keys off: a row they would refuse fails the migration instead."""
+    if connection.dialect.name == "sqlite":
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if broken:
+            raise RuntimeError(f"the migration would leave rows referencing missing rows: {broken[:5]}")
+
+
+@asynccontextmanager
+async def _sqlite_foreign_keys_off(connection: AsyncConnection) -> AsyncIterator[None]:
+    """Alembic alters an SQLite table by copying it and dropping the original, and with foreign keys
+    on, that DROP first deletes every row referencing the table (ON DELETE CASCADE): altering
+    up_users emptied chat_sessions. The pragma is a no-op inside a transaction, so it is set around
+    the migration's, and set back before the connection returns to the pool."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        await connection.rollback()  # nothing left to roll back unless the migration failed
+        await connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
 async def _migrate(engine: AsyncEngine, action: str, revision: str) -> None:
     def run(connection: Connection) -> None:
         _lock(connection)
         getattr(command, action)(_alembic_config(connection), revision)
+        _refuse_broken_references(connection)
 
-    async with engine.connect() as connection:
+    async with engine.connect() as connection, _sqlite_foreign_keys_off(connection):
         await connection.run_sync(run)
         await connection.commit()
 
