@@ -86,6 +86,14 @@ SQLITE_CONVERSATION_PRELOAD = f"""
 """
 
 
+# last_seq and the time of that message, as the server's insert transaction sets them (migration 0006).
+SET_LAST_SEQ = """
+    UPDATE conversations SET last_seq = {seq},
+        last_message_at = (SELECT timestamp FROM chat_sessions WHERE conversation_id = {id} AND seq = {seq})
+    WHERE id = {id}
+"""
+
+
 SQLITE_COUNT_TRIGGER = "chat_sessions_count_inserted"  # migration 0005: one upsert per inserted row
 SQLITE_RECOUNT = """
     INSERT INTO user_message_counts (user_id, messages)
@@ -174,9 +182,7 @@ class SqliteDatabase:
             ).fetchone()
             params = {"rows": rows, "user": author_id, "conversation": conversation_id, "last": last}
             connection.execute(SQLITE_CONVERSATION_PRELOAD, params)
-            connection.execute(
-                "UPDATE conversations SET last_seq = ? WHERE id = ?", (last + rows, conversation_id)
-            )
+            connection.execute(SET_LAST_SEQ.format(seq="?1", id="?2"), (last + rows, conversation_id))
             connection.execute("COMMIT")
 
     def count_conversation_messages(self, conversation_id: int) -> int:
@@ -299,9 +305,7 @@ class PostgresDatabase:
                     conversation_id,
                     last,
                 )
-                await connection.execute(
-                    "UPDATE conversations SET last_seq = $1 WHERE id = $2", last + rows, conversation_id
-                )
+                await connection.execute(SET_LAST_SEQ.format(seq="$1", id="$2"), last + rows, conversation_id)
 
         self._run(self.dsn, insert)
 

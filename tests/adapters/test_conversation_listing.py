@@ -1,8 +1,10 @@
 """A user's listing of conversations (list_for): unread counts and the total stay exact as messages
-come and go, read markers move and members join and leave, on every backend."""
+come and go, read markers move and members join and leave, and the order is each conversation's
+latest message's time (else its creation's), on every backend."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from chatapp.application.ports.conversation_repository import ConversationPage, NewMember
@@ -104,3 +106,45 @@ async def test_every_page_carries_the_same_exact_total(backend: Backend, add_use
     assert [p.total for p in pages] == [5, 5, 5, 5]
     assert [v.conversation.id for p in pages for v in p.items] == [c.id for c in reversed(made)]
     assert pages[3].items == []
+
+
+def order(page: ConversationPage) -> list[int]:
+    return [view.conversation.id for view in page.items]
+
+
+async def test_the_order_follows_the_time_of_each_conversations_highest_seq_on_every_path(
+    backend: Backend, add_user, add_conversation
+) -> None:
+    """A batch holding several messages of a conversation dates it by its last one; so does a batch
+    that first finds one of its drafts stored (a retry: PostgreSQL's careful path)."""
+    alice, bob = await add_user("alice"), await add_user("bob")
+    first, second = await add_conversation(alice, bob), await add_conversation(alice, bob)
+    at = [T0 + timedelta(seconds=n) for n in range(10)]
+    early = draft(bob, conversation=first, at=at[3])
+    await asyncio.gather(
+        backend.log.append(early),
+        backend.log.append(draft(bob, conversation=second, at=at[4])),
+        backend.log.append(draft(bob, conversation=first, at=at[5])),
+    )
+    assert order(await listing(backend, alice)) == [first.id, second.id]
+
+    await asyncio.gather(backend.log.append(early), backend.log.append(draft(bob, conversation=second, at=at[6])))
+    assert order(await listing(backend, alice)) == [second.id, first.id]
+
+
+async def test_a_conversation_keeps_its_place_when_its_latest_message_is_deleted(
+    backend: Backend, add_user, add_conversation
+) -> None:
+    alice, bob = await add_user("alice"), await add_user("bob")
+    first = await add_conversation(alice, bob, at=T0)
+    second = await add_conversation(alice, bob, at=T0 + timedelta(seconds=1))
+    await backend.log.append(draft(bob, conversation=first, at=T0 + timedelta(seconds=10)))
+    latest = await backend.log.append(draft(bob, conversation=second, at=T0 + timedelta(seconds=20)))
+
+    async with backend.uow() as uow:
+        await uow.messages.delete(latest.document_id, bob.id)
+        await uow.commit()
+    page = await listing(backend, alice)
+
+    assert order(page) == [second.id, first.id]  # its activity was at 20 s, deleted or not
+    assert page.items[0].last_message is None

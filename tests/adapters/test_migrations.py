@@ -154,6 +154,8 @@ def test_sqlite_keeps_every_row_through_migrations_that_copy_a_referenced_table(
 
     upgrade_database(url)
     assert sql(url, counts) == [(3, 1)]
+    [(last_message_at,)] = sql(url, "SELECT last_message_at FROM conversations")
+    assert last_message_at.startswith("2026-01-01 00:00:05")  # 0006: the time of seq 2
     downgrade_database(url, "0002")
     assert sql(url, counts) == [(3, 1)]
 

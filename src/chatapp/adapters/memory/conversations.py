@@ -117,8 +117,8 @@ class InMemoryConversationRepository(ConversationRepository):
         views = [v for c in self._visible() if (v := self._view(c, user_id)) is not None]
 
         def activity(view: ConversationView) -> tuple[datetime, int]:
-            last = view.last_message
-            return (last.timestamp if last else view.conversation.created_at, view.conversation.id)
+            conversation = view.conversation
+            return (self._db.last_message_at.get(conversation.id, conversation.created_at), conversation.id)
 
         views.sort(key=activity, reverse=True)
         start = (page - 1) * page_size

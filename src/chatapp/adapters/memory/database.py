@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from chatapp.domain.chat_message import ChatMessage
 from chatapp.domain.conversation import Conversation
@@ -20,4 +21,6 @@ class InMemoryDatabase:
     message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     conversations: dict[int, Conversation] = field(default_factory=dict)
     conversation_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    # conversation id -> the timestamp of its message last_seq, set with last_seq (the listing's order)
+    last_message_at: dict[int, datetime] = field(default_factory=dict)
     available: bool = True  # tests switch this off to simulate an unreachable database

@@ -31,6 +31,7 @@ class InMemoryMessageLog(MessageLog):
                 raise NotFound("Conversation not found")
             seq = conversation.last_seq + 1
             self._db.conversations[conversation.id] = replace(conversation, last_seq=seq)
+            self._db.last_message_at[conversation.id] = draft.timestamp
         message = draft.stored_as(next(self._db.message_ids), seq)
         self._db.messages[message.id] = message
         self._db.by_document_id[message.document_id] = message.id

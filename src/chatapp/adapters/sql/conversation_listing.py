@@ -43,19 +43,9 @@ def unread_count(user_id: Any, up_to: int | None = None) -> Any:
 
 def _page_of_conversations() -> tuple[Select[Any], Select[Any]]:
     user_id = bindparam("user_id", type_=BigInteger)
-    latest = _messages_table.alias("latest")
-
-    def of_last_message(conversation: Any, column: Any) -> Any:
-        # Correlated look-ups, not a LEFT JOIN on (conversation_id, seq): after ANALYZE, SQLite
-        # counts the personal messages' NULL conversation_id as one value of that index and scanned
-        # all of chat_sessions once per conversation (34 s for 200 conversations beside 100,000 rows).
-        return (
-            select(column)
-            .where(latest.c.conversation_id == conversation.id, latest.c.seq == conversation.last_seq)
-            .scalar_subquery()
-        )
-
-    activity = func.coalesce(of_last_message(_conversation, latest.c.timestamp), _conversation.created_at)
+    # Kept with last_seq (migration 0006): looking each conversation's last message up to order them
+    # was half of PostgreSQL's time per page.
+    activity = func.coalesce(_conversation.last_message_at, _conversation.created_at)
     mine = _member.user_id == user_id
     # The page's rows in order; the total is counted before LIMIT, in the same snapshot as the page.
     page = (
@@ -83,11 +73,19 @@ def _page_of_conversations() -> tuple[Select[Any], Select[Any]]:
         )
         .scalar_subquery()
     )
+    # The page's last messages by a correlated look-up, not a LEFT JOIN on (conversation_id, seq):
+    # after ANALYZE, SQLite counts the personal messages' NULL conversation_id as one value of that
+    # index and scanned all of chat_sessions once per conversation (34 s for 200 conversations
+    # beside 100,000 rows).
+    latest = _messages_table.alias("latest")
+    last_message_id = (
+        select(latest.c.id)
+        .where(latest.c.conversation_id == page.c.id, latest.c.seq == page.c.last_seq)
+        .scalar_subquery()
+    )
     last = _messages_table.alias("last_message")
     author = _users_table.alias("author")
-    joined = page.outerjoin(last, last.c.id == of_last_message(page.c, latest.c.id)).outerjoin(
-        author, author.c.id == last.c.user_id
-    )
+    joined = page.outerjoin(last, last.c.id == last_message_id).outerjoin(author, author.c.id == last.c.user_id)
     # In the order conversation_rows.read_page_row unpacks them.
     rows = (
         select(

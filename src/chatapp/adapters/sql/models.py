@@ -97,6 +97,8 @@ class ConversationRow(IdentityAuditBase):
     # "<smaller user id>:<larger user id>" for a DM, null for a group: one DM per pair of users.
     direct_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     last_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The timestamp of message last_seq, set with last_seq: the listing's order (null: no message yet).
+    last_message_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     published_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
 
 

@@ -42,7 +42,7 @@ SELECT NULL, nextval(pg_get_serial_sequence('chat_sessions', 'id')) FROM generat
 """
 
 # Data-modifying CTEs run once and to completion whether or not the query reads them; `last_seq` is
-# raised to each conversation's highest seq in the batch.
+# raised to each conversation's highest seq in the batch, and `last_message_at` set to that message's time.
 _INSERT_AND_RAISE = """
 WITH batch AS (
     SELECT * FROM json_to_recordset($1::json) AS batch(
@@ -61,8 +61,11 @@ inserted AS (
     RETURNING 1
 ),
 raised AS (
-    UPDATE conversations SET last_seq = top.seq
-    FROM (SELECT conversation_id, max(seq) AS seq FROM batch WHERE seq IS NOT NULL GROUP BY conversation_id) AS top
+    UPDATE conversations SET last_seq = top.seq, last_message_at = top.timestamp
+    FROM (
+        SELECT DISTINCT ON (conversation_id) conversation_id, seq, timestamp FROM batch
+        WHERE seq IS NOT NULL ORDER BY conversation_id, seq DESC
+    ) AS top
     WHERE conversations.id = top.conversation_id
 )
 SELECT (SELECT count(*) FROM inserted)

@@ -3,7 +3,8 @@
 Seq N+1 never commits before seq N. A batch first locks the rows of its conversations (PostgreSQL
 `SELECT ... FOR UPDATE` in id order, so two writers cannot deadlock; SQLite has one writer at a time,
 taken here by a no-op UPDATE), reads their `last_seq`, numbers its new messages from there, inserts
-them, raises `last_seq` and commits: the next batch touching those conversations waits for the locks.
+them, raises `last_seq` (with `last_message_at`, the time of that message) and commits: the next
+batch touching those conversations waits for the locks.
 
 On PostgreSQL the first try is optimistic (see optimistic_batch): no draft is looked up, and if ON
 CONFLICT skips any, that try rolls back and the careful path below follows. The careful path (every
@@ -52,7 +53,7 @@ _INSERTS: dict[str, Insert] = {
 _RAISE_LAST_SEQ = (
     update(_conversation)
     .where(_conversation.c.id == bindparam("locked_id"))
-    .values(last_seq=bindparam("new_last_seq"))
+    .values(last_seq=bindparam("new_last_seq"), last_message_at=bindparam("posted_at"))
 )
 _NOTIFY = text("SELECT pg_notify(:channel, :payload)")
 
@@ -87,6 +88,7 @@ async def _store(
     documents = {d.document_id for d in drafts} if by_document else set()
     earlier = StoredRows(await read_stored(connection, numbered_keys, documents))
     fresh: list[tuple[NewChatMessage, int | None]] = []
+    latest: dict[int, NewChatMessage] = {}  # conversation id -> its draft with the highest seq
     claimed = set(earlier.by_client)
     for draft in drafts:
         if draft.document_id in earlier.by_document:
@@ -99,13 +101,17 @@ async def _store(
         seq = None
         if draft.conversation_id is not None:
             seq = last_seqs[draft.conversation_id] = last_seqs[draft.conversation_id] + 1
+            latest[draft.conversation_id] = draft
         fresh.append((draft, seq))
 
     new_ids = await _insert(connection, fresh)
     if any(d.document_id not in new_ids and d.conversation_id is not None for d, _ in fresh):
         raise LostRace
-    raised = [{"locked_id": cid, "new_last_seq": last} for cid, last in last_seqs.items()]
-    if any(seq is not None for _, seq in fresh):
+    if latest:
+        raised = [
+            {"locked_id": cid, "new_last_seq": last_seqs[cid], "posted_at": draft.timestamp}
+            for cid, draft in latest.items()
+        ]
         await connection.execute(_RAISE_LAST_SEQ, raised)
 
     stored = {
