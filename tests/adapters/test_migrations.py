@@ -138,16 +138,20 @@ def test_sqlite_keeps_every_row_through_migrations_that_copy_a_referenced_table(
     cascade); and a downgrade copies up_users again."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'wave2.db'}"
     upgrade_database(url, "0002")
-    at = AT
+    later = "'2026-01-01 00:00:05'"
     for statement in (
         INSERT_BOB,
-        "INSERT INTO conversations (id, document_id, kind, title, created_by, last_seq, created_at, updated_at)"
-        f" VALUES (1, 'c1', 'group', 'team', 1, 2, {at}, {at})",
-        f"INSERT INTO conversation_members (conversation_id, user_id, role, joined_at) VALUES (1, 1, 'owner', {at})",
-        "INSERT INTO chat_sessions (document_id, user_id, message, kind, timestamp, created_at, updated_at,"
-        f" conversation_id, seq) VALUES ('m1', 1, 'mine', 'message', {at}, {at}, {at}, NULL, NULL),"
-        f" ('m2', 1, 'first', 'message', {at}, {at}, {at}, 1, 1),"
-        " ('m3', 1, 'second', 'message', '2026-01-01 00:00:05', '2026-01-01 00:00:05', '2026-01-01 00:00:05', 1, 2)",
+        (
+            "INSERT INTO conversations (id, document_id, kind, title, created_by, last_seq, created_at, updated_at)"
+            f" VALUES (1, 'c1', 'group', 'team', 1, 2, {AT}, {AT})"
+        ),
+        f"INSERT INTO conversation_members (conversation_id, user_id, role, joined_at) VALUES (1, 1, 'owner', {AT})",
+        (
+            "INSERT INTO chat_sessions (document_id, user_id, message, kind, timestamp, created_at, updated_at,"
+            f" conversation_id, seq) VALUES ('m1', 1, 'mine', 'message', {AT}, {AT}, {AT}, NULL, NULL),"
+            f" ('m2', 1, 'first', 'message', {AT}, {AT}, {AT}, 1, 1),"
+            f" ('m3', 1, 'second', 'message', {later}, {later}, {later}, 1, 2)"
+        ),
     ):
         sql(url, statement)
     counts = "SELECT (SELECT count(*) FROM chat_sessions), (SELECT count(*) FROM conversation_members)"
