@@ -15,12 +15,12 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from chatapp.adapters.sql.models import ChatMessageRow
+from chatapp.adapters.sql.models import CHAT_MESSAGES
 from chatapp.domain.chat_message import NewChatMessage
 
 BatchInserter = Callable[[AsyncConnection, list[NewChatMessage]], Awaitable[dict[str, int]]]
 
-_table = ChatMessageRow.__table__
+_table = CHAT_MESSAGES
 
 # PostgreSQL: one statement whatever the batch size, the drafts sent as one JSON document. msgspec
 # writes it in C; asyncpg's per-element array encoding cost 2 µs more per row on this, the hottest

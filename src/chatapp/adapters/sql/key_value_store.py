@@ -8,10 +8,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chatapp.adapters.sql.errors import domain_errors
-from chatapp.adapters.sql.models import KeyValueRow
+from chatapp.adapters.sql.models import KEY_VALUES
 from chatapp.application.ports.system import KeyValueStore
 
-_table = KeyValueRow.__table__
+_table = KEY_VALUES
 _INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 

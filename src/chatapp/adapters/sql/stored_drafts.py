@@ -9,11 +9,11 @@ from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from chatapp.adapters.sql.messages import SELECT_MESSAGES, to_message, with_client_ids
-from chatapp.adapters.sql.models import ChatMessageRow
+from chatapp.adapters.sql.models import CHAT_MESSAGES
 from chatapp.domain.chat_message import ChatMessage, NewChatMessage
 
 Key = tuple[int, str | None]  # (user_id, client_id)
-_document_id = ChatMessageRow.__table__.c.document_id
+_document_id = CHAT_MESSAGES.c.document_id
 
 
 class StoredRows:
