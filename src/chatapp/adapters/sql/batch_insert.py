@@ -40,6 +40,7 @@ RETURNING id, document_id
 
 async def insert_from_json(connection: AsyncConnection, drafts: list[NewChatMessage]) -> dict[str, int]:
     driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None  # a pooled connection that is checked out has one
     # Outside a transaction block one statement is its own transaction, committed (WAL flushed)
     # before PostgreSQL replies: one round trip per batch instead of BEGIN, INSERT and COMMIT.
     if driver.is_in_transaction():
@@ -110,6 +111,7 @@ async def insert_from_sqlite_json(connection: AsyncConnection, drafts: list[NewC
     its RETURNING rows and the commit run in one call in aiosqlite's worker thread, where three
     awaited calls (execute, fetchall, commit) each paid a round trip to that thread."""
     driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None  # a pooled connection that is checked out has one
     if driver.in_transaction:
         raise RuntimeError("a batch insert must commit on its own, not inside an open transaction")
     payload = _sqlite_batch(drafts)

@@ -125,7 +125,7 @@ def with_client_ids(keys: Iterable[tuple[int, str | None]]) -> ColumnElement[boo
     return and_(_message.user_id.in_(users), _message.client_id.in_(client_ids))
 
 
-def to_message(row: Row[Any]) -> ChatMessage:
+def to_message(row: Row[*tuple[Any, ...]]) -> ChatMessage:
     """A row of SELECT_MESSAGES (or of a statement RETURNING the same names)."""
     values = row._mapping  # not row.name: see rows.by_name
     return ChatMessage(

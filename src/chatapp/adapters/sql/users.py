@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chatapp.adapters.sql.errors import domain_errors
@@ -144,7 +144,7 @@ class SqlUserRepository(UserRepository):
         )
         with domain_errors():
             result = await self._session.execute(statement)
-        return bool(result.rowcount)
+        return bool(cast(CursorResult[Any], result).rowcount)  # an UPDATE's result
 
 
 def _changes(user: User) -> dict[str, Any]:
