@@ -11,7 +11,7 @@ export TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 # scenario, then start once). PARALLEL= runs the suite in one process.
 PARALLEL ?= -n 2 --dist loadfile
 
-.PHONY: run test test-fast bench clean
+.PHONY: run test test-fast lint bench clean
 
 $(PY):
 	@echo "make: creating $(VENV) with $(PYTHON) ($$($(PYTHON) --version 2>&1))"
@@ -41,11 +41,15 @@ test: $(INSTALLED)  ## the whole suite; PostgreSQL and browser tests run when th
 test-fast: $(INSTALLED)  ## skip the slow end-to-end tests that start real servers and browsers
 	$(PY) -m pytest $(PARALLEL) -m "not e2e"
 
+lint: $(INSTALLED)  ## ruff, then mypy (its settings: pyproject.toml)
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy
+
 bench: $(INSTALLED)  ## the benchmark suite; figures land in bench/results/
 	@scripts/ensure-postgres
 	$(PY) -m bench.run
 
 clean:  ## remove what the commands above created (bench/results/ holds committed figures and stays)
-	rm -rf $(VENV) chatapp.db chatapp.db-* .jwt_secret .pytest_cache .hypothesis test-artifacts src/*.egg-info build
+	rm -rf $(VENV) chatapp.db chatapp.db-* .jwt_secret .pytest_cache .hypothesis .mypy_cache .ruff_cache test-artifacts src/*.egg-info build
 	find . -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 	@scripts/ensure-postgres --remove

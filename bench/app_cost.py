@@ -25,7 +25,7 @@ import gc
 import pstats
 import secrets
 import time
-from typing import Any
+from typing import Any, Self
 
 import uvloop
 from litestar import Litestar, WebSocket, websocket
@@ -90,7 +90,7 @@ class Lifespan:
             if message["type"].startswith(f"lifespan.{phase}."):
                 done.set()
 
-    async def __aenter__(self) -> Lifespan:
+    async def __aenter__(self) -> Self:
         scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
         self._task = asyncio.create_task(self._app(scope, self._events.get, self._send))  # type: ignore[arg-type]
         await self._events.put({"type": "lifespan.startup"})

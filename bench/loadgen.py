@@ -355,7 +355,7 @@ class ConversationFrame(msgspec.Struct):
     code: str | None = None
     conversation: str | None = None
     seq: int | None = None
-    clientId: str | None = None  # noqa: N815 - the wire name
+    clientId: str | None = None  # the wire name
 
 
 decode_frame = msgspec.json.Decoder(ConversationFrame).decode

@@ -141,6 +141,7 @@ def run_job(job: dict[str, Any], cpus: str) -> dict[str, Any]:
         text=True,
         cwd=REPO,
         timeout=budget,
+        check=False,
     )
     if done.returncode != 0:
         raise RuntimeError(f"load generator job {job['kind']} failed:\n{done.stderr[-3000:]}")

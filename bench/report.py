@@ -138,7 +138,8 @@ def _round(value: float | None) -> float | None:
 
 def git_revision() -> dict[str, Any]:
     def git(*args: str) -> str:
-        return subprocess.run(["git", *args], capture_output=True, text=True, cwd=REPO).stdout.strip()
+        done = subprocess.run(["git", *args], capture_output=True, text=True, cwd=REPO, check=False)
+        return done.stdout.strip()
 
     # the code under test: uncommitted or untracked changes in src/ or bench/ make a run "dirty"
     changes = git("status", "--porcelain", "--", "src", "bench", ":!bench/results")
@@ -275,8 +276,10 @@ def _idle_rows(idle: dict[str, Any]) -> list[str]:
     )
     return [
         f"{'ws idle, server RSS':<44}{levels}",
-        f"{'  bytes per idle connection':<44}{chat['bytes_per_connection'] / KIB:.1f} KiB"
-        f" (echo {echo['bytes_per_connection'] / KIB:.1f} KiB, x{idle['vs_echo']})",
+        (
+            f"{'  bytes per idle connection':<44}{chat['bytes_per_connection'] / KIB:.1f} KiB"
+            f" (echo {echo['bytes_per_connection'] / KIB:.1f} KiB, x{idle['vs_echo']})"
+        ),
     ]
 
 

@@ -222,7 +222,7 @@ def run_database(
         if "rest" in scenarios:
             with stopwatch(seconds, "rest"):
                 figures["rest"] = rest(session)
-    except Exception:
+    except Exception:  # noqa: BLE001 - a failure goes into the results; the other databases still run
         figures["error"] = traceback.format_exc()
         if server is not None:
             figures["server_log_tail"] = server.log_tail()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 
 from chatapp.application.conversation_access import other_users
@@ -30,10 +31,10 @@ class ConversationCreated:
 
 
 def parse_kind(kind: object) -> ConversationKind:
-    try:
-        return ConversationKind(kind)
-    except ValueError:
-        raise InvalidInput("kind must be 'direct' or 'group'") from None
+    if isinstance(kind, str):
+        with suppress(ValueError):
+            return ConversationKind(kind)
+    raise InvalidInput("kind must be 'direct' or 'group'")
 
 
 class CreateConversation:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from chatapp.adapters.memory.database import InMemoryDatabase
@@ -27,7 +28,7 @@ class InMemoryUserRepository(UserRepository):
         merged = {**self._db.users, **self.staged}
         return list(merged.values())
 
-    def _find(self, predicate) -> User | None:  # type: ignore[no-untyped-def]
+    def _find(self, predicate: Callable[[User], bool]) -> User | None:
         for user in self._visible():
             if predicate(user):
                 return replace(user)

@@ -15,12 +15,12 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from chatapp.adapters.sql.models import ChatMessageRow
+from chatapp.adapters.sql.models import CHAT_MESSAGES
 from chatapp.domain.chat_message import NewChatMessage
 
 BatchInserter = Callable[[AsyncConnection, list[NewChatMessage]], Awaitable[dict[str, int]]]
 
-_table = ChatMessageRow.__table__
+_table = CHAT_MESSAGES
 
 # PostgreSQL: one statement whatever the batch size, the drafts sent as one JSON document. msgspec
 # writes it in C; asyncpg's per-element array encoding cost 2 µs more per row on this, the hottest
@@ -40,6 +40,7 @@ RETURNING id, document_id
 
 async def insert_from_json(connection: AsyncConnection, drafts: list[NewChatMessage]) -> dict[str, int]:
     driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None  # a pooled connection that is checked out has one
     # Outside a transaction block one statement is its own transaction, committed (WAL flushed)
     # before PostgreSQL replies: one round trip per batch instead of BEGIN, INSERT and COMMIT.
     if driver.is_in_transaction():
@@ -110,6 +111,7 @@ async def insert_from_sqlite_json(connection: AsyncConnection, drafts: list[NewC
     its RETURNING rows and the commit run in one call in aiosqlite's worker thread, where three
     awaited calls (execute, fetchall, commit) each paid a round trip to that thread."""
     driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None  # a pooled connection that is checked out has one
     if driver.in_transaction:
         raise RuntimeError("a batch insert must commit on its own, not inside an open transaction")
     payload = _sqlite_batch(drafts)

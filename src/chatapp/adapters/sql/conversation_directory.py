@@ -8,12 +8,17 @@ from sqlalchemy.orm import aliased
 
 from chatapp.adapters.sql.database import reading_only
 from chatapp.adapters.sql.errors import domain_errors
-from chatapp.adapters.sql.models import ConversationMemberRow, ConversationRow
+from chatapp.adapters.sql.models import (
+    CONVERSATION_MEMBERS,
+    CONVERSATIONS,
+    ConversationMemberRow,
+    ConversationRow,
+)
 from chatapp.adapters.sql.text import storable
 from chatapp.application.ports.conversations import ConversationDirectory, Membership
 
-_conversation = ConversationRow.__table__.c
-_member = ConversationMemberRow.__table__.c
+_conversation = CONVERSATIONS.c
+_member = CONVERSATION_MEMBERS.c
 
 
 class SqlConversationDirectory(ConversationDirectory):
@@ -26,8 +31,8 @@ class SqlConversationDirectory(ConversationDirectory):
     async def _membership(self, condition: Any) -> Membership | None:
         statement = (
             select(_conversation.id, _conversation.document_id, _member.user_id)
-            .select_from(ConversationRow.__table__)
-            .outerjoin(ConversationMemberRow.__table__, _member.conversation_id == _conversation.id)
+            .select_from(CONVERSATIONS)
+            .outerjoin(CONVERSATION_MEMBERS, _member.conversation_id == _conversation.id)
             .where(condition)
         )
         with domain_errors():

@@ -17,15 +17,23 @@ from sqlalchemy import BigInteger, Select, String, bindparam, func, literal_colu
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.expression import any_
 
-from chatapp.adapters.sql.models import ChatMessageRow, ConversationMemberRow, ConversationRow, UserRow
+from chatapp.adapters.sql.models import (
+    CHAT_MESSAGES,
+    CONVERSATION_MEMBERS,
+    CONVERSATIONS,
+    USERS,
+    ConversationMemberRow,
+    ConversationRow,
+    UserRow,
+)
 
-_conversation = ConversationRow.__table__.c
-_member = ConversationMemberRow.__table__.c
-_message = ChatMessageRow.__table__.c
-_members_table = ConversationMemberRow.__table__
-_conversations_table = ConversationRow.__table__
-_messages_table = ChatMessageRow.__table__
-_users_table = UserRow.__table__
+_conversation = CONVERSATIONS.c
+_member = CONVERSATION_MEMBERS.c
+_message = CHAT_MESSAGES.c
+_members_table = CONVERSATION_MEMBERS
+_conversations_table = CONVERSATIONS
+_messages_table = CHAT_MESSAGES
+_users_table = USERS
 
 
 def unread_count(user_id: Any, up_to: int | None = None) -> Any:

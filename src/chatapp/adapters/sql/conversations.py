@@ -22,7 +22,7 @@ from chatapp.adapters.sql.conversation_rows import (
 from chatapp.adapters.sql.driver_reads import fetch_all
 from chatapp.adapters.sql.errors import domain_errors
 from chatapp.adapters.sql.messages import SELECT_MESSAGES, to_message
-from chatapp.adapters.sql.models import ChatMessageRow, ConversationMemberRow, ConversationRow
+from chatapp.adapters.sql.models import CHAT_MESSAGES, CONVERSATION_MEMBERS, CONVERSATIONS, ConversationRow
 from chatapp.adapters.sql.rows import by_name
 from chatapp.adapters.sql.text import storable
 from chatapp.application.ports.conversation_repository import (
@@ -38,11 +38,11 @@ from chatapp.domain.errors import AlreadyTaken
 
 DM_TAKEN = "These two users already have a direct conversation"
 
-_conversation = ConversationRow.__table__.c
-_member = ConversationMemberRow.__table__.c
-_message = ChatMessageRow.__table__.c
-_members_table = ConversationMemberRow.__table__
-_conversations_table = ConversationRow.__table__
+_conversation = CONVERSATIONS.c
+_member = CONVERSATION_MEMBERS.c
+_message = CHAT_MESSAGES.c
+_members_table = CONVERSATION_MEMBERS
+_conversations_table = CONVERSATIONS
 
 # Past this offset the page is not asked for before the total says it exists (it may be past BIGINT).
 _COUNT_FIRST_BEYOND = 2**31

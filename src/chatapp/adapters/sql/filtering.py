@@ -44,7 +44,7 @@ class FilterCompiler:
 
     def order_by(self, keys: tuple[SortKey, ...]) -> list[ColumnElement[Any]]:
         """Nulls sort after every value (PostgreSQL's own order, so its indexes still deliver it)."""
-        clauses = []
+        clauses: list[ColumnElement[Any]] = []
         for key in keys:
             column = self._column(key.field)
             clause = column.desc() if key.descending else column.asc()

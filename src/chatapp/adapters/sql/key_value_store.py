@@ -1,18 +1,22 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from math import ceil
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chatapp.adapters.sql.errors import domain_errors
-from chatapp.adapters.sql.models import KeyValueRow
+from chatapp.adapters.sql.models import KEY_VALUES
 from chatapp.application.ports.system import KeyValueStore
 
-_table = KeyValueRow.__table__
-_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_table = KEY_VALUES
+_INSERT: dict[str, Callable[[Table], postgresql.Insert | sqlite.Insert]] = {
+    "postgresql": postgresql.insert,
+    "sqlite": sqlite.insert,
+}
 
 
 class SqlKeyValueStore(KeyValueStore):

@@ -9,11 +9,11 @@ from chatapp.adapters.sql.database import reading_only
 from chatapp.adapters.sql.errors import domain_errors
 from chatapp.adapters.sql.message_rows import LISTED_COLUMNS, read_listed
 from chatapp.adapters.sql.messages import SELECT_MESSAGES
-from chatapp.adapters.sql.models import ChatMessageRow
+from chatapp.adapters.sql.models import CHAT_MESSAGES
 from chatapp.application.ports.conversations import MessageHistory
 from chatapp.domain.chat_message import ChatMessage
 
-_message = ChatMessageRow.__table__.c
+_message = CHAT_MESSAGES.c
 
 # Built once, its columns in the order read_listed unpacks them: a resume reads thousands of rows,
 # and building the statement, then looking each column up by name, cost more than reading them.

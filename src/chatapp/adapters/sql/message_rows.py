@@ -11,12 +11,12 @@ from typing import Any
 
 from sqlalchemy import ColumnElement
 
-from chatapp.adapters.sql.models import ChatMessageRow, ConversationRow, UserRow
+from chatapp.adapters.sql.models import CHAT_MESSAGES, CONVERSATIONS, USERS
 from chatapp.domain.chat_message import ChatMessage, MessageKind
 
-_message = ChatMessageRow.__table__.c
-_author = UserRow.__table__.c
-_conversation = ConversationRow.__table__.c
+_message = CHAT_MESSAGES.c
+_author = USERS.c
+_conversation = CONVERSATIONS.c
 
 LISTED_COLUMNS: tuple[ColumnElement[Any], ...] = (
     _message.id,

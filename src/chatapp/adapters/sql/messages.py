@@ -26,11 +26,11 @@ from chatapp.adapters.sql.errors import domain_errors
 from chatapp.adapters.sql.filtering import FilterCompiler
 from chatapp.adapters.sql.message_rows import LISTED_COLUMNS, extra, read_listed
 from chatapp.adapters.sql.models import (
-    ChatMessageRow,
-    ConversationMemberRow,
-    ConversationRow,
-    UserMessageCountRow,
-    UserRow,
+    CHAT_MESSAGES,
+    CONVERSATION_MEMBERS,
+    CONVERSATIONS,
+    USER_MESSAGE_COUNTS,
+    USERS,
 )
 from chatapp.adapters.sql.text import storable
 from chatapp.application.ports.persistence import AuthoredBy, ChatMessageRepository, MessageScope
@@ -39,11 +39,11 @@ from chatapp.application.query.listing import ListQuery, Slice, SortKey
 from chatapp.application.query.resources import CHAT_SESSIONS
 from chatapp.domain.chat_message import ChatMessage, MessageKind
 
-_table = ChatMessageRow.__table__
+_table = CHAT_MESSAGES
 _message = _table.c
-_author = UserRow.__table__.c
-_conversation = ConversationRow.__table__.c
-_member = ConversationMemberRow.__table__.c
+_author = USERS.c
+_conversation = CONVERSATIONS.c
+_member = CONVERSATION_MEMBERS.c
 
 # The only columns a query string can reach, by their public names.
 COLUMNS: dict[str, ColumnElement[Any]] = {
@@ -63,8 +63,8 @@ COLUMNS: dict[str, ColumnElement[Any]] = {
 }
 
 # A message row with its author and conversation: what the domain object carries and filters reach.
-_JOINED = _table.join(UserRow.__table__, _message.user_id == _author.id).outerjoin(
-    ConversationRow.__table__, _message.conversation_id == _conversation.id
+_JOINED = _table.join(USERS, _message.user_id == _author.id).outerjoin(
+    CONVERSATIONS, _message.conversation_id == _conversation.id
 )
 SELECT_MESSAGES: Select[Any] = select(
     _table,
@@ -75,7 +75,7 @@ SELECT_MESSAGES: Select[Any] = select(
 COUNT_MESSAGES: Select[Any] = select(func.count()).select_from(_JOINED)
 # The same rows for listings, read by position (message_rows.read_listed).
 _LIST_MESSAGES: Select[Any] = select(*LISTED_COLUMNS).select_from(_JOINED)
-_counts = UserMessageCountRow.__table__.c
+_counts = USER_MESSAGE_COUNTS.c
 _NO_COUNT_FIRST_BEYOND = 2**31
 
 
@@ -125,7 +125,7 @@ def with_client_ids(keys: Iterable[tuple[int, str | None]]) -> ColumnElement[boo
     return and_(_message.user_id.in_(users), _message.client_id.in_(client_ids))
 
 
-def to_message(row: Row[Any]) -> ChatMessage:
+def to_message(row: Row[*tuple[Any, ...]]) -> ChatMessage:
     """A row of SELECT_MESSAGES (or of a statement RETURNING the same names)."""
     values = row._mapping  # not row.name: see rows.by_name
     return ChatMessage(

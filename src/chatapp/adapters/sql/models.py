@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from advanced_alchemy.base import DefaultBase, IdentityAuditBase
 from advanced_alchemy.types import DateTimeUTC
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -128,3 +130,12 @@ class KeyValueRow(DefaultBase):
     key: Mapped[str] = mapped_column(String(512), primary_key=True)
     value: Mapped[bytes] = mapped_column(LargeBinary)
     expires_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), index=True)
+
+
+# Each model's table as what it is: the declarative `__table__` is typed as a FromClause.
+USERS = cast(Table, UserRow.__table__)
+CHAT_MESSAGES = cast(Table, ChatMessageRow.__table__)
+USER_MESSAGE_COUNTS = cast(Table, UserMessageCountRow.__table__)
+CONVERSATIONS = cast(Table, ConversationRow.__table__)
+CONVERSATION_MEMBERS = cast(Table, ConversationMemberRow.__table__)
+KEY_VALUES = cast(Table, KeyValueRow.__table__)

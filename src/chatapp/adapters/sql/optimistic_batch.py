@@ -80,6 +80,7 @@ async def store_optimistically(
 ) -> list[ChatMessage]:
     """One row per draft (a client id repeated within the batch answers with the first's row)."""
     driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None  # a pooled connection that is checked out has one
     conversation_ids = sorted({d.conversation_id for d in drafts if d.conversation_id is not None})
     async with driver.transaction():
         rows = await driver.fetch(_LOCK_AND_DRAW_IDS, conversation_ids, len(drafts))

@@ -119,8 +119,8 @@ class PostgresRelay(Relay):
         kind = type(event).__name__
         if kind not in RELAYED:
             return
-        if hasattr(event, "origin"):
-            event = dataclasses.replace(event, origin=None)  # type: ignore[call-arg]
+        if isinstance(event, MessagePosted | Typing):
+            event = dataclasses.replace(event, origin=None)
         self._send(_Envelope(n=self.process, k=kind, e=msgspec.Raw(_encode(event))))
 
     def presence(self, user: UserRef, online: bool) -> None:

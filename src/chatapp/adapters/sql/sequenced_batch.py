@@ -29,7 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from chatapp.adapters.sql.batch_insert import row_values
-from chatapp.adapters.sql.models import ChatMessageRow, ConversationRow
+from chatapp.adapters.sql.models import CHAT_MESSAGES, CONVERSATIONS
 from chatapp.adapters.sql.notify import EVENTS_CHANNEL, Notify
 from chatapp.adapters.sql.optimistic_batch import LostRace, store_optimistically
 from chatapp.adapters.sql.stored_drafts import StoredRows, read_stored
@@ -37,8 +37,8 @@ from chatapp.domain.chat_message import ChatMessage, NewChatMessage
 from chatapp.domain.errors import NotFound
 from chatapp.domain.events import MessagePosted
 
-_message = ChatMessageRow.__table__
-_conversation = ConversationRow.__table__
+_message = CHAT_MESSAGES
+_conversation = CONVERSATIONS
 ATTEMPTS = 5  # each retry follows a lost race on one client id; a second one in a row is already rare
 
 # ON CONFLICT skips a draft whose client id or document_id is stored. A skipped conversation message

@@ -3,17 +3,17 @@ was lost) or by their author's client id (an earlier append of the same message)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from chatapp.adapters.sql.messages import SELECT_MESSAGES, to_message, with_client_ids
-from chatapp.adapters.sql.models import ChatMessageRow
+from chatapp.adapters.sql.models import CHAT_MESSAGES
 from chatapp.domain.chat_message import ChatMessage, NewChatMessage
 
 Key = tuple[int, str | None]  # (user_id, client_id)
-_document_id = ChatMessageRow.__table__.c.document_id
+_document_id = CHAT_MESSAGES.c.document_id
 
 
 class StoredRows:
@@ -34,7 +34,9 @@ class StoredRows:
                 self.by_client[(row.user_id, row.client_id)] = row
 
 
-async def read_stored(connection: AsyncConnection, keys: set[Key], documents: set[str]) -> list[ChatMessage]:
+async def read_stored(
+    connection: AsyncConnection, keys: Collection[Key], documents: set[str]
+) -> list[ChatMessage]:
     """The stored rows with one of these (user_id, client_id) keys or document ids."""
     conditions = []
     if keys:

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chatapp.adapters.sql.errors import domain_errors
 from chatapp.adapters.sql.filtering import FilterCompiler
-from chatapp.adapters.sql.models import UserRow
+from chatapp.adapters.sql.models import USERS, UserRow
 from chatapp.adapters.sql.rows import by_name
 from chatapp.adapters.sql.text import storable
 from chatapp.application.ports.persistence import UserRepository
@@ -18,13 +18,13 @@ from chatapp.domain.user import NewUser, User
 
 # The only columns a user search can reach: the public ones (never the email).
 PUBLIC_COLUMNS: dict[str, ColumnElement[Any]] = {
-    "id": UserRow.__table__.c.id,
-    "documentId": UserRow.__table__.c.document_id,
-    "username": UserRow.__table__.c.username,
+    "id": USERS.c.id,
+    "documentId": USERS.c.document_id,
+    "username": USERS.c.username,
 }
 
 
-_users = UserRow.__table__
+_users = USERS
 _SELECT_USER = select(_users)  # table columns: no ORM object per look-up (every request reads its caller)
 # Built once: building the statement and its cache key per look-up cost more than executing it.
 SELECT_USER_BY_ID = _SELECT_USER.where(_users.c.id == bindparam("user_id"))
@@ -144,7 +144,7 @@ class SqlUserRepository(UserRepository):
         )
         with domain_errors():
             result = await self._session.execute(statement)
-        return bool(result.rowcount)
+        return bool(cast(CursorResult[Any], result).rowcount)  # an UPDATE's result
 
 
 def _changes(user: User) -> dict[str, Any]:

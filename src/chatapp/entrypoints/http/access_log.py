@@ -14,7 +14,8 @@ from time import perf_counter
 from urllib.parse import parse_qsl
 
 import structlog
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
 logger = structlog.get_logger("chatapp.access")
 _stdlib_logger = logging.getLogger("chatapp.access")
@@ -38,17 +39,17 @@ def with_access_log(app: ASGIApp) -> ASGIApp:
         # Not a coroutine: what is not timed runs as the app's own (see head_requests.py).
         if not _stdlib_logger.isEnabledFor(logging.INFO):  # LOG_LEVEL=warning: not even the line's fields
             return app(scope, receive, send)
-        if scope["type"] == "websocket":
+        if scope["type"] == ScopeType.WEBSOCKET:
             logger.info(
                 "websocket handshake", path=scope["path"], query=query_names(scope["query_string"]),
                 client=_client(scope),
             )
             return app(scope, receive, send)
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             return app(scope, receive, send)
         return logged(scope, receive, send)
 
-    async def logged(scope: Scope, receive: Receive, send: Send) -> None:
+    async def logged(scope: HTTPScope, receive: Receive, send: Send) -> None:
         started, status = perf_counter(), 0
 
         async def sending(message: Message) -> None:

@@ -11,7 +11,7 @@ import http
 from collections.abc import Awaitable
 
 import msgspec
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
 from chatapp.entrypoints.http.errors import STATUS_NAMES, ErrorBody, ErrorEnvelope
 
@@ -31,7 +31,7 @@ def with_errors_in_envelope(app: ASGIApp) -> ASGIApp:
         return enveloped(scope, receive, send) if scope["type"] == "http" else app(scope, receive, send)
 
     async def enveloped(scope: Scope, receive: Receive, send: Send) -> None:
-        held: Message | None = None
+        held: HTTPResponseStartEvent | None = None
         text = bytearray()
 
         async def sending(message: Message) -> None:
@@ -51,12 +51,12 @@ def with_errors_in_envelope(app: ASGIApp) -> ASGIApp:
             kept = [(k, v) for k, v in held.get("headers", []) if k.lower() not in (b"content-type", b"content-length")]
             kept += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
             await send({**held, "headers": kept})
-            await send({"type": "http.response.body", "body": body})
+            await send({"type": "http.response.body", "body": body, "more_body": False})
 
         await app(scope, receive, sending)
 
     return dispatch
 
 
-def _is_text(start: Message) -> bool:
+def _is_text(start: HTTPResponseStartEvent) -> bool:
     return dict(start.get("headers", [])).get(b"content-type", b"").startswith(b"text/plain")

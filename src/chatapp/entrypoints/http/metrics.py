@@ -30,7 +30,7 @@ class LeanPrometheusMiddleware(PrometheusMiddleware):
             await super().__call__(scope, receive, send)
             return
         method: str = scope["method"]  # type: ignore[typeddict-item]  # an http scope: the only kind measured
-        path: str = scope["path_template"]  # type: ignore[typeddict-item]
+        path: str = scope["path_template"]
         in_progress = self._in_progress.get((method, path)) or self._gauge(method, path)
         started = time.perf_counter()
         status, duration = 200, 0.0

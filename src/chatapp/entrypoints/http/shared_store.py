@@ -24,7 +24,8 @@ class SharedStore(Store):
 
     async def _store(self) -> KeyValueStore:
         if self._values is None:
-            self._values = await self._container.get(KeyValueStore)
+            values: KeyValueStore = await self._container.get(KeyValueStore)  # a Protocol: dishka says Any
+            self._values = values
         return self._values
 
     async def set(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None) -> None:

@@ -18,5 +18,5 @@ Caller = NewType("Caller", User)
 
 class CallerProvider(Provider):
     @provide(scope=Scope.REQUEST)
-    async def caller(self, request: Request, current_user: GetCurrentUser) -> Caller:  # type: ignore[type-arg]
+    async def caller(self, request: Request, current_user: GetCurrentUser) -> Caller:
         return Caller(await current_user(bearer_token(request)))

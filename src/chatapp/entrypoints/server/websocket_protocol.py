@@ -78,7 +78,7 @@ class SlottedWebSocketProtocol(WebSocketsSansIOProtocol):
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)
         if self.response.status_code == 101:  # the app's scope is made, its task not started yet
-            self.scope["extensions"][WRITE_NOW] = {  # type: ignore[typeddict-item]
+            self.scope["extensions"][WRITE_NOW] = {
                 "write": self.write_now,
                 "write_many": self.write_many,
             }

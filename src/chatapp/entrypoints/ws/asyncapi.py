@@ -50,14 +50,14 @@ def asyncapi_document(*, title: str, version: str, host: str) -> dict[str, Any]:
 
 @cache
 def _protocol() -> dict[str, Any]:
-    frames = (*CLIENT_FRAMES, *SERVER_FRAMES, TextFrame)
+    frames: tuple[type[msgspec.Struct], ...] = (*CLIENT_FRAMES, *SERVER_FRAMES, TextFrame)
     _, schemas = msgspec.json.schema_components(frames, ref_template=SCHEMAS)
     schemas[TEXT_REPLY] = {
         "type": "string",
         "description": "Plain text: the welcome, `Server received: <content>`, or `Error: <code>: <message>`.",
         "examples": [WELCOME, "Server received: hi", "Error: rate_limited: Too many messages"],
     }
-    messages = {frame_name(frame): _message(frame) for frame in (*CLIENT_FRAMES, *SERVER_FRAMES, TextFrame)}
+    messages = {frame_name(frame): _message(frame) for frame in frames}
     messages[TEXT_REPLY] = {"name": TEXT_REPLY, "payload": {"$ref": SCHEMAS.format(name=TEXT_REPLY)}}
     actions = _channel("/ws", "JSON action frames", (*CLIENT_FRAMES, *SERVER_FRAMES))
     text = _channel("/", "The seed README's text protocol", (TextFrame,), extra=(TEXT_REPLY,))

@@ -102,7 +102,7 @@ class Channel:
         self._sending_since = monotonic()
         try:
             # The ASGI event itself: socket.send_text would only wrap it in two more coroutines per frame.
-            await self.socket.send({"type": "websocket.send", "text": text})
+            await self.socket.send({"type": "websocket.send", "bytes": None, "text": text})
         except (OSError, RuntimeError) as error:
             # uvicorn: ClientDisconnected (an OSError) once the peer is gone, RuntimeError once it has
             # closed the connection itself (keepalive timeout). Either way no frame can be sent.

@@ -22,7 +22,10 @@ class Codec(Protocol):
     """A wire protocol reduced to data: its sign-in rules and its frames, both ways."""
 
     rules: SignInRules
-    pong: str | None
+
+    @property
+    def pong(self) -> str | None:
+        """The reply to a `ping` frame, where the protocol has one."""
 
     def decode(self, data: str | bytes) -> ClientFrame:
         """One received frame as a command; raises Refusal for anything else."""

@@ -10,6 +10,7 @@ from chatapp.domain.events import (
     MessagePosted,
     PresenceChanged,
     ReadMarked,
+    TokensRevoked,
     Typing,
     UserRef,
 )
@@ -63,6 +64,8 @@ def live_frame(event: ChatEvent) -> ServerFrame:
             return PresenceNotice(user=author(event.user), online=event.online)
         case ConversationChanged():
             return ConversationNotice(event=event.change, conversation=ConversationOut.of(event.conversation))
+        case TokensRevoked():
+            raise ValueError("TokensRevoked has no frame: the hub revokes the connections' tokens instead")
 
 
 def encode_live_event(event: ChatEvent) -> str:

@@ -56,7 +56,7 @@ def _put(node: dict[str, Any], name: str, value: str) -> None:
 
 def _listed(value: Any) -> Nested:
     if not isinstance(value, dict):
-        return value  # type: ignore[no-any-return]
+        return value
     items = {name: _listed(child) for name, child in value.items()}
     if items and all(name.isascii() and name.isdigit() for name in items):
         return [items[name] for name in sorted(items, key=int)]
