@@ -22,7 +22,7 @@ class ConversationListing:
 
 
 class ListConversations:
-    """One page of the caller's conversations, latest activity (last message, else creation) first.
+    """One page of the caller's conversations, latest activity first (see ConversationRepository.list_for).
 
     - page >= 1 and page_size >= 1, page_size clamped to Policy.max_page_size;
     - each comes with its last message and the caller's unread count.

@@ -69,7 +69,8 @@ class ConversationRepository(Protocol):
 
     @abstractmethod
     async def list_for(self, user_id: int, *, page: int, page_size: int) -> ConversationPage:
-        """`user_id`'s conversations, latest activity (last message, else creation) first."""
+        """`user_id`'s conversations, latest activity first: the time of the latest message posted
+        (even if deleted since), else of the creation."""
 
     @abstractmethod
     async def add_members(self, conversation_id: int, members: list[NewMember]) -> None:
