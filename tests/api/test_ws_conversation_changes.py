@@ -101,3 +101,71 @@ def test_who_may_send_follows_members_added_and_removed_at_once(
         assert error_code(send(bob_ws, 4)) == "not_found"
         bob_ws.send_json({"action": "typing", "conversation": team["documentId"]})
         assert error_code(next_of(bob_ws, "error")) == "not_found"
+
+
+def post(client: TestClient[Litestar], author: Account, conversation: dict[str, Any], content: str) -> Any:
+    body = {"data": {"message": content, "conversation": conversation["documentId"]}}
+    response = client.post("/api/chat-sessions", json=body, headers=author.headers)
+    assert response.status_code == 201, response.text
+    return response.json()["data"]
+
+
+def until_pong(ws: WebSocketTestSession) -> list[Any]:
+    """Every frame before the answer to a ping sent now, presence news left out."""
+    ws.send_json({"action": "ping"})
+    frames = []
+    while (frame := receive(ws)) != {"action": "pong"}:
+        if frame["action"] != "presence":
+            frames.append(frame)
+    return frames
+
+
+@on_every_backend
+def test_an_edit_and_a_deletion_never_overtake_the_message_they_are_about(
+    client: TestClient[Litestar], alice: Account, bob: Account
+) -> None:
+    """A new connection's live messages wait for its first frame (a resume) or a second: the news
+    about one of them waits behind it, or the client would show a stale or a deleted message."""
+    team = new_group(client, alice, bob)
+    with signed_in(client, bob) as bob_ws:  # sends nothing: its live frames are held
+        edited = post(client, alice, team, "helo")
+        deleted = post(client, alice, team, "oops, wrong chat")
+        fix = {"data": {"message": "hello"}}
+        client.put(f"/api/chat-sessions/{edited['documentId']}", json=fix, headers=alice.headers)
+        client.delete(f"/api/chat-sessions/{deleted['documentId']}", headers=alice.headers)
+        first = receive(bob_ws)  # waits out the hold
+        got = [first, *until_pong(bob_ws)]
+
+    assert [(f["action"], f["documentId"]) for f in got] == [
+        ("message", edited["documentId"]),
+        ("message", deleted["documentId"]),
+        ("edited", edited["documentId"]),
+        ("deleted", deleted["documentId"]),
+    ]
+
+
+@on_every_backend
+def test_a_member_added_back_resumes_what_they_missed_on_the_same_connection(
+    client: TestClient[Litestar], alice: Account, bob: Account
+) -> None:
+    team = new_group(client, alice, bob)
+    path = f"/api/conversations/{team['documentId']}"
+    with signed_in(client, bob) as bob_ws:
+        until_pong(bob_ws)  # the hold is over
+        post(client, alice, team, "seq 1")
+        assert next_of(bob_ws, "message")["seq"] == 1
+        client.delete(f"{path}/members/{bob.user['documentId']}", headers=alice.headers)
+        post(client, alice, team, "seq 2, bob away")
+        post(client, alice, team, "seq 3, bob away")
+        client.post(f"{path}/members", json={"data": {"users": [bob.user["id"]]}}, headers=alice.headers)
+        post(client, alice, team, "seq 4")
+        live = until_pong(bob_ws)
+        bob_ws.send_json({"action": "resume", "after": {team["documentId"]: 1}})
+        resumed = until_pong(bob_ws)
+
+    assert [(f["action"], f.get("event"), f.get("seq")) for f in live] == [
+        ("conversation", "removed", None),
+        ("conversation", "added", None),
+        ("message", None, 4),
+    ]
+    assert [(f["action"], f["seq"]) for f in resumed] == [("message", 2), ("message", 3), ("resumed", 4)]

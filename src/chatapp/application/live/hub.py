@@ -10,6 +10,8 @@ from chatapp.application.ports.user_directory import UserDirectory
 from chatapp.domain.events import (
     ChatEvent,
     ConversationChanged,
+    MessageDeleted,
+    MessageEdited,
     MessagePosted,
     PresenceChanged,
     TokensRevoked,
@@ -162,6 +164,10 @@ class LiveHub(EventPublisher):
         skip = getattr(event, "origin", None)
         if isinstance(event, MessagePosted) and event.message.seq is not None:
             conversation_id, seq, skip = event.message.conversation_id, event.message.seq, None
+        elif isinstance(event, MessageEdited | MessageDeleted):
+            conversation_id = event.message.conversation_id  # a notice: after the message it is about
+        elif isinstance(event, ConversationChanged):
+            conversation_id = event.conversation.id
         frame: str | None = None
         connections = self._connections
         for user_id in event.recipients:

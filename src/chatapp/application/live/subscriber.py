@@ -16,7 +16,9 @@ class Subscriber(Protocol):
         """Queue `frame` for the peer without blocking; a peer that cannot keep up is closed.
 
         Conversation messages come in seq order; the subscriber drops a seq it has already sent
-        (the seam between a resume's replay and live delivery).
+        (the seam between a resume's replay and live delivery). A frame with a conversation id and
+        no seq is a notice about that conversation (an edit, a deletion, a membership change): it
+        must not overtake the conversation's messages still queued for the peer.
         """
 
     @abstractmethod

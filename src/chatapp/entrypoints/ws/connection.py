@@ -208,7 +208,7 @@ class Connection:
     # --- live delivery (the hub calls these) ---------------------------------------------------
 
     def deliver(self, frame: str, conversation_id: int | None, seq: int | None) -> None:
-        if conversation_id is None or seq is None:
+        if conversation_id is None:
             self.outbound.push(frame)
         else:
             self._order.deliver(frame, conversation_id, seq)

@@ -13,14 +13,18 @@ class LiveOrder:
     """Right after sign-in, live conversation frames wait until the client's first frame (a client
     that resumes sends that first) or HOLD_SECONDS: a resuming client never sees a live message
     before the older ones its replay brings. During a replay, that conversation's live frames wait
-    for its end. A seq already sent is never sent again.
+    for its end. A seq already sent is never sent again. A notice about a conversation (an edit, a
+    deletion, a membership change: no seq) waits behind that conversation's held messages, so that
+    it never reaches the client before the message it is about.
     """
 
     def __init__(self, push: Callable[[str], None]) -> None:
         self._push = push
         self._sent: dict[int, int] = {}  # conversation id -> last seq sent
-        self._first_live: dict[int, int] = {}  # conversation id -> first seq sent live
-        self._held: dict[int, list[tuple[str, int]]] = {}
+        # conversation id -> the runs of seqs sent live, [first, last] each: a member removed and
+        # added back was sent nothing in between, and a resume must bring that gap.
+        self._live: dict[int, list[list[int]]] = {}
+        self._held: dict[int, list[tuple[str, int | None]]] = {}
         self._replaying: set[int] = set()
         self.holding = False
         self._timer: asyncio.TimerHandle | None = None
@@ -36,9 +40,12 @@ class LiveOrder:
         for conversation_id in [c for c in self._held if c not in self._replaying]:
             self._flush(conversation_id)
 
-    def deliver(self, frame: str, conversation_id: int, seq: int) -> None:
+    def deliver(self, frame: str, conversation_id: int, seq: int | None) -> None:
+        """A conversation's message (its seq) or a notice about the conversation (None)."""
         if self.holding or conversation_id in self._replaying:
             self._held.setdefault(conversation_id, []).append((frame, seq))
+        elif seq is None:
+            self._push(frame)
         else:
             self._in_order(frame, conversation_id, seq)
 
@@ -47,8 +54,7 @@ class LiveOrder:
 
     def needs(self, conversation_id: int, seq: int) -> bool:
         """Whether a replayed seq is still to send (not already delivered live)."""
-        first = self._first_live.get(conversation_id)
-        return first is None or not first <= seq <= self._sent.get(conversation_id, 0)
+        return not any(first <= seq <= last for first, last in self._live.get(conversation_id, ()))
 
     def replayed(self, conversation_id: int, seq: int) -> None:
         self._sent[conversation_id] = max(self._sent.get(conversation_id, 0), seq)
@@ -63,12 +69,19 @@ class LiveOrder:
 
     def _flush(self, conversation_id: int) -> None:
         for frame, seq in self._held.pop(conversation_id, ()):
-            self._in_order(frame, conversation_id, seq)
+            if seq is None:
+                self._push(frame)
+            else:
+                self._in_order(frame, conversation_id, seq)
 
     def _in_order(self, frame: str, conversation_id: int, seq: int) -> None:
         if seq <= self._sent.get(conversation_id, 0):
             return
-        self._first_live.setdefault(conversation_id, seq)
+        runs = self._live.setdefault(conversation_id, [])
+        if runs and runs[-1][1] == seq - 1:
+            runs[-1][1] = seq
+        else:
+            runs.append([seq, seq])
         self._sent[conversation_id] = seq
         self._push(frame)
 
