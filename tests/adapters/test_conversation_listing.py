@@ -8,6 +8,7 @@ import asyncio
 from datetime import timedelta
 
 from chatapp.application.ports.conversation_repository import ConversationPage, NewMember
+from chatapp.domain.chat_message import ChatMessage
 from chatapp.domain.conversation import MemberRole
 from chatapp.domain.user import User
 from tests.adapters.conftest import Backend
@@ -41,7 +42,7 @@ async def test_unread_counts_others_messages_above_the_marker_and_forgets_delete
     [view] = (await listing(backend, alice)).items
 
     assert view.unread == 2  # carol's seq 3 and bob's seq 4
-    assert view.conversation.last_seq == 5 and view.last_message is None  # seq 5 is gone
+    assert view.conversation.last_seq == 5 and view.last_message.seq == 4  # seq 5 is gone: the latest left
     assert (await listing(backend, bob)).items[0].unread == 2  # alice's seq 2, carol's seq 3
 
 
@@ -148,3 +149,28 @@ async def test_a_conversation_keeps_its_place_when_its_latest_message_is_deleted
 
     assert order(page) == [second.id, first.id]  # its activity was at 20 s, deleted or not
     assert page.items[0].last_message is None
+
+
+async def test_the_last_message_is_the_latest_still_stored(backend: Backend, add_user, add_conversation) -> None:
+    alice, bob = await add_user("alice"), await add_user("bob")
+    team = await add_conversation(alice, bob)
+    first = await backend.log.append(draft(bob, "first", conversation=team))
+    second = await backend.log.append(draft(bob, "second", conversation=team))
+
+    async def last_messages() -> tuple[str | None, str | None]:
+        """As the listing and as the conversation's own view show it."""
+        [listed] = (await listing(backend, alice)).items
+        async with backend.read_only() as uow:
+            viewed = await uow.conversations.view(team.document_id, alice.id)
+        return tuple(v.last_message and v.last_message.message for v in (listed, viewed))  # type: ignore[return-value]
+
+    async def delete(message: ChatMessage) -> None:
+        async with backend.uow() as uow:
+            await uow.messages.delete(message.document_id, bob.id)
+            await uow.commit()
+
+    assert await last_messages() == ("second", "second")
+    await delete(second)
+    assert await last_messages() == ("first", "first")
+    await delete(first)
+    assert await last_messages() == (None, None)

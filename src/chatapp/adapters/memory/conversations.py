@@ -27,13 +27,15 @@ def _ordered(members: list[Member]) -> tuple[Member, ...]:
 
 
 def last_message(db: InMemoryDatabase, conversation: Conversation) -> ChatMessage | None:
-    return next(
+    """Its latest message still stored, up to its last_seq."""
+    return max(
         (
             m
             for m in db.messages.values()
-            if m.conversation_id == conversation.id and m.seq == conversation.last_seq
+            if m.conversation_id == conversation.id and m.seq is not None and m.seq <= conversation.last_seq
         ),
-        None,
+        key=lambda m: m.seq or 0,
+        default=None,
     )
 
 

@@ -49,6 +49,22 @@ def unread_count(user_id: Any, up_to: int | None = None) -> Any:
     return select(func.count()).where(*conditions).scalar_subquery()
 
 
+def latest_message_id(conversation_id: Any, last_seq: Any) -> Any:
+    """The id of a conversation's latest message still stored, up to `last_seq`: its lastMessage
+    (message last_seq itself may have been deleted). A correlated look-up down the (conversation_id,
+    seq) index, not a LEFT JOIN: after ANALYZE, SQLite counts the personal messages' NULL
+    conversation_id as one value of that index and scanned all of chat_sessions once per
+    conversation (34 s for 200 conversations beside 100,000 rows)."""
+    latest = _messages_table.alias("latest")
+    return (
+        select(latest.c.id)
+        .where(latest.c.conversation_id == conversation_id, latest.c.seq <= last_seq)
+        .order_by(latest.c.seq.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def _page_of_conversations() -> tuple[Select[Any], Select[Any]]:
     user_id = bindparam("user_id", type_=BigInteger)
     # Kept with last_seq (migration 0006): looking each conversation's last message up to order them
@@ -81,19 +97,11 @@ def _page_of_conversations() -> tuple[Select[Any], Select[Any]]:
         )
         .scalar_subquery()
     )
-    # The page's last messages by a correlated look-up, not a LEFT JOIN on (conversation_id, seq):
-    # after ANALYZE, SQLite counts the personal messages' NULL conversation_id as one value of that
-    # index and scanned all of chat_sessions once per conversation (34 s for 200 conversations
-    # beside 100,000 rows).
-    latest = _messages_table.alias("latest")
-    last_message_id = (
-        select(latest.c.id)
-        .where(latest.c.conversation_id == page.c.id, latest.c.seq == page.c.last_seq)
-        .scalar_subquery()
-    )
     last = _messages_table.alias("last_message")
     author = _users_table.alias("author")
-    joined = page.outerjoin(last, last.c.id == last_message_id).outerjoin(author, author.c.id == last.c.user_id)
+    joined = page.outerjoin(last, last.c.id == latest_message_id(page.c.id, page.c.last_seq)).outerjoin(
+        author, author.c.id == last.c.user_id
+    )
     # In the order conversation_rows.read_page_row unpacks them.
     rows = (
         select(

@@ -3,12 +3,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, insert, select, tuple_, update
+from sqlalchemy import case, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chatapp.adapters.sql.conversation_listing import (
     COUNT_CONVERSATIONS,
     PAGE_OF_CONVERSATIONS,
+    latest_message_id,
     member_ids,
     members_of,
     unread_count,
@@ -94,14 +95,12 @@ class SqlConversationRepository(ConversationRepository):
             members = await self._members([row.id])
         return _to_conversation(row, members[row.id])
 
-    async def _last_messages(self, conversations: list[Conversation]) -> dict[int, ChatMessage]:
-        keys = [(c.id, c.last_seq) for c in conversations if c.last_seq > 0]
-        if not keys:
-            return {}
-        rows = await self._session.execute(
-            SELECT_MESSAGES.where(tuple_(_message.conversation_id, _message.seq).in_(keys))
-        )
-        return {row.conversation_id: to_message(row) for row in rows}
+    async def _last_message(self, conversation: Conversation) -> ChatMessage | None:
+        if conversation.last_seq == 0:
+            return None
+        latest = latest_message_id(conversation.id, conversation.last_seq)
+        row = (await self._session.execute(SELECT_MESSAGES.where(_message.id == latest))).one_or_none()
+        return None if row is None else to_message(row)
 
     async def add(self, conversation: NewConversation) -> Conversation:
         pair = [m.user_id for m in conversation.members]
@@ -146,10 +145,8 @@ class SqlConversationRepository(ConversationRepository):
                     _member.conversation_id == conversation.id, _member.user_id == user_id
                 )
             )
-            last = await self._last_messages([conversation])
-        return ConversationView(
-            conversation=conversation, last_message=last.get(conversation.id), unread=unread or 0
-        )
+            last = await self._last_message(conversation)
+        return ConversationView(conversation=conversation, last_message=last, unread=unread or 0)
 
     async def list_for(self, user_id: int, *, page: int, page_size: int) -> ConversationPage:
         """Two statements (the page, its members), on the session's connection, sent by the driver
