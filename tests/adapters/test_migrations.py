@@ -143,7 +143,7 @@ def test_sqlite_keeps_every_row_through_migrations_that_copy_a_referenced_table(
         INSERT_BOB,
         (
             "INSERT INTO conversations (id, document_id, kind, title, created_by, last_seq, created_at, updated_at)"
-            f" VALUES (1, 'c1', 'group', 'team', 1, 2, {AT}, {AT})"
+            f" VALUES (1, 'c1', 'group', 'team', 1, 3, {AT}, {AT})"  # seq 3 was deleted
         ),
         f"INSERT INTO conversation_members (conversation_id, user_id, role, joined_at) VALUES (1, 1, 'owner', {AT})",
         (
@@ -159,7 +159,7 @@ def test_sqlite_keeps_every_row_through_migrations_that_copy_a_referenced_table(
     upgrade_database(url)
     assert sql(url, counts) == [(3, 1)]
     [(last_message_at,)] = sql(url, "SELECT last_message_at FROM conversations")
-    assert last_message_at.startswith("2026-01-01 00:00:05")  # 0006: the time of seq 2
+    assert last_message_at.startswith("2026-01-01 00:00:05")  # 0006: the time of the latest left, seq 2
     downgrade_database(url, "0002")
     assert sql(url, counts) == [(3, 1)]
 

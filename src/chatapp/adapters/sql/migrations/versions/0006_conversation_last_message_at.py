@@ -25,9 +25,11 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("conversations", sa.Column("last_message_at", DateTimeUTC(timezone=True), nullable=True))
+    # Message last_seq may have been deleted: its time is gone, the latest one left is the nearest.
     op.execute(
-        "UPDATE conversations SET last_message_at = (SELECT timestamp FROM chat_sessions"
-        " WHERE chat_sessions.conversation_id = conversations.id AND chat_sessions.seq = conversations.last_seq)"
+        "UPDATE conversations SET last_message_at = (SELECT timestamp FROM chat_sessions AS m"
+        " WHERE m.conversation_id = conversations.id AND m.seq <= conversations.last_seq"
+        " ORDER BY m.seq DESC LIMIT 1)"
     )
 
 
