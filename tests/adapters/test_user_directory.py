@@ -23,7 +23,7 @@ async def test_a_change_is_seen_once_committed_and_not_before(backend: Backend, 
     blocked = replace(alice, blocked=True, token_version=alice.token_version + 1)
 
     async with backend.uow() as uow:
-        await uow.users.save(blocked)
+        assert await uow.users.save_if_version(blocked, alice.token_version)
         before_commit = await backend.users.get(alice.id)
         await uow.commit()
     after_commit = await backend.users.get(alice.id)

@@ -129,7 +129,7 @@ async def test_saved_changes_round_trip(backend: Backend, add_user) -> None:
     )
 
     async with backend.uow() as uow:
-        await uow.users.save(changed)
+        assert await uow.users.save_if_version(changed, alice.token_version)
         await uow.commit()
 
     async with backend.uow() as uow:
@@ -176,11 +176,11 @@ async def test_parallel_compare_and_sets_on_one_version_let_exactly_one_win(back
 async def test_reset_code_can_be_cleared(backend: Backend, add_user) -> None:
     alice = await add_user("alice")
     async with backend.uow() as uow:
-        await uow.users.save(replace(alice, reset_code_hash="c0ffee", reset_code_expires_at=T0))
+        assert await uow.users.save_if_version(replace(alice, reset_code_hash="c0ffee", reset_code_expires_at=T0), 0)
         await uow.commit()
 
     async with backend.uow() as uow:
-        await uow.users.save(replace(alice, reset_code_hash=None, reset_code_expires_at=None))
+        assert await uow.users.save_if_version(replace(alice, reset_code_hash=None, reset_code_expires_at=None), 0)
         await uow.commit()
 
     async with backend.uow() as uow:
@@ -193,7 +193,7 @@ async def test_leaving_without_commit_stores_nothing(backend: Backend, add_user)
 
     async with backend.uow() as uow:
         await uow.users.add(new_user("bob"))
-        await uow.users.save(replace(alice, blocked=True, token_version=7))
+        assert await uow.users.save_if_version(replace(alice, blocked=True, token_version=7), 0)
 
     async with backend.uow() as uow:
         assert await uow.users.find_by_username("bob") is None
@@ -235,7 +235,7 @@ async def test_a_read_only_unit_of_work_sees_each_commit_made_before_its_stateme
     async with backend.read_only() as reads:
         assert await token_version(reads) == 0
         async with backend.uow() as uow:
-            await uow.users.save(replace(alice, token_version=1))
+            assert await uow.users.save_if_version(replace(alice, token_version=1), 0)
             assert await token_version(reads) == 0
             await uow.commit()
         assert await token_version(reads) == 1

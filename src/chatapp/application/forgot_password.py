@@ -12,7 +12,9 @@ class ForgotPassword:
 
     - the answer is the same whether or not the email belongs to an account;
     - the code is random, stored only as a hash, expires after Policy.reset_code_ttl and
-      replaces any earlier code.
+      replaces any earlier code;
+    - a password change or a block committed meanwhile wins: no code is stored or sent for the
+      account as it was (writing it back would undo that change and revive the revoked tokens).
     """
 
     def __init__(
@@ -31,8 +33,10 @@ class ForgotPassword:
             user = await uow.users.find_by_email(email)
             if user is None or user.blocked:
                 return
+            read_version = user.token_version
             user.reset_code_hash = hash_reset_code(code)
             user.reset_code_expires_at = self._clock.now() + self._policy.reset_code_ttl
-            await uow.users.save(user)
+            if not await uow.users.save_if_version(user, read_version):
+                return
             await uow.commit()
         await self._mailer.send_password_reset(user.email, user.username, code)

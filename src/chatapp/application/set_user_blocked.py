@@ -6,6 +6,8 @@ from chatapp.domain.errors import NotFound
 from chatapp.domain.events import TokensRevoked
 from chatapp.domain.user import User
 
+ATTEMPTS = 5  # each retry follows a password change committed in between
+
 
 class SetUserBlocked:
     """Block or unblock an account (operators only); either way its existing tokens stop working,
@@ -17,12 +19,18 @@ class SetUserBlocked:
 
     async def __call__(self, username: str, blocked: bool) -> User:
         async with self._uow as uow:
-            user = await uow.users.find_by_username(username)
-            if user is None:
-                raise NotFound(f"No user named {username!r}")
-            user.blocked = blocked
-            user.revoke_tokens()
-            await uow.users.save(user)
+            for _ in range(ATTEMPTS):
+                user = await uow.users.find_by_username(username)
+                if user is None:
+                    raise NotFound(f"No user named {username!r}")
+                read_version = user.token_version
+                user.blocked = blocked
+                user.revoke_tokens()
+                # A password change committed since the read would be undone by this row: read again.
+                if await uow.users.save_if_version(user, read_version):
+                    break
+            else:
+                raise RuntimeError(f"{username!r} kept changing for {ATTEMPTS} attempts")
             await uow.commit()
         self._events.publish(TokensRevoked(user_id=user.id, token_version=user.token_version))
         return user

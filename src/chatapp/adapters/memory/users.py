@@ -81,9 +81,6 @@ class InMemoryUserRepository(UserRepository):
             total=len(found) if query.with_count else None,
         )
 
-    async def save(self, user: User) -> None:
-        self.staged[user.id] = replace(user)
-
     async def save_if_version(self, user: User, expected_token_version: int) -> bool:
         stored = self.staged.get(user.id) or self._db.users.get(user.id)
         if stored is None or stored.token_version != expected_token_version:

@@ -128,13 +128,6 @@ class SqlUserRepository(UserRepository):
             rows = await self._session.scalars(statement)
         return Slice(items=[to_user(row) for row in rows], total=total)
 
-    async def save(self, user: User) -> None:
-        with domain_errors():
-            row = await self._session.get_one(UserRow, user.id)
-            for name, value in _changes(user).items():
-                setattr(row, name, value)
-            await self._session.flush()
-
     async def save_if_version(self, user: User, expected_token_version: int) -> bool:
         statement = (
             update(UserRow)

@@ -64,14 +64,12 @@ class UserRepository(Protocol):
         """Users matching `query` (fields of resources.PUBLIC_USERS), in its order and window."""
 
     @abstractmethod
-    async def save(self, user: User) -> None:
-        """Persist changes to an existing user (password, token version, reset code, blocked)."""
-
-    @abstractmethod
     async def save_if_version(self, user: User, expected_token_version: int) -> bool:
-        """save() as one compare-and-set: only while the stored token version is still
-        `expected_token_version`. False, and nothing written, when another change got there first
-        (a concurrent writer's commit decides; the loser sees it after waiting for it)."""
+        """Persist changes to an existing user (password, token version, reset code, blocked) as
+        one compare-and-set: only while the stored token version is still `expected_token_version`.
+        False, and nothing written, when another change got there first (a concurrent writer's
+        commit decides; the loser sees it after waiting for it). There is no unconditional save: a
+        write of the whole row read earlier would undo a password change or a block made meanwhile."""
 
 
 class ChatMessageRepository(Protocol):
