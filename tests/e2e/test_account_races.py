@@ -59,3 +59,29 @@ async def test_parallel_password_changes_with_one_token_let_exactly_one_win(
         me = await http.get("/api/users/me", headers={"Authorization": f"Bearer {winner.json()['jwt']}"})
         assert me.status_code == 200
     assert await db.fetchval("SELECT token_version FROM up_users WHERE id = $1", alice.id) == 1
+
+
+
+ROUNDS, BURST = 10, 40
+
+
+async def test_forgot_password_requests_never_undo_a_password_change_they_overlap(server: ChatServer) -> None:
+    """The attack: alice changes her password (her session was stolen) while someone who knows her
+    email keeps asking for resets. Forgot-password wrote back the row it had read: a change that
+    committed in between was undone, and the old password and the stolen token worked again (by the
+    third round, in two runs before the fix)."""
+    alice = await register(server.http_url, "alice")
+    password, headers = PASSWORD, alice.headers
+    async with httpx.AsyncClient(base_url=server.http_url, timeout=30) as http:
+        for n in range(ROUNDS):
+            new = f"password number {n}"
+            change = http.post("/api/auth/change-password", headers=headers, json={
+                "currentPassword": password, "password": new, "passwordConfirmation": new})
+            forgets = [http.post("/api/auth/forgot-password", json={"email": "alice@example.com"}) for _ in range(BURST)]
+            changed, *forgotten = await asyncio.gather(change, *forgets)
+            assert changed.status_code == 200 and {r.status_code for r in forgotten} == {200}, changed.text
+
+            stolen = await http.get("/api/users/me", headers=headers)
+            old = await http.post("/api/auth/local", json={"identifier": "alice", "password": password})
+            assert (stolen.status_code, old.status_code) == (401, 400), f"round {n}: the change was undone"
+            password, headers = new, {"Authorization": f"Bearer {changed.json()['jwt']}"}
