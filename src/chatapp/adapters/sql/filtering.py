@@ -7,7 +7,9 @@ adapters/memory/filtering.py, on SQLite and PostgreSQL alike:
   endsWith match the value literally (strpos/instr and substr, no LIKE, so `%` and `_` are letters);
 - a null field satisfies nothing but `$null`, even under `$not` (each test on a nullable column
   is guarded so that it is false, never SQL's unknown);
-- nulls sort after every value: last ascending, first descending (PostgreSQL's native order).
+- nulls sort after every value: last ascending, first descending (PostgreSQL's native order);
+- integers are bound as BIGINT: a 32-bit column (seq) took the column's type for its parameter, and
+  a value past that range failed on PostgreSQL (a 500, where SQLite and memory found no row).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, not_, or_, true
+from sqlalchemy import BigInteger, ColumnElement, and_, false, func, literal, not_, or_, true
 
 from chatapp.application.query.fields import FieldType, Resource
 from chatapp.application.query.filters import AllOf, AnyOf, Condition, Filter, Not, Operator, fold_case
@@ -77,6 +79,7 @@ class FilterCompiler:
         return test
 
     def _test(self, column: ColumnElement[Any], operator: Operator, value: Any) -> ColumnElement[bool]:
+        value = _wide(value)
         match operator:
             case Operator.EQ:
                 return column == value
@@ -130,3 +133,12 @@ class FilterCompiler:
             return column.is_not(None)
         tail = func.right(column, len(text)) if self._postgres else func.substr(column, -len(text))
         return tail == text
+
+
+def _wide(value: Any) -> Any:
+    """An integer operand (or each of a list's) as a BIGINT parameter; anything else as it is."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return literal(value, BigInteger)
+    if isinstance(value, list | tuple):
+        return type(value)(_wide(v) for v in value)
+    return value
