@@ -17,7 +17,7 @@ from tests.adapters.factories import T0, draft
 
 async def listing(backend: Backend, user: User, page_size: int = 25) -> ConversationPage:
     async with backend.read_only() as uow:
-        return await uow.conversations.list_for(user.id, page=1, page_size=page_size)
+        return await uow.conversations.list_for(user.id, offset=0, limit=page_size)
 
 
 def unread_by_conversation(page: ConversationPage) -> dict[str, int]:
@@ -102,7 +102,7 @@ async def test_every_page_carries_the_same_exact_total(backend: Backend, add_use
     made = [await add_conversation(alice, bob, at=T0 + timedelta(seconds=n)) for n in range(5)]
 
     async with backend.read_only() as uow:
-        pages = [await uow.conversations.list_for(alice.id, page=n, page_size=2) for n in (1, 2, 3, 4)]
+        pages = [await uow.conversations.list_for(alice.id, offset=n, limit=2) for n in (0, 2, 4, 6)]
 
     assert [p.total for p in pages] == [5, 5, 5, 5]
     assert [v.conversation.id for p in pages for v in p.items] == [c.id for c in reversed(made)]

@@ -183,9 +183,9 @@ async def test_a_users_conversations_latest_activity_first_one_page_at_a_time(
     await backend.log.append(draft(bob, "wake up", conversation=first, at=T0 + timedelta(seconds=30)))
 
     async with backend.uow() as uow:
-        page_one = await uow.conversations.list_for(alice.id, page=1, page_size=2)
-        page_two = await uow.conversations.list_for(alice.id, page=2, page_size=2)
-        beyond = await uow.conversations.list_for(alice.id, page=3, page_size=2)
+        page_one = await uow.conversations.list_for(alice.id, offset=0, limit=2)
+        page_two = await uow.conversations.list_for(alice.id, offset=2, limit=2)
+        beyond = await uow.conversations.list_for(alice.id, offset=4, limit=2)
 
     assert [v.conversation.id for v in page_one.items + page_two.items] == [first.id, third.id, second.id]
     assert page_one.total == page_two.total == beyond.total == 3 and beyond.items == []
@@ -201,5 +201,5 @@ async def test_a_page_far_past_the_end_is_empty(backend: Backend, add_user) -> N
         await uow.conversations.add(new_conversation(alice))
         await uow.commit()
     async with backend.uow() as uow:
-        page = await uow.conversations.list_for(alice.id, page=10**40, page_size=25)
+        page = await uow.conversations.list_for(alice.id, offset=10**40, limit=25)
     assert (page.items, page.total) == ([], 1)

@@ -103,11 +103,11 @@ async def test_connections_killed_under_driver_reads_fail_one_read_and_the_pool_
 
     async def listing() -> int:
         async with SqlReadOnlyUnitOfWork(read_only) as uow:
-            return (await uow.conversations.list_for(1, page=1, page_size=25)).total
+            return (await uow.conversations.list_for(1, offset=0, limit=25)).total
 
     async def two_at_once() -> None:  # so that the pool holds two connections
         async with SqlReadOnlyUnitOfWork(read_only), SqlReadOnlyUnitOfWork(read_only) as uow:
-            await uow.conversations.list_for(1, page=1, page_size=25)
+            await uow.conversations.list_for(1, offset=0, limit=25)
 
     await two_at_once()
     await terminate_other_connections(clean_postgres_url)

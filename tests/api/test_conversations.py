@@ -159,9 +159,37 @@ class TestRead:
         assert [c["title"] for c in page.json()["data"]] == ["new"]
         assert page.json()["meta"]["pagination"] == {"page": 2, "pageSize": 1, "pageCount": 2, "total": 2}
 
-    @pytest.mark.parametrize("query", ["pagination[page]=0", "pagination[pageSize]=0", "pagination[page]=x"])
-    def test_bad_pagination_is_400(self, client: Client, alice: Account, query: str) -> None:
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "pagination[page]=0",
+            "pagination[pageSize]=0",
+            "pagination[page]=x",
+            "pagination[page]=1&pagination[start]=0",
+            "pagination[offset]=1",
+            # the listing has no query language besides its paging: refused, never ignored
+            "filters[title][$eq]=old",
+            "sort=title:asc",
+            "fields[0]=title",
+            "foo=bar",
+        ],
+    )
+    def test_what_the_listing_cannot_honour_is_400(self, client: Client, alice: Account, query: str) -> None:
         assert_error(client.get(f"/api/conversations?{query}", headers=alice.headers), 400, "ValidationError")
+
+    def test_start_and_limit_page_by_offset_as_strapi_does(self, client: Client, alice: Account) -> None:
+        for title in ("first", "second", "third"):
+            new_group(client, alice, title=title)
+
+        window = client.get("/api/conversations?pagination[start]=1&pagination[limit]=1", headers=alice.headers)
+        uncounted = client.get(
+            "/api/conversations?pagination[start]=2&pagination[withCount]=false", headers=alice.headers
+        )
+
+        assert [c["title"] for c in window.json()["data"]] == ["second"]
+        assert window.json()["meta"]["pagination"] == {"start": 1, "limit": 1, "total": 3}
+        assert [c["title"] for c in uncounted.json()["data"]] == ["first"]
+        assert uncounted.json()["meta"]["pagination"] == {"start": 2, "limit": 25}
 
     def test_one_conversation_for_members(self, client: Client, alice: Account, bob: Account) -> None:
         team = new_group(client, alice, bob)
@@ -411,7 +439,7 @@ def test_the_conversation_routes_on_every_backend(client: Client, alice: Account
 def test_a_page_far_beyond_the_last_is_empty(client: Client, alice: Account) -> None:
     new_group(client, alice)
 
-    response = client.get(f"/api/conversations?pagination[page]={10**24}", headers=alice.headers)
+    response = client.get(f"/api/conversations?pagination[page]={2**31 - 1}", headers=alice.headers)
 
     assert response.status_code == 200 and response.json()["data"] == []
     assert response.json()["meta"]["pagination"]["total"] == 1

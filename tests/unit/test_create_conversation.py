@@ -10,6 +10,7 @@ from chatapp.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from chatapp.application.create_conversation import CreateConversation, CreateConversationCommand
 from chatapp.application.get_conversation import GetConversation
 from chatapp.application.list_conversations import ListConversations
+from chatapp.application.query.listing import OffsetWindow, PageWindow
 from chatapp.application.set_user_blocked import SetUserBlocked
 from chatapp.domain.conversation import ConversationKind, MemberRole
 from chatapp.domain.errors import InvalidInput, NotFound
@@ -169,8 +170,8 @@ class TestReading:
         world.clock.advance(timedelta(seconds=5))
         await say(world, bob, old, "revived")
 
-        first = await ListConversations(world.uow(), world.policy)(alice.id, page=1, page_size=1)
-        second = await ListConversations(world.uow(), world.policy)(alice.id, page=2, page_size=1)
+        first = await ListConversations(world.uow(), world.policy)(alice.id, PageWindow(page=1, page_size=1))
+        second = await ListConversations(world.uow(), world.policy)(alice.id, PageWindow(page=2, page_size=1))
 
         assert [v.conversation.title for v in first.items + second.items] == ["old", "newer"]
         assert (first.total, first.page_count, first.items[0].unread) == (2, 2, 1)
@@ -178,9 +179,23 @@ class TestReading:
     @pytest.mark.parametrize(("page", "size"), [(0, 10), (1, 0), (-1, 5)])
     async def test_pages_are_positive(self, world: World, page: int, size: int) -> None:
         with pytest.raises(InvalidInput):
-            await ListConversations(world.uow(), world.policy)(1, page=page, page_size=size)
+            await ListConversations(world.uow(), world.policy)(1, PageWindow(page=page, page_size=size))
 
     async def test_page_size_is_clamped(self, world: World) -> None:
-        listing = await ListConversations(world.uow(), world.policy)(1, page=1, page_size=1000)
+        listing = await ListConversations(world.uow(), world.policy)(1, PageWindow(page=1, page_size=1000))
 
-        assert listing.page_size == world.policy.max_page_size
+        assert listing.window == PageWindow(page=1, page_size=world.policy.max_page_size)
+
+    async def test_an_offset_window_need_not_fall_on_a_page(self, world: World) -> None:
+        alice = await user(world, "alice")
+        for n in range(3):
+            await group(world, alice, title=f"group {n}")
+            world.clock.advance(timedelta(seconds=1))
+
+        listing = await ListConversations(world.uow(), world.policy)(alice.id, OffsetWindow(start=1, limit=1))
+        uncounted = await ListConversations(world.uow(), world.policy)(
+            alice.id, OffsetWindow(start=1, limit=1), with_count=False
+        )
+
+        assert ([v.conversation.title for v in listing.items], listing.total) == (["group 1"], 3)
+        assert (uncounted.items, uncounted.total) == (listing.items, None)

@@ -115,7 +115,7 @@ class InMemoryConversationRepository(ConversationRepository):
         conversation = await self.get(document_id)
         return None if conversation is None else self._view(conversation, user_id)
 
-    async def list_for(self, user_id: int, *, page: int, page_size: int) -> ConversationPage:
+    async def list_for(self, user_id: int, *, offset: int, limit: int) -> ConversationPage:
         views = [v for c in self._visible() if (v := self._view(c, user_id)) is not None]
 
         def activity(view: ConversationView) -> tuple[datetime, int]:
@@ -123,8 +123,7 @@ class InMemoryConversationRepository(ConversationRepository):
             return (self._db.last_message_at.get(conversation.id, conversation.created_at), conversation.id)
 
         views.sort(key=activity, reverse=True)
-        start = (page - 1) * page_size
-        return ConversationPage(items=views[start : start + page_size], total=len(views))
+        return ConversationPage(items=views[offset : offset + limit], total=len(views))
 
     def _change(self, conversation_id: int, **changes: object) -> Conversation:
         changed = replace(self._by_id(conversation_id), **changes)  # type: ignore[arg-type]

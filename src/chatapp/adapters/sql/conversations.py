@@ -148,18 +148,17 @@ class SqlConversationRepository(ConversationRepository):
             last = await self._last_message(conversation)
         return ConversationView(conversation=conversation, last_message=last, unread=unread or 0)
 
-    async def list_for(self, user_id: int, *, page: int, page_size: int) -> ConversationPage:
+    async def list_for(self, user_id: int, *, offset: int, limit: int) -> ConversationPage:
         """Two statements (the page, its members), on the session's connection, sent by the driver
         itself where it can (driver_reads): the ORM's execution path, and then SQLAlchemy Core's,
         cost more than the statements' own work."""
-        offset = (page - 1) * page_size
         with domain_errors():
             connection = await self._session.connection()
             if offset > _COUNT_FIRST_BEYOND:
                 total = await connection.scalar(COUNT_CONVERSATIONS, {"user_id": user_id}) or 0
                 if total <= offset:
                     return ConversationPage(items=[], total=total)
-            parameters = {"user_id": user_id, "page_size": page_size, "offset": offset}
+            parameters = {"user_id": user_id, "page_size": limit, "offset": offset}
             rows = await fetch_all(connection, PAGE_OF_CONVERSATIONS, parameters)
             if not rows:  # an empty page has no row to carry the total
                 total = await connection.scalar(COUNT_CONVERSATIONS, {"user_id": user_id}) or 0

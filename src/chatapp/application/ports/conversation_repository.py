@@ -68,9 +68,9 @@ class ConversationRepository(Protocol):
         """The conversation as `user_id` sees it; None unless they are a member."""
 
     @abstractmethod
-    async def list_for(self, user_id: int, *, page: int, page_size: int) -> ConversationPage:
-        """`user_id`'s conversations, latest activity first: the time of the latest message posted
-        (even if deleted since), else of the creation."""
+    async def list_for(self, user_id: int, *, offset: int, limit: int) -> ConversationPage:
+        """`limit` of `user_id`'s conversations from `offset` on, latest activity first: the time of
+        the latest message posted (even if deleted since), else of the creation; with their total."""
 
     @abstractmethod
     async def add_members(self, conversation_id: int, members: list[NewMember]) -> None:

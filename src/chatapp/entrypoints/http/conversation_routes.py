@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from dishka.integrations.litestar import FromDishka, inject
-from litestar import Response, delete, get, post, put
+from litestar import Request, Response, delete, get, post, put
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 
@@ -30,7 +30,8 @@ from chatapp.entrypoints.http.conversation_schemas import (
     conversation_out,
 )
 from chatapp.entrypoints.http.errors import documented_errors
-from chatapp.entrypoints.http.schemas import ListMeta, Pagination
+from chatapp.entrypoints.http.pagination_meta import pagination_meta
+from chatapp.entrypoints.http.strapi_query import parse_window
 from chatapp.entrypoints.ioc.caller import Caller
 
 TAGS = ["conversations"]
@@ -66,19 +67,21 @@ async def create_conversation(
 @get("/api/conversations", tags=TAGS, security=BEARER, responses=documented_errors(400, 401))
 @inject
 async def list_conversations(
+    request: Request,
     caller: FromDishka[Caller],
     list_conversations: FromDishka[ListConversations],
-    page: Annotated[int, QueryParameter(name="pagination[page]")] = 1,
-    page_size: Annotated[int, QueryParameter(name="pagination[pageSize]")] = 25,
+    # Documented here; read by parse_window, which refuses any other key (400).
+    page: Annotated[str | None, QueryParameter(name="pagination[page]")] = None,
+    page_size: Annotated[str | None, QueryParameter(name="pagination[pageSize]")] = None,
+    start: Annotated[str | None, QueryParameter(name="pagination[start]")] = None,
+    limit: Annotated[str | None, QueryParameter(name="pagination[limit]")] = None,
+    with_count: Annotated[str | None, QueryParameter(name="pagination[withCount]")] = None,
 ) -> ConversationList:
-    """The caller's conversations, latest activity first, each with its last message and unread count."""
-    listing = await list_conversations(caller.id, page=page, page_size=page_size)
-    pagination = Pagination(
-        page=listing.page, page_size=listing.page_size, page_count=listing.page_count, total=listing.total
-    )
-    return ConversationList(
-        data=[conversation_out(v) for v in listing.items], meta=ListMeta(pagination=pagination)
-    )
+    """The caller's conversations, latest activity first, each with its last message and unread count.
+    Paged as Strapi pages (page and pageSize, or start and limit); nothing else is accepted."""
+    window, counted = parse_window(request.query_params.multi_items())
+    listing = await list_conversations(caller.id, window, with_count=counted)
+    return ConversationList(data=[conversation_out(v) for v in listing.items], meta=pagination_meta(listing))
 
 
 @get(ITEM, tags=TAGS, security=BEARER, responses=documented_errors(401, 404))

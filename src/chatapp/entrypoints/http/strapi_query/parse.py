@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from chatapp.application.query.fields import Resource
 from chatapp.application.query.filters import MATCH_ALL
-from chatapp.application.query.listing import ListQuery, PageWindow
+from chatapp.application.query.listing import ListQuery, PageWindow, Window
 from chatapp.entrypoints.http.strapi_query.filters import invalid_key, parse_filters
 from chatapp.entrypoints.http.strapi_query.pagination import parse_pagination
 from chatapp.entrypoints.http.strapi_query.query_string import nest
@@ -37,3 +37,15 @@ def parse_list_query(
         with_count=with_count,
         fields=parse_fields(raw["fields"], resource) if "fields" in raw else None,
     )
+
+
+def parse_window(pairs: Iterable[tuple[str, str]], default_page_size: int = 25) -> tuple[Window, bool]:
+    """A listing that only pages (`pagination[...]`): its window and whether to count the total;
+    any other key is a 400, as in parse_list_query."""
+    raw = nest(pairs)
+    for key in raw:
+        if key != "pagination":
+            raise invalid_key(key)
+    if "pagination" not in raw:
+        return PageWindow(page_size=default_page_size), True
+    return parse_pagination(raw["pagination"], default_page_size)
