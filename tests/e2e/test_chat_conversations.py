@@ -266,6 +266,9 @@ async def test_a_group_and_people_added_later_see_each_message_once_typing_and_p
     await alice.page.get_by_label("Find people by name").fill(carol.username)
     await alice.page.get_by_test_id("user-result").filter(has_text=carol.username).click()
     await alice.page.get_by_role("button", name="Add", exact=True).click()
+    # The picker closes when the POST answers, which may come after the members' `updated` frame
+    # (the subtitle): typing into the composer while the modal picker is still open was lost.
+    await expect(alice.page.get_by_role("dialog")).to_be_hidden()
     await expect(alice.page.locator(".subtitle")).to_contain_text(carol.username)
     await alice.send("who's in?")
     await alice.expect_messages(["where to?", "who's in?"])
