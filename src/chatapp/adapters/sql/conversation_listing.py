@@ -17,23 +17,11 @@ from sqlalchemy import BigInteger, Select, String, bindparam, func, literal_colu
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.expression import any_
 
-from chatapp.adapters.sql.models import (
-    CHAT_MESSAGES,
-    CONVERSATION_MEMBERS,
-    CONVERSATIONS,
-    USERS,
-    ConversationMemberRow,
-    ConversationRow,
-    UserRow,
-)
+from chatapp.adapters.sql.models import CHAT_MESSAGES, CONVERSATION_MEMBERS, CONVERSATIONS, USERS
 
 _conversation = CONVERSATIONS.c
 _member = CONVERSATION_MEMBERS.c
 _message = CHAT_MESSAGES.c
-_members_table = CONVERSATION_MEMBERS
-_conversations_table = CONVERSATIONS
-_messages_table = CHAT_MESSAGES
-_users_table = USERS
 
 
 def unread_count(user_id: Any, up_to: int | None = None) -> Any:
@@ -55,7 +43,7 @@ def latest_message_id(conversation_id: Any, last_seq: Any) -> Any:
     seq) index, not a LEFT JOIN: after ANALYZE, SQLite counts the personal messages' NULL
     conversation_id as one value of that index and scanned all of chat_sessions once per
     conversation (34 s for 200 conversations beside 100,000 rows)."""
-    latest = _messages_table.alias("latest")
+    latest = CHAT_MESSAGES.alias("latest")
     return (
         select(latest.c.id)
         .where(latest.c.conversation_id == conversation_id, latest.c.seq <= last_seq)
@@ -74,12 +62,12 @@ def _page_of_conversations() -> tuple[Select[Any], Select[Any]]:
     # The page's rows in order; the total is counted before LIMIT, in the same snapshot as the page.
     page = (
         select(
-            _conversations_table,
+            CONVERSATIONS,
             _member.last_read_seq,
             activity.label("activity"),
             func.count().over().label("total"),
         )
-        .join_from(ConversationRow, ConversationMemberRow, _member.conversation_id == ConversationRow.id)
+        .join_from(CONVERSATIONS, CONVERSATION_MEMBERS, _member.conversation_id == _conversation.id)
         .where(mine)
         .order_by(activity.desc(), _conversation.id.desc())
         .limit(bindparam("page_size"))
@@ -97,8 +85,8 @@ def _page_of_conversations() -> tuple[Select[Any], Select[Any]]:
         )
         .scalar_subquery()
     )
-    last = _messages_table.alias("last_message")
-    author = _users_table.alias("author")
+    last = CHAT_MESSAGES.alias("last_message")
+    author = USERS.alias("author")
     joined = page.outerjoin(last, last.c.id == latest_message_id(page.c.id, page.c.last_seq)).outerjoin(
         author, author.c.id == last.c.user_id
     )
@@ -136,7 +124,7 @@ def _page_of_conversations() -> tuple[Select[Any], Select[Any]]:
         .select_from(joined)
         .order_by(page.c.activity.desc(), page.c.id.desc())
     )
-    count = select(func.count()).select_from(_members_table).where(mine)
+    count = select(func.count()).select_from(CONVERSATION_MEMBERS).where(mine)
     return count, rows
 
 
@@ -147,13 +135,13 @@ _SELECT_MEMBERS = (
     select(
         _member.conversation_id,
         _member.user_id,
-        _users_table.c.document_id,
-        _users_table.c.username,
+        USERS.c.document_id,
+        USERS.c.username,
         _member.role,
         _member.joined_at,
         _member.last_read_seq,
     )
-    .join_from(ConversationMemberRow, UserRow, ConversationMemberRow.user_id == UserRow.id)
+    .join_from(CONVERSATION_MEMBERS, USERS, _member.user_id == USERS.c.id)
     .order_by(_member.conversation_id, _member.joined_at, _member.user_id)
 )
 

@@ -42,8 +42,6 @@ DM_TAKEN = "These two users already have a direct conversation"
 _conversation = CONVERSATIONS.c
 _member = CONVERSATION_MEMBERS.c
 _message = CHAT_MESSAGES.c
-_members_table = CONVERSATION_MEMBERS
-_conversations_table = CONVERSATIONS
 
 # Past this offset the page is not asked for before the total says it exists (it may be past BIGINT).
 _COUNT_FIRST_BEYOND = 2**31
@@ -89,7 +87,7 @@ class SqlConversationRepository(ConversationRepository):
         with domain_errors():
             # Table columns, not ORM objects: the identity map would hand back values from before
             # this transaction's own updates.
-            row = (await self._session.execute(select(_conversations_table).where(*conditions))).one_or_none()
+            row = (await self._session.execute(select(CONVERSATIONS).where(*conditions))).one_or_none()
             if row is None:
                 return None
             members = await self._members([row.id])
@@ -186,7 +184,7 @@ class SqlConversationRepository(ConversationRepository):
                 if m.user_id not in present
             ]
             if rows:
-                await self._session.execute(insert(_members_table), rows)
+                await self._session.execute(insert(CONVERSATION_MEMBERS), rows)
 
     def _member_row(self, conversation_id: int, user_id: int) -> Any:
         return (_member.conversation_id == conversation_id) & (_member.user_id == user_id)
@@ -194,13 +192,13 @@ class SqlConversationRepository(ConversationRepository):
     async def remove_member(self, conversation_id: int, user_id: int) -> None:
         with domain_errors():
             await self._session.execute(
-                _members_table.delete().where(self._member_row(conversation_id, user_id))
+                CONVERSATION_MEMBERS.delete().where(self._member_row(conversation_id, user_id))
             )
 
     async def set_role(self, conversation_id: int, user_id: int, role: MemberRole) -> None:
         with domain_errors():
             await self._session.execute(
-                update(_members_table)
+                update(CONVERSATION_MEMBERS)
                 .where(self._member_row(conversation_id, user_id))
                 .values(role=role.value)
             )
@@ -208,7 +206,7 @@ class SqlConversationRepository(ConversationRepository):
     async def set_title(self, conversation_id: int, title: str, at: datetime) -> None:
         with domain_errors():
             await self._session.execute(
-                update(_conversations_table)
+                update(CONVERSATIONS)
                 .where(_conversation.id == conversation_id)
                 .values(title=title, updated_at=at)
             )
@@ -216,13 +214,13 @@ class SqlConversationRepository(ConversationRepository):
     async def touch(self, conversation_id: int, at: datetime) -> None:
         with domain_errors():
             await self._session.execute(
-                update(_conversations_table).where(_conversation.id == conversation_id).values(updated_at=at)
+                update(CONVERSATIONS).where(_conversation.id == conversation_id).values(updated_at=at)
             )
 
     async def mark_read(self, conversation_id: int, user_id: int, seq: int) -> int:
         with domain_errors():
             stored = await self._session.scalar(
-                update(_members_table)
+                update(CONVERSATION_MEMBERS)
                 .where(self._member_row(conversation_id, user_id))
                 .values(last_read_seq=case((_member.last_read_seq < seq, seq), else_=_member.last_read_seq))
                 .returning(_member.last_read_seq)
