@@ -7,7 +7,7 @@ from chatapp.application.query.filters import MATCH_ALL
 from chatapp.application.query.listing import ListQuery, PageWindow, Window
 from chatapp.entrypoints.http.strapi_query.filters import invalid_key, parse_filters
 from chatapp.entrypoints.http.strapi_query.pagination import parse_pagination
-from chatapp.entrypoints.http.strapi_query.query_string import nest
+from chatapp.entrypoints.http.strapi_query.query_string import Nested, nest
 from chatapp.entrypoints.http.strapi_query.selection import check_populate, parse_fields
 from chatapp.entrypoints.http.strapi_query.sort import parse_sort
 
@@ -19,15 +19,8 @@ def parse_list_query(
 ) -> ListQuery:
     """The listing a query string asks for; InvalidInput (400 ValidationError) for anything it
     cannot honour exactly, never a silent default."""
-    raw = nest(pairs)
-    for key in raw:
-        if key not in TOP_LEVEL:
-            raise invalid_key(key)
-    window, with_count = (
-        parse_pagination(raw["pagination"], default_page_size)
-        if "pagination" in raw
-        else (PageWindow(page_size=default_page_size), True)
-    )
+    raw = _nested(pairs, TOP_LEVEL)
+    window, with_count = _window(raw, default_page_size)
     if "populate" in raw:
         check_populate(raw["populate"], resource)
     return ListQuery(
@@ -42,10 +35,19 @@ def parse_list_query(
 def parse_window(pairs: Iterable[tuple[str, str]], default_page_size: int = 25) -> tuple[Window, bool]:
     """A listing that only pages (`pagination[...]`): its window and whether to count the total;
     any other key is a 400, as in parse_list_query."""
+    return _window(_nested(pairs, frozenset({"pagination"})), default_page_size)
+
+
+def _nested(pairs: Iterable[tuple[str, str]], allowed: frozenset[str]) -> dict[str, Nested]:
+    """The query string as nested keys; InvalidInput for a top-level key not `allowed`."""
     raw = nest(pairs)
     for key in raw:
-        if key != "pagination":
+        if key not in allowed:
             raise invalid_key(key)
+    return raw
+
+
+def _window(raw: dict[str, Nested], default_page_size: int) -> tuple[Window, bool]:
     if "pagination" not in raw:
         return PageWindow(page_size=default_page_size), True
     return parse_pagination(raw["pagination"], default_page_size)
