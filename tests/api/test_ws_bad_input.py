@@ -55,9 +55,11 @@ def test_a_refused_message_is_named_by_its_client_id(client: TestClient[Litestar
     with signed_in(client, alice) as ws:
         refused = send_message(ws, " ", clientId="c-7")
         assert error_code(refused) == "empty_message" and refused["clientId"] == "c-7"
+        assert "conversation" not in refused  # a personal message names no conversation
         ws.send_json({"action": "typing", "conversation": "nowhere"})
         refused = receive(ws)
         assert error_code(refused) == "not_found" and "clientId" not in refused
+        assert refused["conversation"] == "nowhere"
 
 
 def test_a_binary_frame_is_an_invalid_frame(client: TestClient[Litestar], alice: Account) -> None:

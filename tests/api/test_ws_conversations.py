@@ -108,7 +108,10 @@ def test_a_non_member_is_told_the_conversation_does_not_exist_and_nothing_is_sto
             {"action": "read", "conversation": chat, "seq": 1},
         ):
             outsider.send_json(frame)
-            assert error_code(receive(outsider)) == "not_found", frame
+            refusal = receive(outsider)
+            assert error_code(refusal) == "not_found", frame
+            named = frame.get("conversation") or next(iter(frame["after"]))
+            assert refusal["conversation"] == named, frame  # which of its frames was refused
         nothing_more(member)
     assert all(message.conversation_id is None for message in memory_db.messages.values())
 
@@ -130,6 +133,24 @@ def test_resume_replays_what_was_missed_then_resumed_then_live(
             say(sender, chat, "m6")
             assert receive(sender)["seq"] == 6
             assert receive(late)["seq"] == 6
+            nothing_more(late)
+
+
+def test_a_resume_answers_each_unknown_conversation_by_name_and_replays_the_others(
+    client: TestClient[Litestar], memory_db: InMemoryDatabase, alice: Account, bob: Account, carol: Account
+) -> None:
+    chat, theirs = group(client, memory_db, alice, bob), group(client, memory_db, alice, carol)
+    with signed_in(client, alice) as sender:
+        say(sender, chat, "m1")
+        assert receive(sender)["seq"] == 1
+        with signed_in(client, bob) as late:
+            settle(sender, late)
+            late.send_json({"action": "resume", "after": {theirs: 0, "no-such-conversation": 0, chat: 0}})
+            for unknown in (theirs, "no-such-conversation"):
+                refusal = receive(late)
+                assert (error_code(refusal), refusal["conversation"]) == ("not_found", unknown)
+            assert receive(late)["seq"] == 1
+            assert receive(late) == {"action": "resumed", "conversation": chat, "seq": 1}
             nothing_more(late)
 
 

@@ -45,8 +45,10 @@ def send_message(ws: WebSocketTestSession, content: str, **fields: Any) -> Any:
 
 
 def error_code(frame: Any) -> str:
-    """The code of an error frame (which names the refused message's clientId, if it had one)."""
-    assert set(frame) - {"clientId"} == {"action", "code", "content"} and frame["action"] == "error", frame
+    """The code of an error frame (which names the refused message's clientId, and the conversation
+    the refused frame was about, if it had them)."""
+    assert set(frame) - {"clientId", "conversation"} == {"action", "code", "content"}, frame
+    assert frame["action"] == "error", frame
     assert isinstance(frame["content"], str) and frame["content"], frame
     return str(frame["code"])
 

@@ -56,8 +56,10 @@ class ActionCodec:
         return server_frames.encode(frame).decode()
 
     @staticmethod
-    def error(refusal: errors.Refusal, client_id: str | None = None) -> str:
-        frame = ErrorFrame(code=refusal.code or "error", content=refusal.message, client_id=client_id)
+    def error(refusal: errors.Refusal, client_id: str | None = None, conversation: str | None = None) -> str:
+        frame = ErrorFrame(
+            code=refusal.code or "error", content=refusal.message, client_id=client_id, conversation=conversation
+        )
         return server_frames.encode(frame).decode()
 
 

@@ -75,6 +75,7 @@ class Connection:
         self._inbound = anyio.CancelScope()  # cancelled when the user's tokens are revoked
         self._refusals = TokenBucket(rate / 5, REFUSED_BURSTS * settings.ws_rate_burst) if rate else None
         self._answering: str | None = None  # the clientId of the message frame being answered, if any
+        self._about: str | None = None  # the conversation the frame being answered names, if any
 
     async def serve(self) -> None:
         with open_connections(self._socket.app).track():
@@ -130,7 +131,7 @@ class Connection:
         refusal = errors.refusal_for(error)
         if refusal.close is not None:
             raise refusal from None
-        await self.outbound.reply(self._codec.error(refusal, self._answering))
+        await self.outbound.reply(self._codec.error(refusal, self._answering, self._about))
 
     # --- inbound ------------------------------------------------------------------------------
 
@@ -142,14 +143,14 @@ class Connection:
             await self.outbound.reply(self._codec.welcome(None))
 
     async def _handle(self, data: str | bytes) -> None:
-        self._answering = None
+        self._answering = self._about = None
         bucket = self._bucket  # every frame spends, before any work on it: refused, ping and connect too
         if bucket is not None and not bucket.take():
             self._over_budget(data)
         frame = self._codec.decode(data)
         match frame:
             case SendMessage():
-                self._answering = frame.client_id
+                self._answering, self._about = frame.client_id, frame.conversation
                 await self._send(frame)
             case Ping():
                 if self._codec.pong is not None:
@@ -159,10 +160,12 @@ class Connection:
             case Resume():
                 await self._resume(frame)
             case Typing():
+                self._about = frame.conversation
                 await self._gateway.signal_typing(
                     UserRef.of(self._signed_in()), frame.conversation, self.connection_id
                 )
             case ReadUpTo():
+                self._about = frame.conversation
                 command = MarkReadCommand(
                     reader=self._signed_in(), conversation=frame.conversation, seq=frame.seq
                 )
@@ -175,9 +178,10 @@ class Connection:
         over its limit is closed instead of costing a refusal per frame forever."""
         if self._refusals is not None and not self._refusals.take():
             raise errors.over_the_rate_limit()
-        with contextlib.suppress(errors.Refusal):  # a refused message is named by its clientId
+        with contextlib.suppress(errors.Refusal):  # a refused frame is named as a frame within budget is
             frame = self._codec.decode(data)
             self._answering = frame.client_id if isinstance(frame, SendMessage) else None
+            self._about = frame.conversation if isinstance(frame, SendMessage | Typing | ReadUpTo) else None
         raise errors.rate_limited()
 
     async def _send(self, frame: SendMessage) -> None:
@@ -201,7 +205,7 @@ class Connection:
             try:
                 replay = await self._gateway.replay(user.id, document_id, after)
             except DomainError as error:  # one unknown conversation does not stop the others
-                await self.outbound.reply(self._codec.error(errors.refusal_for(error)))
+                await self.outbound.reply(self._codec.error(errors.refusal_for(error), conversation=document_id))
                 continue
             await send_replay(self.outbound, self._order, replay, document_id, after)
 

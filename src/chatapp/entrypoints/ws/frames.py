@@ -177,6 +177,7 @@ class ErrorFrame(ServerFrame, tag="error", omit_defaults=True):
     code: str
     content: str
     client_id: str | None = None  # the refused message's, when it had one
+    conversation: str | None = None  # the conversation the refused frame (or resume entry) named
 
 
 class Pong(ServerFrame, tag="pong"):

@@ -34,8 +34,11 @@ class Codec(Protocol):
 
     def ack(self, message: ChatMessage) -> str: ...
 
-    def error(self, refusal: errors.Refusal, client_id: str | None = None) -> str:
-        """The refusal of a frame; `client_id` names the refused message, where the protocol can say it."""
+    def error(
+        self, refusal: errors.Refusal, client_id: str | None = None, conversation: str | None = None
+    ) -> str:
+        """The refusal of a frame; `client_id` names the refused message and `conversation` the
+        conversation it was about, where the protocol can say them."""
 
 
 @dataclass(slots=True, frozen=True)

@@ -45,5 +45,7 @@ class TextCodec:
         return f"Server received: {message.message}"
 
     @staticmethod
-    def error(refusal: errors.Refusal, client_id: str | None = None) -> str:  # plain text names no clientId
+    def error(  # plain text names neither the clientId nor the conversation
+        refusal: errors.Refusal, client_id: str | None = None, conversation: str | None = None
+    ) -> str:
         return f"Error: {refusal.code}: {refusal.message}"
