@@ -178,7 +178,7 @@ class Connection:
         over its limit is closed instead of costing a refusal per frame forever."""
         if self._refusals is not None and not self._refusals.take():
             raise errors.over_the_rate_limit()
-        with contextlib.suppress(errors.Refusal):  # a refused frame is named as a frame within budget is
+        with contextlib.suppress(errors.Refusal):  # named by its clientId and conversation, as any refusal is
             frame = self._codec.decode(data)
             self._answering = frame.client_id if isinstance(frame, SendMessage) else None
             self._about = frame.conversation if isinstance(frame, SendMessage | Typing | ReadUpTo) else None
