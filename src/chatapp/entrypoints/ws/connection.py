@@ -25,6 +25,7 @@ from chatapp.entrypoints.ws.channel import Channel
 from chatapp.entrypoints.ws.draining import open_connections
 from chatapp.entrypoints.ws.farewell import grace, store_disconnect
 from chatapp.entrypoints.ws.frames import (
+    ClientFrame,
     Connect,
     Ping,
     ReadUpTo,
@@ -148,9 +149,9 @@ class Connection:
         if bucket is not None and not bucket.take():
             self._over_budget(data)
         frame = self._codec.decode(data)
+        self._name_in_refusals(frame)
         match frame:
             case SendMessage():
-                self._answering, self._about = frame.client_id, frame.conversation
                 await self._send(frame)
             case Ping():
                 if self._codec.pong is not None:
@@ -160,12 +161,10 @@ class Connection:
             case Resume():
                 await self._resume(frame)
             case Typing():
-                self._about = frame.conversation
                 await self._gateway.signal_typing(
                     UserRef.of(self._signed_in()), frame.conversation, self.connection_id
                 )
             case ReadUpTo():
-                self._about = frame.conversation
                 command = MarkReadCommand(
                     reader=self._signed_in(), conversation=frame.conversation, seq=frame.seq
                 )
@@ -178,11 +177,14 @@ class Connection:
         over its limit is closed instead of costing a refusal per frame forever."""
         if self._refusals is not None and not self._refusals.take():
             raise errors.over_the_rate_limit()
-        with contextlib.suppress(errors.Refusal):  # named by its clientId and conversation, as any refusal is
-            frame = self._codec.decode(data)
-            self._answering = frame.client_id if isinstance(frame, SendMessage) else None
-            self._about = frame.conversation if isinstance(frame, SendMessage | Typing | ReadUpTo) else None
+        with contextlib.suppress(errors.Refusal):
+            self._name_in_refusals(self._codec.decode(data))
         raise errors.rate_limited()
+
+    def _name_in_refusals(self, frame: ClientFrame) -> None:
+        """What an error answering `frame` names: the message's clientId, the conversation it is about."""
+        self._answering = frame.client_id if isinstance(frame, SendMessage) else None
+        self._about = frame.conversation if isinstance(frame, SendMessage | Typing | ReadUpTo) else None
 
     async def _send(self, frame: SendMessage) -> None:
         user = self.user or await self._bind(await self._sign_in.from_message(frame))
