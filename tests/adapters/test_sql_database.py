@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import sqlite3
 from pathlib import Path
 
 import aiosqlite
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chatapp.adapters.sql.database import async_url, make_engine, make_session_factory, mask_url
 from chatapp.adapters.sql.message_log import SqlMessageLog
@@ -56,37 +53,6 @@ async def test_sqlite_connections_are_durable_and_enforce_foreign_keys(tmp_path:
     await engine.dispose()
 
     assert settings == ["wal", 2, 1, 5000]  # synchronous 2 = FULL
-
-
-async def _page_size(engine: AsyncEngine) -> int:
-    async with engine.connect() as connection:
-        return int((await connection.execute(text("PRAGMA page_size"))).scalar_one())
-
-
-async def test_a_new_sqlite_database_is_made_of_small_pages(tmp_path: Path) -> None:
-    """The WAL logs whole pages: 1 KiB pages are what each message's per-user index pages cost."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'chat.db'}")
-    await upgrade_schema(engine)
-
-    assert await _page_size(engine) == 1024
-    await engine.dispose()
-
-
-async def test_an_existing_sqlite_database_keeps_its_page_size_and_its_rows(tmp_path: Path) -> None:
-    path = tmp_path / "chat.db"
-    with contextlib.closing(sqlite3.connect(path)) as made_elsewhere:  # SQLite's own default, 4 KiB
-        made_elsewhere.execute("CREATE TABLE kept (x INTEGER)")
-        made_elsewhere.execute("INSERT INTO kept VALUES (1)")
-        made_elsewhere.commit()
-    engine = make_engine(f"sqlite:///{path}")
-
-    async with engine.begin() as connection:
-        await connection.execute(text("INSERT INTO kept VALUES (2)"))
-    async with engine.connect() as connection:
-        kept = (await connection.execute(text("SELECT x FROM kept ORDER BY x"))).scalars().all()
-
-    assert (await _page_size(engine), kept) == (4096, [1, 2])
-    await engine.dispose()
 
 
 async def test_a_sqlite_file_in_a_missing_directory_fails_without_starting_a_worker_thread(

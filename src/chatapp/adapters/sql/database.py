@@ -18,14 +18,8 @@ from chatapp.adapters.sql.timestamps import use_timestamptz_codec
 POSTGRES = "postgresql+asyncpg"
 SQLITE = "sqlite+aiosqlite"
 
-# page_size=1024, for a database file chatapp creates (an existing file keeps its own; the pragma
-# must come first, before WAL mode writes the file's header): the WAL logs whole pages, and each
-# message dirties a page of its own in each per-user index, which no other message of its commit
-# shares. With 4 KiB pages a commit of 23 messages appended ~290 KiB to the WAL; 1 KiB pages cut the
-# server's CPU per stored message by about a quarter (bench/README.md, "SQLite's page size").
 # synchronous=FULL: a commit that returned survives a power cut (NORMAL in WAL mode may lose it).
 SQLITE_PRAGMAS = (
-    "PRAGMA page_size=1024",
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
