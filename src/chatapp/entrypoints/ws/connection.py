@@ -36,13 +36,12 @@ from chatapp.entrypoints.ws.frames import (
 from chatapp.entrypoints.ws.gateway import Codec, Gateway
 from chatapp.entrypoints.ws.live_order import LiveOrder
 from chatapp.entrypoints.ws.outbound import Outbound
-from chatapp.entrypoints.ws.rate_limit import TokenBucket
+from chatapp.entrypoints.ws.rate_limit import FrameBudget
 from chatapp.entrypoints.ws.replay import send_replay
 from chatapp.entrypoints.ws.sign_in import SignIn
 
 logger = logging.getLogger("chatapp.ws")
 
-REFUSED_BURSTS = 3  # rate-limited frames a connection may send, in bursts, before it is closed
 _connection_ids = itertools.count(1)
 
 
@@ -70,11 +69,9 @@ class Connection:
         self._since = monotonic()
         self._key = secrets.token_urlsafe(18)  # the idempotency key of this connection's disconnect row
         self._auth_deadline = monotonic() + settings.ws_auth_timeout if codec.rules.auth_deadline else None
-        rate = settings.ws_rate
-        self._bucket = TokenBucket(rate, settings.ws_rate_burst) if rate else None
+        self._budget = FrameBudget(settings.ws_rate, settings.ws_rate_burst) if settings.ws_rate else None
         self._order = LiveOrder(self.outbound.push)
         self._inbound = anyio.CancelScope()  # cancelled when the user's tokens are revoked
-        self._refusals = TokenBucket(rate / 5, REFUSED_BURSTS * settings.ws_rate_burst) if rate else None
         self._answering: str | None = None  # the clientId of the message frame being answered, if any
         self._about: str | None = None  # the conversation the frame being answered names, if any
 
@@ -145,9 +142,13 @@ class Connection:
 
     async def _handle(self, data: str | bytes) -> None:
         self._answering = self._about = None
-        bucket = self._bucket  # every frame spends, before any work on it: refused, ping and connect too
-        if bucket is not None and not bucket.take():
-            self._over_budget(data)
+        # Every frame spends, before any work on it: refused, ping and connect too.
+        over_budget = self._budget.spend() if self._budget is not None else None
+        if over_budget is not None:
+            if over_budget.close is None:  # answered: named like any other refused frame
+                with contextlib.suppress(errors.Refusal):
+                    self._name_in_refusals(self._codec.decode(data))
+            raise over_budget
         frame = self._codec.decode(data)
         self._name_in_refusals(frame)
         match frame:
@@ -170,16 +171,6 @@ class Connection:
                 )
                 async with self._scope() as request:  # a short unit of work of its own
                     await (await request.get(MarkRead))(command)
-
-    def _over_budget(self, data: str | bytes) -> None:
-        """A frame over the connection's rate budget. Refusals have a budget of their own
-        (REFUSED_BURSTS bursts, refilled at a fifth of the rate): a connection that keeps sending
-        over its limit is closed instead of costing a refusal per frame forever."""
-        if self._refusals is not None and not self._refusals.take():
-            raise errors.over_the_rate_limit()
-        with contextlib.suppress(errors.Refusal):
-            self._name_in_refusals(self._codec.decode(data))
-        raise errors.rate_limited()
 
     def _name_in_refusals(self, frame: ClientFrame) -> None:
         """What an error answering `frame` names: the message's clientId, the conversation it is about."""
