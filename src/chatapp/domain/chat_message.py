@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from chatapp.domain.record import record
 from chatapp.domain.user import User
 
 
@@ -12,7 +12,7 @@ class MessageKind(StrEnum):
     DISCONNECT = "disconnect"
 
 
-@dataclass(slots=True, kw_only=True, frozen=True)
+@record
 class ChatMessage:
     """One stored chat-session row, authored by `user_id`."""
 
@@ -35,9 +35,7 @@ class ChatMessage:
     seq: int | None = None
 
 
-# Not frozen, unlike the ChatMessage it becomes: a draft lives from the use case to the log's insert,
-# one per chat message, and a frozen dataclass's __init__ costs three times a plain one's.
-@dataclass(slots=True, kw_only=True)
+@record
 class NewChatMessage:
     """A row about to be appended; `client_id` makes the append idempotent per user.
 

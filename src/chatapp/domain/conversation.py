@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+
+from chatapp.domain.record import record
 
 
 class ConversationKind(StrEnum):
@@ -17,7 +18,7 @@ class MemberRole(StrEnum):
     MEMBER = "member"
 
 
-@dataclass(slots=True, kw_only=True, frozen=True)
+@record
 class Member:
     """A user's place in a conversation; `last_read_seq` is their read marker (never moves back)."""
 
@@ -29,7 +30,7 @@ class Member:
     last_read_seq: int = 0
 
 
-@dataclass(slots=True, kw_only=True, frozen=True)
+@record
 class Conversation:
     """A conversation and its members; `last_seq` is the seq of its latest message (0: none yet)."""
 

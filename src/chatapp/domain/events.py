@@ -13,6 +13,7 @@ from typing import Literal
 
 from chatapp.domain.chat_message import ChatMessage
 from chatapp.domain.conversation import Conversation
+from chatapp.domain.record import record
 from chatapp.domain.user import User
 
 
@@ -29,7 +30,7 @@ class UserRef:
         return cls(user.id, user.document_id, user.username)
 
 
-@dataclass(slots=True, kw_only=True)  # not frozen: one per chat message, and nothing mutates it
+@record
 class MessagePosted:
     """A newly stored message: a conversation's (recipients: its members) or a personal one (the author)."""
 

@@ -95,18 +95,21 @@ class ChatSessionOut(msgspec.Struct, rename="camel", kw_only=True):
     @classmethod
     def of(cls, message: ChatMessage, fields: frozenset[str] | None = None) -> ChatSessionOut:
         """The message with every attribute, or only `fields` (public names, e.g. "createdAt")."""
+        sent_at = message.timestamp
+        sent = iso(sent_at) or ""
         out = cls(
             id=message.id,
             document_id=message.document_id,
             message=message.message,
             kind=message.kind.value,
-            timestamp=iso(message.timestamp) or "",
+            timestamp=sent,
             user=AuthorOut(
                 id=message.user_id, document_id=message.user_document_id, username=message.username
             ),
-            created_at=iso(message.created_at) or "",
-            updated_at=iso(message.updated_at) or "",
-            published_at=iso(message.published_at),
+            # a message's four moments are one until it is edited: its text is formatted once
+            created_at=sent if message.created_at == sent_at else iso(message.created_at) or "",
+            updated_at=sent if message.updated_at == sent_at else iso(message.updated_at) or "",
+            published_at=sent if message.published_at == sent_at else iso(message.published_at),
             conversation=message.conversation_document_id,
             seq=message.seq,
         )
@@ -159,6 +162,8 @@ class ConversationOut(msgspec.Struct, rename="camel"):
     def of(
         cls, conversation: Conversation, *, last_message: ChatMessage | None = None, unread: int = 0
     ) -> ConversationOut:
+        created_at = conversation.created_at
+        created = iso(created_at) or ""
         return cls(
             id=conversation.id,
             document_id=conversation.document_id,
@@ -168,7 +173,7 @@ class ConversationOut(msgspec.Struct, rename="camel"):
             last_seq=conversation.last_seq,
             last_message=None if last_message is None else ChatSessionOut.of(last_message),
             unread=unread,
-            created_at=iso(conversation.created_at) or "",
-            updated_at=iso(conversation.updated_at) or "",
-            published_at=iso(conversation.published_at),
+            created_at=created,
+            updated_at=created if conversation.updated_at == created_at else iso(conversation.updated_at) or "",
+            published_at=created if conversation.published_at == created_at else iso(conversation.published_at),
         )
