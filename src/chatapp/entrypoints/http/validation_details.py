@@ -10,6 +10,7 @@ from litestar import Request
 from litestar.utils.scope.state import ScopeState
 
 from chatapp.domain.errors import InvalidFields, InvalidInput
+from chatapp.entrypoints.json_depth import TooDeep, check_depth
 
 Problem = dict[str, Any]
 TYPE_NAMES = {
@@ -47,8 +48,9 @@ def of_request_body(request: Request[Any, Any, Any]) -> list[Problem]:
     if data_field is None or not isinstance(body, bytes):
         return []
     try:
+        check_depth(body)  # not left to RecursionError: under a raised recursion limit msgspec would decode it
         raw = msgspec.json.decode(body)
-    except (msgspec.DecodeError, RecursionError):  # not JSON, or nested too deep: the cause stands alone
+    except (msgspec.DecodeError, TooDeep):  # not JSON, or nested too deep: the cause stands alone
         return []
     return _problems(raw, data_field.annotation, [])
 
