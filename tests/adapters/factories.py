@@ -12,6 +12,21 @@ from chatapp.domain.user import NewUser, User
 
 T0 = datetime(2025, 3, 4, 5, 6, 7, 890_000, tzinfo=UTC)
 ids = RandomIdGenerator()
+# A row of up_users as the tests of statements insert it (alice, created at T0).
+ALICE_ROW = {
+    "document_id": "a" * 24,
+    "username": "alice",
+    "username_key": "alice",
+    "email": "alice@example.com",
+    "provider": "local",
+    "password": "not a hash",
+    "confirmed": True,
+    "blocked": False,
+    "token_version": 0,
+    "created_at": T0,
+    "updated_at": T0,
+    "published_at": T0,
+}
 
 
 def new_user(username: str, email: str | None = None) -> NewUser:

@@ -12,28 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.expression import any_
 
 from chatapp.adapters.sql.database import make_engine, make_read_only_session_factory, reading_only
-from chatapp.adapters.sql.driver_reads import fetch_all
+from chatapp.adapters.sql.driver_reads import fetch_all, pooled_connection
 from chatapp.adapters.sql.models import UserRow
 from chatapp.adapters.sql.unit_of_work import SqlReadOnlyUnitOfWork
 from chatapp.domain.errors import StorageUnavailable
-from tests.adapters.factories import T0
+from tests.adapters.factories import ALICE_ROW, T0
 from tests.adapters.test_sql_resilience import terminate_other_connections
 
 _users = UserRow.__table__
-_ALICE = {
-    "document_id": "a" * 24,
-    "username": "alice",
-    "username_key": "alice",
-    "email": "alice@example.com",
-    "provider": "local",
-    "password": "not a hash",
-    "confirmed": True,
-    "blocked": False,
-    "token_version": 0,
-    "created_at": T0,
-    "updated_at": T0,
-    "published_at": T0,
-}
 # A bound parameter, a value written into the statement (the 0) and a timestamp, read by position.
 _NAMED = select(
     _users.c.username,
@@ -56,7 +42,7 @@ async def engine(url: str) -> AsyncIterator[AsyncEngine]:
 
 async def test_a_read_outside_a_transaction_gives_the_rows_by_position(engine: AsyncEngine) -> None:
     async with engine.begin() as connection:
-        await connection.execute(insert(_users).values(_ALICE))
+        await connection.execute(insert(_users).values(ALICE_ROW))
 
     async with reading_only(engine).connect() as connection:
         [row] = await fetch_all(connection, _NAMED, {"name": "alice"})
@@ -67,7 +53,7 @@ async def test_a_read_outside_a_transaction_gives_the_rows_by_position(engine: A
 
 async def test_a_read_inside_a_transaction_sees_its_uncommitted_writes(engine: AsyncEngine) -> None:
     async with engine.connect() as connection:
-        await connection.execute(insert(_users).values(_ALICE))
+        await connection.execute(insert(_users).values(ALICE_ROW))
 
         assert [tuple(row) for row in await fetch_all(connection, _NAMED, {"name": "alice"})] == [
             ("alice", 0, T0)
@@ -76,6 +62,20 @@ async def test_a_read_inside_a_transaction_sees_its_uncommitted_writes(engine: A
 
     async with reading_only(engine).connect() as connection:
         assert await fetch_all(connection, _NAMED, {"name": "alice"}) == []
+
+
+async def test_the_pooled_connection_is_read_off_a_live_connection_and_renewed_after_an_invalidation(
+    engine: AsyncEngine,
+) -> None:
+    async with reading_only(engine).connect() as connection:
+        live = await pooled_connection(connection)
+        assert live is await connection.get_raw_connection()
+
+        await connection.invalidate()
+        renewed = await pooled_connection(connection)  # reconnects, as get_raw_connection would
+
+        assert renewed is not live and renewed.is_valid
+        assert [tuple(row) for row in await fetch_all(connection, select(literal(1)), {})] == [(1,)]
 
 
 @pytest.mark.postgres
@@ -125,7 +125,7 @@ async def test_a_list_parameter_is_one_array_on_postgres_and_expands_on_sqlite(e
     else:
         ids = ids.where(_users.c.id.in_(bindparam("ids", expanding=True)))
     async with engine.begin() as connection:
-        await connection.execute(insert(_users).values(_ALICE))
+        await connection.execute(insert(_users).values(ALICE_ROW))
         alice_id = (await connection.execute(select(_users.c.id))).scalar_one()
 
     async with reading_only(engine).connect() as connection:

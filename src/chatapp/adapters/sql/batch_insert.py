@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from chatapp.adapters.sql.driver_reads import pooled_connection
 from chatapp.adapters.sql.models import CHAT_MESSAGES
 from chatapp.domain.chat_message import NewChatMessage
 
@@ -39,7 +40,7 @@ RETURNING id, document_id
 
 
 async def insert_from_json(connection: AsyncConnection, drafts: list[NewChatMessage]) -> dict[str, int]:
-    driver = (await connection.get_raw_connection()).driver_connection
+    driver = (await pooled_connection(connection)).driver_connection
     assert driver is not None  # a pooled connection that is checked out has one
     # Outside a transaction block one statement is its own transaction, committed (WAL flushed)
     # before PostgreSQL replies: one round trip per batch instead of BEGIN, INSERT and COMMIT.
@@ -110,7 +111,7 @@ async def insert_from_sqlite_json(connection: AsyncConnection, drafts: list[NewC
     """No SQLAlchemy on the way: the batch goes to aiosqlite's connection as it is, and the insert,
     its RETURNING rows and the commit run in one call in aiosqlite's worker thread, where three
     awaited calls (execute, fetchall, commit) each paid a round trip to that thread."""
-    driver = (await connection.get_raw_connection()).driver_connection
+    driver = (await pooled_connection(connection)).driver_connection
     assert driver is not None  # a pooled connection that is checked out has one
     if driver.in_transaction:
         raise RuntimeError("a batch insert must commit on its own, not inside an open transaction")

@@ -25,6 +25,7 @@ from chatapp.adapters.sql.errors import domain_errors
 from chatapp.adapters.sql.messages import SELECT_MESSAGES, to_message
 from chatapp.adapters.sql.models import CHAT_MESSAGES, CONVERSATION_MEMBERS, CONVERSATIONS, ConversationRow
 from chatapp.adapters.sql.rows import by_name
+from chatapp.adapters.sql.session_connection import SessionConnection
 from chatapp.adapters.sql.text import storable
 from chatapp.application.ports.conversation_repository import (
     ConversationPage,
@@ -70,13 +71,14 @@ def _to_conversation(row: Any, members: list[Member]) -> Conversation:
 
 
 class SqlConversationRepository(ConversationRepository):
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, connection: SessionConnection) -> None:
         self._session = session
+        self._connection = connection  # the unit of work's: the session's, asked for once
 
     async def _members(self, conversation_ids: list[int]) -> dict[int, list[Member]]:
         if not conversation_ids:
             return {}
-        connection = await self._session.connection()
+        connection = await self._connection()
         dialect = connection.dialect.name
         rows = await fetch_all(
             connection, members_of(dialect), {"ids": member_ids(dialect, conversation_ids)}
@@ -151,7 +153,7 @@ class SqlConversationRepository(ConversationRepository):
         itself where it can (driver_reads): the ORM's execution path, and then SQLAlchemy Core's,
         cost more than the statements' own work."""
         with domain_errors():
-            connection = await self._session.connection()
+            connection = await self._connection()
             if offset > _COUNT_FIRST_BEYOND:
                 total = await connection.scalar(COUNT_CONVERSATIONS, {"user_id": user_id}) or 0
                 if total <= offset:

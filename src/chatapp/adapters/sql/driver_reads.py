@@ -85,13 +85,24 @@ def _select_in_thread(connection: sqlite3.Connection, sql: str, arguments: list[
     return connection.execute(sql, arguments).fetchall()
 
 
+async def pooled_connection(connection: AsyncConnection) -> PoolProxiedConnection:
+    """The pooled DBAPI connection under `connection`: read off it while it holds a live one, through
+    get_raw_connection (which may have to reconnect, so it runs in a new greenlet) only when not.
+    A greenlet's start maps and its end unmaps a fresh Python data stack (two system calls), ~15 µs
+    of CPU on the bench's machine, paid by each statement sent this way."""
+    sync = connection.sync_connection
+    if sync is not None and not sync.closed and not sync.invalidated:
+        return sync.connection  # its _dbapi_connection: no I/O when neither closed nor invalidated
+    return await connection.get_raw_connection()
+
+
 async def fetch_all(
     connection: AsyncConnection, statement: Select[Any], values: Mapping[str, Any]
 ) -> Sequence[Any]:
     """The statement's rows, indexable by position. Driver errors come through unwrapped (errors.py
     knows both kinds). A connection lost under the statement is dropped, the pool renewed as
     SQLAlchemy renews it, and the caller told StorageUnavailable."""
-    pooled = await connection.get_raw_connection()
+    pooled = await pooled_connection(connection)
     dialect = connection.dialect
     read, driver = _compiled(statement, dialect), pooled.driver_connection
     assert driver is not None  # a pooled connection that is checked out has one

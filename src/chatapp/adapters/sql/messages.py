@@ -32,6 +32,7 @@ from chatapp.adapters.sql.models import (
     USER_MESSAGE_COUNTS,
     USERS,
 )
+from chatapp.adapters.sql.session_connection import SessionConnection
 from chatapp.adapters.sql.text import storable
 from chatapp.application.ports.persistence import AuthoredBy, ChatMessageRepository, MessageScope
 from chatapp.application.query.filters import AllOf
@@ -159,8 +160,9 @@ def _scope(scope: MessageScope) -> ColumnElement[bool]:
 
 
 class SqlChatMessageRepository(ChatMessageRepository):
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, connection: SessionConnection) -> None:
         self._session = session
+        self._connection = connection  # the unit of work's: the session's, asked for once
 
     def _compiler(self) -> FilterCompiler:
         return FilterCompiler(CHAT_SESSIONS, COLUMNS, self._session.get_bind().dialect.name)
@@ -191,7 +193,7 @@ class SqlChatMessageRepository(ChatMessageRepository):
                 .limit(window.limit)
                 .offset(window.offset)
             )
-            rows = (await (await self._session.connection()).execute(statement)).all()
+            rows = (await (await self._connection()).execute(statement)).all()
         return Slice(items=[read_listed(row) for row in rows], total=total)
 
     async def _list_all_of(self, user_id: int, query: ListQuery, dialect: str) -> Slice[ChatMessage]:
@@ -205,7 +207,7 @@ class SqlChatMessageRepository(ChatMessageRepository):
         statement = _page_of_user(query.sort, dialect)
         values = {"user_id": user_id, "limit": window.limit, "offset": window.offset}
         with domain_errors():
-            rows = await fetch_all(await self._session.connection(), statement, values)
+            rows = await fetch_all(await self._connection(), statement, values)
         if not rows:
             return Slice(items=[], total=await self._counted(user_id))
         return Slice(items=[read_listed(row) for row in rows], total=int(extra(rows[0])))

@@ -22,6 +22,7 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from chatapp.adapters.sql.driver_reads import pooled_connection
 from chatapp.adapters.sql.notify import EVENTS_CHANNEL, Notify
 from chatapp.domain.chat_message import ChatMessage, NewChatMessage
 from chatapp.domain.errors import NotFound
@@ -79,7 +80,7 @@ async def store_optimistically(
     connection: AsyncConnection, drafts: list[NewChatMessage], notify: Notify | None
 ) -> list[ChatMessage]:
     """One row per draft (a client id repeated within the batch answers with the first's row)."""
-    driver = (await connection.get_raw_connection()).driver_connection
+    driver = (await pooled_connection(connection)).driver_connection
     assert driver is not None  # a pooled connection that is checked out has one
     conversation_ids = sorted({d.conversation_id for d in drafts if d.conversation_id is not None})
     async with driver.transaction():

@@ -9,6 +9,7 @@ from chatapp.adapters.sql.conversations import SqlConversationRepository
 from chatapp.adapters.sql.database import ReadOnlySessionFactory
 from chatapp.adapters.sql.errors import domain_errors
 from chatapp.adapters.sql.messages import SqlChatMessageRepository
+from chatapp.adapters.sql.session_connection import SessionConnection
 from chatapp.adapters.sql.users import SqlUserRepository
 from chatapp.application.ports.conversation_repository import ConversationRepository
 from chatapp.application.ports.persistence import (
@@ -34,16 +35,17 @@ class _SessionScope:
         if self._session is not None:
             raise RuntimeError("This unit of work is already in use; enter it again only after it exits")
         session = self._session_factory()
+        connection = SessionConnection(session)
         try:
             with domain_errors():
-                await session.connection()  # fail here, not halfway through the use case
+                await connection()  # fail here, not halfway through the use case
         except BaseException:
             await session.close()
             raise
         self._session = session
         self.users = SqlUserRepository(session)
-        self.messages = SqlChatMessageRepository(session)
-        self.conversations = SqlConversationRepository(session)
+        self.messages = SqlChatMessageRepository(session, connection)
+        self.conversations = SqlConversationRepository(session, connection)
         return self
 
     async def __aexit__(
