@@ -40,6 +40,14 @@ class Backend:
     users: UserDirectory
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def sql_url(request: pytest.FixtureRequest, sqlite_url: Callable[[], str]) -> str:
+    """Each SQL database in turn: a new SQLite file, then a clean PostgreSQL database."""
+    if request.param == "sqlite":
+        return sqlite_url()
+    return str(request.getfixturevalue("clean_postgres_url"))
+
+
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, sqlite_url: Callable[[], str]) -> str | None:
     """None stands for the in-memory adapters."""

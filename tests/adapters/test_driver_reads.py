@@ -3,7 +3,7 @@ inside it, and a connection lost under a driver read not handed out again."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import BigInteger, bindparam, func, insert, literal, select
@@ -28,14 +28,9 @@ _NAMED = select(
 ).where(_users.c.username == bindparam("name"))
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def url(request: pytest.FixtureRequest, sqlite_url: Callable[[], str]) -> str:
-    return sqlite_url() if request.param == "sqlite" else str(request.getfixturevalue("clean_postgres_url"))
-
-
 @pytest.fixture
-async def engine(url: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(url)
+async def engine(sql_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(sql_url)
     yield engine
     await engine.dispose()
 

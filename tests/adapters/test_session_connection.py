@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import insert, literal, select
@@ -16,14 +16,9 @@ from tests.adapters.factories import ALICE_ROW
 _users = UserRow.__table__
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def url(request: pytest.FixtureRequest, sqlite_url: Callable[[], str]) -> str:
-    return sqlite_url() if request.param == "sqlite" else str(request.getfixturevalue("clean_postgres_url"))
-
-
 @pytest.fixture
-async def session(url: str) -> AsyncIterator[AsyncSession]:
-    engine = make_engine(url)
+async def session(sql_url: str) -> AsyncIterator[AsyncSession]:
+    engine = make_engine(sql_url)
     async with make_session_factory(engine)() as session:
         yield session
     await engine.dispose()

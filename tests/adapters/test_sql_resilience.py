@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +22,9 @@ from chatapp.domain.user import User
 from tests.adapters.factories import draft, new_conversation, new_user, unsaved_user
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def url(request: pytest.FixtureRequest, sqlite_url: Callable[[], str]) -> str:
-    if request.param == "sqlite":
-        return sqlite_url()
-    return str(request.getfixturevalue("clean_postgres_url"))
-
-
 @pytest.fixture
-async def engine(url: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(url)
+async def engine(sql_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(sql_url)
     yield engine
     await engine.dispose()
 
