@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.expression import any_
 
 from chatapp.adapters.sql.database import make_engine, make_read_only_session_factory, reading_only
-from chatapp.adapters.sql.driver_reads import fetch_all, pooled_connection
+from chatapp.adapters.sql.driver_reads import fetch_all
 from chatapp.adapters.sql.models import UserRow
+from chatapp.adapters.sql.session_connection import pooled_connection
 from chatapp.adapters.sql.unit_of_work import SqlReadOnlyUnitOfWork
 from chatapp.domain.errors import StorageUnavailable
 from tests.adapters.factories import ALICE_ROW, T0

@@ -37,6 +37,7 @@ from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from chatapp.adapters.sql.errors import is_lost_connection
+from chatapp.adapters.sql.session_connection import pooled_connection
 from chatapp.domain.errors import StorageUnavailable
 
 
@@ -83,17 +84,6 @@ def _compiled(statement: Select[Any], dialect: Dialect) -> _Compiled | None:
 def _select_in_thread(connection: sqlite3.Connection, sql: str, arguments: list[Any]) -> list[Any]:
     """In aiosqlite's thread: the statement and all its rows in one hop to that thread."""
     return connection.execute(sql, arguments).fetchall()
-
-
-async def pooled_connection(connection: AsyncConnection) -> PoolProxiedConnection:
-    """The pooled DBAPI connection under `connection`: read off it while it holds a live one, through
-    get_raw_connection (which may have to reconnect, so it runs in a new greenlet) only when not.
-    A greenlet's start maps and its end unmaps a fresh Python data stack (two system calls), ~15 µs
-    of CPU on the bench's machine, paid by each statement sent this way."""
-    sync = connection.sync_connection
-    if sync is not None and not sync.closed and not sync.invalidated:
-        return sync.connection  # its _dbapi_connection: no I/O when neither closed nor invalidated
-    return await connection.get_raw_connection()
 
 
 async def fetch_all(
