@@ -15,7 +15,7 @@ from chatapp.adapters.memory.message_log import InMemoryMessageLog
 from chatapp.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from chatapp.adapters.memory.user_directory import InMemoryUserDirectory
 from chatapp.adapters.sql.conversation_directory import SqlConversationDirectory
-from chatapp.adapters.sql.database import make_engine, make_read_only_session_factory, make_session_factory
+from chatapp.adapters.sql.database import make_engine, reading_only
 from chatapp.adapters.sql.message_history import SqlMessageHistory
 from chatapp.adapters.sql.message_log import SqlMessageLog
 from chatapp.adapters.sql.unit_of_work import SqlReadOnlyUnitOfWork, SqlUnitOfWork
@@ -73,13 +73,12 @@ async def backend(database_url: str | None) -> AsyncIterator[Backend]:
         )
         return
     engine = make_engine(database_url)  # in this test's event loop
-    sessions = make_session_factory(engine)
-    read_only_sessions = make_read_only_session_factory(engine)
+    read_only_engine = reading_only(engine)
     log = SqlMessageLog(engine)
     yield Backend(
         engine.dialect.name,
-        lambda: SqlUnitOfWork(sessions),
-        lambda: SqlReadOnlyUnitOfWork(read_only_sessions),
+        lambda: SqlUnitOfWork(engine),
+        lambda: SqlReadOnlyUnitOfWork(read_only_engine),
         log,
         SqlConversationDirectory(engine),
         SqlMessageHistory(engine),

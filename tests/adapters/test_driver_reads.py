@@ -11,10 +11,10 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.expression import any_
 
-from chatapp.adapters.sql.database import make_engine, make_read_only_session_factory, reading_only
+from chatapp.adapters.sql.database import make_engine, reading_only
 from chatapp.adapters.sql.driver_reads import fetch_all
 from chatapp.adapters.sql.models import UserRow
-from chatapp.adapters.sql.session_connection import pooled_connection
+from chatapp.adapters.sql.pooled_connection import pooled_connection
 from chatapp.adapters.sql.unit_of_work import SqlReadOnlyUnitOfWork
 from chatapp.domain.errors import StorageUnavailable
 from tests.adapters.factories import ALICE_ROW, T0
@@ -95,7 +95,7 @@ async def test_connections_killed_under_driver_reads_fail_one_read_and_the_pool_
     on a lost connection, every connection as old is then replaced at its next checkout: the pool's
     other killed connection is not handed out either."""
     engine = make_engine(clean_postgres_url, ping_after_idle=3600.0, pool_size=2)
-    read_only = make_read_only_session_factory(engine)
+    read_only = reading_only(engine)
 
     async def listing() -> int:
         async with SqlReadOnlyUnitOfWork(read_only) as uow:

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from chatapp.adapters.sql.database import make_engine, make_session_factory
+from chatapp.adapters.sql.database import make_engine
 from chatapp.adapters.sql.message_log import SqlMessageLog
 from chatapp.adapters.sql.notify import EVENTS_CHANNEL
 from chatapp.adapters.sql.unit_of_work import SqlUnitOfWork
@@ -45,7 +45,7 @@ async def engine(url: str) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture
 async def people_and_group(engine: AsyncEngine) -> tuple[list[User], Conversation]:
-    async with SqlUnitOfWork(make_session_factory(engine)) as uow:
+    async with SqlUnitOfWork(engine) as uow:
         users = [await uow.users.add(new_user(f"user{n}")) for n in range(4)]
         group = await uow.conversations.add(new_conversation(*users))
         await uow.commit()

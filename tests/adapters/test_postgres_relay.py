@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chatapp.adapters.sql.conversation_directory import SqlConversationDirectory
-from chatapp.adapters.sql.database import make_engine, make_session_factory
+from chatapp.adapters.sql.database import make_engine
 from chatapp.adapters.sql.message_history import SqlMessageHistory
 from chatapp.adapters.sql.message_log import SqlMessageLog
 from chatapp.adapters.sql.postgres_relay import MAX_PAYLOAD_BYTES, PostgresRelay
@@ -107,7 +107,7 @@ async def processes(clean_postgres_url: str) -> AsyncIterator[list[Process]]:
 
 @pytest.fixture
 async def team(processes: list[Process]) -> tuple[list[User], Conversation]:
-    async with SqlUnitOfWork(make_session_factory(processes[0].engine)) as uow:
+    async with SqlUnitOfWork(processes[0].engine) as uow:
         users = [await uow.users.add(new_user(name)) for name in ("alice", "bob")]
         conversation = await uow.conversations.add(new_conversation(*users))
         await uow.commit()

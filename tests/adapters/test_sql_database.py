@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from chatapp.adapters.sql.database import async_url, make_engine, make_session_factory, mask_url
+from chatapp.adapters.sql.database import async_url, make_engine, mask_url
 from chatapp.adapters.sql.message_log import SqlMessageLog
 from chatapp.adapters.sql.migrate import upgrade_schema
 from chatapp.adapters.sql.unit_of_work import SqlUnitOfWork
@@ -78,15 +78,14 @@ async def test_a_sqlite_file_in_a_missing_directory_fails_without_starting_a_wor
 async def test_an_in_memory_sqlite_database_is_shared_by_all_sessions() -> None:
     engine = make_engine("sqlite+aiosqlite:///:memory:")
     await upgrade_schema(engine)
-    sessions = make_session_factory(engine)
-    async with SqlUnitOfWork(sessions) as uow:
+    async with SqlUnitOfWork(engine) as uow:
         alice = await uow.users.add(new_user("alice"))
         await uow.commit()
     log = SqlMessageLog(engine)
 
     stored = await log.append(draft(alice))
 
-    async with SqlUnitOfWork(sessions) as uow:
+    async with SqlUnitOfWork(engine) as uow:
         assert await uow.messages.get(stored.document_id, alice.id) == stored
     await log.aclose()
     await engine.dispose()

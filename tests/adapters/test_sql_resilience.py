@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from chatapp.adapters.sql.database import make_engine, make_session_factory
+from chatapp.adapters.sql.database import make_engine
 from chatapp.adapters.sql.disk_space import DiskFullWatch
 from chatapp.adapters.sql.health import SqlHealthProbe
 from chatapp.adapters.sql.message_log import SqlMessageLog
@@ -31,7 +31,7 @@ async def engine(sql_url: str) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture
 async def alice(engine: AsyncEngine) -> User:
-    async with SqlUnitOfWork(make_session_factory(engine)) as uow:
+    async with SqlUnitOfWork(engine) as uow:
         user = await uow.users.add(new_user("alice"))
         await uow.commit()
     return user
@@ -139,7 +139,7 @@ async def test_an_unreachable_database_is_storage_unavailable(kind: str, tmp_pat
     log = SqlMessageLog(engine)
 
     with pytest.raises(StorageUnavailable):
-        async with SqlUnitOfWork(make_session_factory(engine)):
+        async with SqlUnitOfWork(engine):
             pass
     with pytest.raises(StorageUnavailable):
         await log.append(draft(unsaved_user()))
@@ -158,7 +158,7 @@ async def test_the_log_recovers_when_the_database_comes_back(tmp_path: Path) -> 
 
     directory.mkdir()
     await upgrade_schema(engine)
-    async with SqlUnitOfWork(make_session_factory(engine)) as uow:
+    async with SqlUnitOfWork(engine) as uow:
         alice = await uow.users.add(new_user("alice"))
         await uow.commit()
 
@@ -171,18 +171,17 @@ async def test_the_log_recovers_when_the_database_comes_back(tmp_path: Path) -> 
 async def test_connections_killed_by_a_postgres_restart_are_replaced(clean_postgres_url: str) -> None:
     """Once idle past the threshold (here at once), a pooled connection is pinged before use."""
     engine = make_engine(clean_postgres_url, ping_after_idle=0.0)
-    sessions = make_session_factory(engine)
-    async with SqlUnitOfWork(sessions) as uow:
+    async with SqlUnitOfWork(engine) as uow:
         alice = await uow.users.add(new_user("alice"))
         await uow.commit()
     log = SqlMessageLog(engine)
     await log.append(draft(alice))  # its writer keeps a connection
-    async with SqlUnitOfWork(sessions) as uow:
+    async with SqlUnitOfWork(engine) as uow:
         await uow.users.get(alice.id)  # and the pool holds another
 
     await terminate_other_connections(clean_postgres_url)
 
-    async with SqlUnitOfWork(sessions) as uow:
+    async with SqlUnitOfWork(engine) as uow:
         assert await uow.users.get(alice.id) == alice
     assert (await log.append(draft(alice))).user_id == alice.id
     await log.aclose()
@@ -196,17 +195,16 @@ async def test_a_connection_killed_while_it_was_in_use_fails_one_unit_of_work_an
     """Within the idle threshold (here an hour) a pooled connection is not pinged: the unit of work
     handed one killed meanwhile is unavailable (retryable), and the next gets a new connection."""
     engine = make_engine(clean_postgres_url, ping_after_idle=3600.0)
-    sessions = make_session_factory(engine)
-    async with SqlUnitOfWork(sessions) as uow:
+    async with SqlUnitOfWork(engine) as uow:
         alice = await uow.users.add(new_user("alice"))
         await uow.commit()
 
     await terminate_other_connections(clean_postgres_url)
 
     with pytest.raises(StorageUnavailable):
-        async with SqlUnitOfWork(sessions) as uow:
+        async with SqlUnitOfWork(engine) as uow:
             await uow.users.get(alice.id)
-    async with SqlUnitOfWork(sessions) as uow:
+    async with SqlUnitOfWork(engine) as uow:
         assert await uow.users.get(alice.id) == alice
     await engine.dispose()
 
@@ -229,7 +227,7 @@ async def test_a_write_refused_for_lack_of_space_is_unavailable_and_turns_health
     only a probe write. Here the disk has room, so the probe succeeds and health is ok again."""
     engine = make_engine(empty_postgres_url)  # a database of its own: the trigger goes with it
     await upgrade_schema(engine)
-    async with SqlUnitOfWork(make_session_factory(engine)) as uow:
+    async with SqlUnitOfWork(engine) as uow:
         alice = await uow.users.add(new_user("alice"))
         group = await uow.conversations.add(new_conversation(alice))
         await uow.commit()

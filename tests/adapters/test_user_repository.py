@@ -212,6 +212,18 @@ async def test_a_failed_block_rolls_back_its_writes(backend: Backend, add_user) 
         assert await uow.users.find_by_username("bob") is None
 
 
+async def test_writes_after_a_commit_in_the_same_block_are_rolled_back_without_another(backend: Backend) -> None:
+    async with backend.uow() as uow:
+        bob = await uow.users.add(new_user("bob"))
+        await uow.commit()
+        await uow.users.add(new_user("carol"))
+        assert await uow.users.get(bob.id) == bob  # the block still reads, after its commit
+
+    async with backend.uow() as uow:
+        assert await uow.users.find_by_username("bob") == bob
+        assert await uow.users.find_by_username("carol") is None
+
+
 async def test_one_unit_of_work_can_be_entered_again(backend: Backend) -> None:
     uow = backend.uow()
     async with uow:

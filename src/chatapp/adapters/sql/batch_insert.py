@@ -16,7 +16,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from chatapp.adapters.sql.models import CHAT_MESSAGES
-from chatapp.adapters.sql.session_connection import pooled_connection
+from chatapp.adapters.sql.pooled_connection import pooled_connection
 from chatapp.domain.chat_message import NewChatMessage
 
 BatchInserter = Callable[[AsyncConnection, list[NewChatMessage]], Awaitable[dict[str, int]]]

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from chatapp.adapters.sql.conversation_listing import (
     COUNT_CONVERSATIONS,
@@ -23,9 +23,8 @@ from chatapp.adapters.sql.conversation_rows import (
 from chatapp.adapters.sql.driver_reads import fetch_all
 from chatapp.adapters.sql.errors import domain_errors
 from chatapp.adapters.sql.messages import SELECT_MESSAGES, to_message
-from chatapp.adapters.sql.models import CHAT_MESSAGES, CONVERSATION_MEMBERS, CONVERSATIONS, ConversationRow
+from chatapp.adapters.sql.models import CHAT_MESSAGES, CONVERSATION_MEMBERS, CONVERSATIONS
 from chatapp.adapters.sql.rows import by_name
-from chatapp.adapters.sql.session_connection import SessionConnection
 from chatapp.adapters.sql.text import storable
 from chatapp.application.ports.conversation_repository import (
     ConversationPage,
@@ -71,17 +70,15 @@ def _to_conversation(row: Any, members: list[Member]) -> Conversation:
 
 
 class SqlConversationRepository(ConversationRepository):
-    def __init__(self, session: AsyncSession, connection: SessionConnection) -> None:
-        self._session = session
-        self._connection = connection  # the unit of work's: the session's, asked for once
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection  # the unit of work's
 
     async def _members(self, conversation_ids: list[int]) -> dict[int, list[Member]]:
         if not conversation_ids:
             return {}
-        connection = await self._connection()
-        dialect = connection.dialect.name
+        dialect = self._connection.dialect.name
         rows = await fetch_all(
-            connection, members_of(dialect), {"ids": member_ids(dialect, conversation_ids)}
+            self._connection, members_of(dialect), {"ids": member_ids(dialect, conversation_ids)}
         )
         return read_members(rows, conversation_ids)
 
@@ -89,7 +86,7 @@ class SqlConversationRepository(ConversationRepository):
         with domain_errors():
             # Table columns, not ORM objects: the identity map would hand back values from before
             # this transaction's own updates.
-            row = (await self._session.execute(select(CONVERSATIONS).where(*conditions))).one_or_none()
+            row = (await self._connection.execute(select(CONVERSATIONS).where(*conditions))).one_or_none()
             if row is None:
                 return None
             members = await self._members([row.id])
@@ -99,12 +96,12 @@ class SqlConversationRepository(ConversationRepository):
         if conversation.last_seq == 0:
             return None
         latest = latest_message_id(conversation.id, conversation.last_seq)
-        row = (await self._session.execute(SELECT_MESSAGES.where(_message.id == latest))).one_or_none()
+        row = (await self._connection.execute(SELECT_MESSAGES.where(_message.id == latest))).one_or_none()
         return None if row is None else to_message(row)
 
     async def add(self, conversation: NewConversation) -> Conversation:
         pair = [m.user_id for m in conversation.members]
-        row = ConversationRow(
+        statement = insert(CONVERSATIONS).returning(*CONVERSATIONS.c).values(
             document_id=conversation.document_id,
             kind=conversation.kind.value,
             title=conversation.title,
@@ -115,10 +112,9 @@ class SqlConversationRepository(ConversationRepository):
             updated_at=conversation.created_at,
             published_at=conversation.created_at,
         )
-        self._session.add(row)
         try:
             with domain_errors():
-                await self._session.flush()
+                row = (await self._connection.execute(statement)).one()
         except AlreadyTaken:
             raise AlreadyTaken(DM_TAKEN) from None
         await self.add_members(row.id, list(conversation.members))
@@ -140,7 +136,7 @@ class SqlConversationRepository(ConversationRepository):
         with domain_errors():
             # Counted up to the last_seq read above: a message committed between the two statements
             # (each has its own snapshot under READ COMMITTED) is not in that lastSeq, so not in unread.
-            unread = await self._session.scalar(
+            unread = await self._connection.scalar(
                 select(unread_count(user_id, up_to=conversation.last_seq)).where(
                     _member.conversation_id == conversation.id, _member.user_id == user_id
                 )
@@ -153,7 +149,7 @@ class SqlConversationRepository(ConversationRepository):
         itself where it can (driver_reads): the ORM's execution path, and then SQLAlchemy Core's,
         cost more than the statements' own work."""
         with domain_errors():
-            connection = await self._connection()
+            connection = self._connection
             if offset > _COUNT_FIRST_BEYOND:
                 total = await connection.scalar(COUNT_CONVERSATIONS, {"user_id": user_id}) or 0
                 if total <= offset:
@@ -170,7 +166,7 @@ class SqlConversationRepository(ConversationRepository):
     async def add_members(self, conversation_id: int, members: list[NewMember]) -> None:
         with domain_errors():
             present = set(
-                await self._session.scalars(
+                await self._connection.scalars(
                     select(_member.user_id).where(_member.conversation_id == conversation_id)
                 )
             )
@@ -186,20 +182,20 @@ class SqlConversationRepository(ConversationRepository):
                 if m.user_id not in present
             ]
             if rows:
-                await self._session.execute(insert(CONVERSATION_MEMBERS), rows)
+                await self._connection.execute(insert(CONVERSATION_MEMBERS), rows)
 
     def _member_row(self, conversation_id: int, user_id: int) -> Any:
         return (_member.conversation_id == conversation_id) & (_member.user_id == user_id)
 
     async def remove_member(self, conversation_id: int, user_id: int) -> None:
         with domain_errors():
-            await self._session.execute(
+            await self._connection.execute(
                 CONVERSATION_MEMBERS.delete().where(self._member_row(conversation_id, user_id))
             )
 
     async def set_role(self, conversation_id: int, user_id: int, role: MemberRole) -> None:
         with domain_errors():
-            await self._session.execute(
+            await self._connection.execute(
                 update(CONVERSATION_MEMBERS)
                 .where(self._member_row(conversation_id, user_id))
                 .values(role=role.value)
@@ -207,7 +203,7 @@ class SqlConversationRepository(ConversationRepository):
 
     async def set_title(self, conversation_id: int, title: str, at: datetime) -> None:
         with domain_errors():
-            await self._session.execute(
+            await self._connection.execute(
                 update(CONVERSATIONS)
                 .where(_conversation.id == conversation_id)
                 .values(title=title, updated_at=at)
@@ -215,13 +211,13 @@ class SqlConversationRepository(ConversationRepository):
 
     async def touch(self, conversation_id: int, at: datetime) -> None:
         with domain_errors():
-            await self._session.execute(
+            await self._connection.execute(
                 update(CONVERSATIONS).where(_conversation.id == conversation_id).values(updated_at=at)
             )
 
     async def mark_read(self, conversation_id: int, user_id: int, seq: int) -> int:
         with domain_errors():
-            stored = await self._session.scalar(
+            stored = await self._connection.scalar(
                 update(CONVERSATION_MEMBERS)
                 .where(self._member_row(conversation_id, user_id))
                 .values(last_read_seq=case((_member.last_read_seq < seq, seq), else_=_member.last_read_seq))

@@ -9,7 +9,7 @@ from typing import Any, NewType
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
 from chatapp.adapters.sql.fair_pool import FairAsyncQueuePool
@@ -138,24 +138,14 @@ def _sqlite_engine(url: URL) -> AsyncEngine:
     return engine
 
 
-def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions whose loaded rows stay readable after commit (we map them to domain objects)."""
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+ReadOnlyEngine = NewType("ReadOnlyEngine", AsyncEngine)
 
 
-ReadOnlySessionFactory = NewType("ReadOnlySessionFactory", async_sessionmaker[AsyncSession])
-
-
-def reading_only(engine: AsyncEngine) -> AsyncEngine:
+def reading_only(engine: AsyncEngine) -> ReadOnlyEngine:
     """The same engine and pool, for reads only. On PostgreSQL its statements run outside any
     transaction (AUTOCOMMIT), which spares the BEGIN and ROLLBACK round trips around them and loses
     nothing: in PostgreSQL's default READ COMMITTED isolation each statement of a transaction takes
     its own snapshot too. SQLite's driver begins no transaction for a SELECT in the first place."""
     if engine.dialect.name == "postgresql":
-        return engine.execution_options(isolation_level="AUTOCOMMIT")
-    return engine
-
-
-def make_read_only_session_factory(engine: AsyncEngine) -> ReadOnlySessionFactory:
-    """Sessions for reading only, outside any transaction (see reading_only)."""
-    return ReadOnlySessionFactory(make_session_factory(reading_only(engine)))
+        return ReadOnlyEngine(engine.execution_options(isolation_level="AUTOCOMMIT"))
+    return ReadOnlyEngine(engine)

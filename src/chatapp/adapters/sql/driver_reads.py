@@ -37,7 +37,7 @@ from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from chatapp.adapters.sql.errors import is_lost_connection
-from chatapp.adapters.sql.session_connection import pooled_connection
+from chatapp.adapters.sql.pooled_connection import pooled_connection
 from chatapp.domain.errors import StorageUnavailable
 
 

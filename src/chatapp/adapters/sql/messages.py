@@ -19,7 +19,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from chatapp.adapters.sql.driver_reads import fetch_all
 from chatapp.adapters.sql.errors import domain_errors
@@ -32,7 +32,6 @@ from chatapp.adapters.sql.models import (
     USER_MESSAGE_COUNTS,
     USERS,
 )
-from chatapp.adapters.sql.session_connection import SessionConnection
 from chatapp.adapters.sql.text import storable
 from chatapp.application.ports.persistence import AuthoredBy, ChatMessageRepository, MessageScope
 from chatapp.application.query.filters import AllOf
@@ -160,31 +159,30 @@ def _scope(scope: MessageScope) -> ColumnElement[bool]:
 
 
 class SqlChatMessageRepository(ChatMessageRepository):
-    def __init__(self, session: AsyncSession, connection: SessionConnection) -> None:
-        self._session = session
-        self._connection = connection  # the unit of work's: the session's, asked for once
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection  # the unit of work's
 
     def _compiler(self) -> FilterCompiler:
-        return FilterCompiler(CHAT_SESSIONS, COLUMNS, self._session.get_bind().dialect.name)
+        return FilterCompiler(CHAT_SESSIONS, COLUMNS, self._connection.dialect.name)
 
     async def get(self, document_id: str, user_id: int) -> ChatMessage | None:
         if not storable(document_id):
             return None
         statement = SELECT_MESSAGES.where(_message.document_id == document_id, _message.user_id == user_id)
         with domain_errors():
-            row = (await self._session.execute(statement)).one_or_none()
+            row = (await self._connection.execute(statement)).one_or_none()
         return None if row is None else to_message(row)
 
     async def list(self, scope: MessageScope, query: ListQuery) -> Slice[ChatMessage]:
         if query.with_count and isinstance(scope, AuthoredBy) and query.filter == AllOf(()):
-            return await self._list_all_of(scope.user_id, query, self._session.get_bind().dialect.name)
+            return await self._list_all_of(scope.user_id, query, self._connection.dialect.name)
         compiler = self._compiler()
         conditions = [_scope(scope), compiler.where(query.filter)]
         window = query.window
         with domain_errors():
             total = None
             if query.with_count:
-                total = await self._session.scalar(COUNT_MESSAGES.where(*conditions)) or 0
+                total = await self._connection.scalar(COUNT_MESSAGES.where(*conditions)) or 0
                 if total <= window.offset:
                     return Slice(items=[], total=total)
             statement = (
@@ -193,7 +191,7 @@ class SqlChatMessageRepository(ChatMessageRepository):
                 .limit(window.limit)
                 .offset(window.offset)
             )
-            rows = (await (await self._connection()).execute(statement)).all()
+            rows = (await self._connection.execute(statement)).all()
         return Slice(items=[read_listed(row) for row in rows], total=total)
 
     async def _list_all_of(self, user_id: int, query: ListQuery, dialect: str) -> Slice[ChatMessage]:
@@ -207,14 +205,14 @@ class SqlChatMessageRepository(ChatMessageRepository):
         statement = _page_of_user(query.sort, dialect)
         values = {"user_id": user_id, "limit": window.limit, "offset": window.offset}
         with domain_errors():
-            rows = await fetch_all(await self._connection(), statement, values)
+            rows = await fetch_all(self._connection, statement, values)
         if not rows:
             return Slice(items=[], total=await self._counted(user_id))
         return Slice(items=[read_listed(row) for row in rows], total=int(extra(rows[0])))
 
     async def _counted(self, user_id: int) -> int:
         with domain_errors():
-            return int(await self._session.scalar(select(_counted_rows(user_id))) or 0)
+            return int(await self._connection.scalar(select(_counted_rows(user_id))) or 0)
 
     async def edit(self, document_id: str, user_id: int, message: str, at: datetime) -> ChatMessage | None:
         if not storable(document_id):
@@ -226,7 +224,7 @@ class SqlChatMessageRepository(ChatMessageRepository):
             .returning(*_table.c, *AUTHOR_AND_CONVERSATION)
         )
         with domain_errors():
-            row = (await self._session.execute(statement)).one_or_none()
+            row = (await self._connection.execute(statement)).one_or_none()
         return None if row is None else to_message(row)
 
     async def delete(self, document_id: str, user_id: int) -> ChatMessage | None:
@@ -239,5 +237,5 @@ class SqlChatMessageRepository(ChatMessageRepository):
             .returning(*_table.c, *AUTHOR_AND_CONVERSATION)
         )
         with domain_errors():
-            row = (await self._session.execute(statement)).one_or_none()
+            row = (await self._connection.execute(statement)).one_or_none()
         return None if row is None else to_message(row)

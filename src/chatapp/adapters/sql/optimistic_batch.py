@@ -23,7 +23,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from chatapp.adapters.sql.notify import EVENTS_CHANNEL, Notify
-from chatapp.adapters.sql.session_connection import pooled_connection
+from chatapp.adapters.sql.pooled_connection import pooled_connection
 from chatapp.domain.chat_message import ChatMessage, NewChatMessage
 from chatapp.domain.errors import NotFound
 from chatapp.domain.events import MessagePosted

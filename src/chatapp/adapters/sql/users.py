@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, bindparam, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, bindparam, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from chatapp.adapters.sql.errors import domain_errors
 from chatapp.adapters.sql.filtering import FilterCompiler
-from chatapp.adapters.sql.models import USERS, UserRow
+from chatapp.adapters.sql.models import USERS
 from chatapp.adapters.sql.rows import by_name
 from chatapp.adapters.sql.text import storable
 from chatapp.application.ports.persistence import UserRepository
@@ -31,7 +31,7 @@ SELECT_USER_BY_ID = _SELECT_USER.where(_users.c.id == bindparam("user_id"))
 
 
 def to_user(row: Any) -> User:
-    """A UserRow, or a row of the up_users table (the same attribute names)."""
+    """A row of the up_users table."""
     values = by_name(row)
     return User(
         id=values["id"],
@@ -54,20 +54,20 @@ def to_user(row: Any) -> User:
 
 def _same_username(username: str) -> ColumnElement[bool]:
     # The key is computed here, not by the database: SQLite's lower() folds ASCII only.
-    return UserRow.username_key == username_key(username)
+    return _users.c.username_key == username_key(username)
 
 
 class SqlUserRepository(UserRepository):
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection  # the unit of work's
 
     async def _find(self, condition: ColumnElement[bool]) -> User | None:
         with domain_errors():
-            row = (await self._session.execute(_SELECT_USER.where(condition))).one_or_none()
+            row = (await self._connection.execute(_SELECT_USER.where(condition))).one_or_none()
         return None if row is None else to_user(row)
 
     async def add(self, user: NewUser) -> User:
-        row = UserRow(
+        statement = insert(_users).returning(*_users.c).values(
             document_id=user.document_id,
             username=user.username,
             username_key=username_key(user.username),
@@ -81,63 +81,60 @@ class SqlUserRepository(UserRepository):
             updated_at=user.created_at,
             published_at=user.created_at,
         )
-        self._session.add(row)
         with domain_errors():
-            await self._session.flush()
+            row = (await self._connection.execute(statement)).one()
         return to_user(row)
 
     async def get(self, user_id: int) -> User | None:
         with domain_errors():
-            row = (await self._session.execute(SELECT_USER_BY_ID, {"user_id": user_id})).one_or_none()
+            row = (await self._connection.execute(SELECT_USER_BY_ID, {"user_id": user_id})).one_or_none()
         return None if row is None else to_user(row)
 
     async def find_by_document_id(self, document_id: str) -> User | None:
         if not storable(document_id):
             return None
-        return await self._find(UserRow.document_id == document_id)
+        return await self._find(_users.c.document_id == document_id)
 
     async def find_by_identifier(self, identifier: str) -> User | None:
         if not storable(identifier):
             return None
-        return await self._find(or_(UserRow.email == identifier.lower(), _same_username(identifier)))
+        return await self._find(or_(_users.c.email == identifier.lower(), _same_username(identifier)))
 
     async def find_by_username(self, username: str) -> User | None:
         return await self._find(_same_username(username))
 
     async def find_by_email(self, email: str) -> User | None:
-        return await self._find(UserRow.email == email)
+        return await self._find(_users.c.email == email)
 
     async def find_by_reset_code_hash(self, code_hash: str) -> User | None:
-        return await self._find(UserRow.reset_password_token == code_hash)
+        return await self._find(_users.c.reset_password_token == code_hash)
 
     async def search(self, query: ListQuery) -> Slice[User]:
-        compiler = FilterCompiler(PUBLIC_USERS, PUBLIC_COLUMNS, self._session.get_bind().dialect.name)
+        compiler = FilterCompiler(PUBLIC_USERS, PUBLIC_COLUMNS, self._connection.dialect.name)
         condition = compiler.where(query.filter)
         window = query.window
         with domain_errors():
             total = None
             if query.with_count:
-                total = await self._session.scalar(select(func.count()).select_from(UserRow).where(condition))
+                total = await self._connection.scalar(select(func.count()).select_from(_users).where(condition))
             statement = (
-                select(UserRow)
-                .where(condition)
+                _SELECT_USER.where(condition)
                 .order_by(*compiler.order_by(query.sort))
                 .limit(window.limit)
                 .offset(window.offset)
             )
-            rows = await self._session.scalars(statement)
+            rows = (await self._connection.execute(statement)).all()
         return Slice(items=[to_user(row) for row in rows], total=total)
 
     async def save_if_version(self, user: User, expected_token_version: int) -> bool:
         statement = (
-            update(UserRow)
-            .where(UserRow.id == user.id, UserRow.token_version == expected_token_version)
+            update(_users)
+            .where(_users.c.id == user.id, _users.c.token_version == expected_token_version)
             .values(**_changes(user))  # updated_at: the column's own onupdate
-            .execution_options(synchronize_session=False)
         )
         with domain_errors():
-            result = await self._session.execute(statement)
-        return bool(cast(CursorResult[Any], result).rowcount)  # an UPDATE's result
+            result = await self._connection.execute(statement)
+        return bool(result.rowcount)
 
 
 def _changes(user: User) -> dict[str, Any]:

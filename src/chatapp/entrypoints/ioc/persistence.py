@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from dishka import Provider, Scope, provide
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chatapp.adapters.memory.conversation_directory import InMemoryConversationDirectory
 from chatapp.adapters.memory.database import InMemoryDatabase
@@ -17,12 +17,11 @@ from chatapp.adapters.recent_memberships import RecentMemberships
 from chatapp.adapters.recent_users import RecentUsers
 from chatapp.adapters.sql.conversation_directory import SqlConversationDirectory
 from chatapp.adapters.sql.database import (
-    ReadOnlySessionFactory,
+    ReadOnlyEngine,
     is_postgres,
     libpq_url,
     make_engine,
-    make_read_only_session_factory,
-    make_session_factory,
+    reading_only,
 )
 from chatapp.adapters.sql.disk_space import DiskFullWatch
 from chatapp.adapters.sql.health import SqlHealthProbe
@@ -54,12 +53,8 @@ class SqlPersistenceProvider(Provider):
         await engine.dispose()
 
     @provide(scope=Scope.APP)
-    def session_factory(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-        return make_session_factory(engine)
-
-    @provide(scope=Scope.APP)
-    def read_only_session_factory(self, engine: AsyncEngine) -> ReadOnlySessionFactory:
-        return make_read_only_session_factory(engine)
+    def read_only_engine(self, engine: AsyncEngine) -> ReadOnlyEngine:
+        return reading_only(engine)
 
     @provide(scope=Scope.APP)
     def shared_values(self, engine: AsyncEngine) -> KeyValueStore:
@@ -104,12 +99,12 @@ class SqlPersistenceProvider(Provider):
         return RecentUsers(SqlUserDirectory(engine))
 
     @provide(scope=Scope.REQUEST)
-    def unit_of_work(self, session_factory: async_sessionmaker[AsyncSession]) -> UnitOfWork:
-        return SqlUnitOfWork(session_factory)
+    def unit_of_work(self, engine: AsyncEngine) -> UnitOfWork:
+        return SqlUnitOfWork(engine)
 
     @provide(scope=Scope.REQUEST)
-    def read_only_unit_of_work(self, session_factory: ReadOnlySessionFactory) -> ReadOnlyUnitOfWork:
-        return SqlReadOnlyUnitOfWork(session_factory)
+    def read_only_unit_of_work(self, engine: ReadOnlyEngine) -> ReadOnlyUnitOfWork:
+        return SqlReadOnlyUnitOfWork(engine)
 
 
 class MemoryPersistenceProvider(Provider):
