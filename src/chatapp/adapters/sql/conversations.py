@@ -145,9 +145,8 @@ class SqlConversationRepository(ConversationRepository):
         return ConversationView(conversation=conversation, last_message=last, unread=unread or 0)
 
     async def list_for(self, user_id: int, *, offset: int, limit: int) -> ConversationPage:
-        """Two statements (the page, its members), on the session's connection, sent by the driver
-        itself where it can (driver_reads): the ORM's execution path, and then SQLAlchemy Core's,
-        cost more than the statements' own work."""
+        """Two statements (the page, its members), sent by the driver itself where it can
+        (driver_reads): SQLAlchemy's execution path cost more than the statements' own work."""
         with domain_errors():
             connection = self._connection
             if offset > _COUNT_FIRST_BEYOND:
