@@ -75,7 +75,7 @@ async def test_a_sqlite_file_in_a_missing_directory_fails_without_starting_a_wor
     assert started == []
 
 
-async def test_an_in_memory_sqlite_database_is_shared_by_all_sessions() -> None:
+async def test_an_in_memory_sqlite_database_is_shared_by_all_units_of_work() -> None:
     engine = make_engine("sqlite+aiosqlite:///:memory:")
     await upgrade_schema(engine)
     async with SqlUnitOfWork(engine) as uow:
