@@ -436,6 +436,30 @@ def test_the_conversation_routes_on_every_backend(client: Client, alice: Account
     assert_error(client.get(path, headers=alice.headers), 404, "NotFoundError")
 
 
+@on_every_backend
+def test_a_removed_member_no_longer_edits_or_deletes_their_messages_there(
+    client: Client, alice: Account, bob: Account
+) -> None:
+    team = new_group(client, alice, bob)
+    body = {"data": {"message": "before", "conversation": team["documentId"]}}
+    sent = client.post("/api/chat-sessions", json=body, headers=bob.headers).json()["data"]
+    own = client.post("/api/chat-sessions", json={"data": {"message": "mine"}}, headers=bob.headers).json()["data"]
+    client.delete(f"/api/conversations/{team['documentId']}/members/{bob.user['documentId']}", headers=alice.headers)
+    row, own_row = f"/api/chat-sessions/{sent['documentId']}", f"/api/chat-sessions/{own['documentId']}"
+
+    edited = client.put(row, json={"data": {"message": "rewritten"}}, headers=bob.headers)
+    deleted = client.delete(row, headers=bob.headers)
+
+    assert_error(edited, 404, "NotFoundError")
+    assert_error(deleted, 404, "NotFoundError")
+    history = client.get(
+        f"/api/chat-sessions?filters[conversation][documentId][$eq]={team['documentId']}", headers=alice.headers
+    )
+    assert [r["message"] for r in history.json()["data"]] == ["before"]
+    own_edit = client.put(own_row, json={"data": {"message": "still mine"}}, headers=bob.headers)
+    assert (own_edit.status_code, client.delete(own_row, headers=bob.headers).status_code) == (200, 204)
+
+
 def test_a_page_far_beyond_the_last_is_empty(client: Client, alice: Account) -> None:
     new_group(client, alice)
 

@@ -15,6 +15,7 @@ from chatapp.domain.errors import EmptyMessage, MessageTooLong, NotFound
 from chatapp.domain.events import MessageDeleted, MessageEdited
 from chatapp.domain.user import User
 from tests.unit.conftest import World
+from tests.unit.conversation_support import remove
 
 
 async def user(world: World, name: str) -> User:
@@ -98,6 +99,24 @@ class TestEditMessage:
         assert world.db.messages[row.id] == row
         assert world.events.events == []
 
+    async def test_a_member_who_left_or_was_removed_no_longer_edits_their_messages_there(
+        self, world: World
+    ) -> None:
+        alice, bob, carol = await user(world, "alice"), await user(world, "bob"), await user(world, "carol")
+        team = await group(world, alice, bob, carol)
+        removed, left = await say(world, bob, "before", team), await say(world, carol, "before", team)
+        personal = await say(world, bob, "note to self")
+        await remove(world, alice, team, bob)
+        await remove(world, carol, team, carol)
+        world.events.events.clear()
+
+        for author, row in ((bob, removed), (carol, left)):
+            with pytest.raises(NotFound):
+                await edited(world, author, row, "rewritten after leaving")
+            assert world.db.messages[row.id] == row
+        assert world.events.events == []
+        assert (await edited(world, bob, personal, "still mine")).message == "still mine"
+
     @pytest.mark.parametrize(("content", "error"), [("  ", EmptyMessage), ("x" * 4001, MessageTooLong)])
     async def test_content_rules_are_those_of_a_new_message(
         self, world: World, content: str, error: type
@@ -124,6 +143,25 @@ class TestDeleteMessageEvents:
             MessageDeleted(message=row, recipients=frozenset({alice.id, bob.id})),
             MessageDeleted(message=personal, recipients=frozenset({alice.id})),
         ]
+
+    async def test_a_member_who_left_or_was_removed_no_longer_deletes_their_messages_there(
+        self, world: World
+    ) -> None:
+        alice, bob, carol = await user(world, "alice"), await user(world, "bob"), await user(world, "carol")
+        team = await group(world, alice, bob, carol)
+        removed, left = await say(world, bob, "before", team), await say(world, carol, "before", team)
+        personal = await say(world, bob, "note to self")
+        await remove(world, alice, team, bob)
+        await remove(world, carol, team, carol)
+        world.events.events.clear()
+        delete = DeleteMessage(world.uow(), world.events, world.directory())
+
+        for author, row in ((bob, removed), (carol, left)):
+            with pytest.raises(NotFound):
+                await delete(row.document_id, author.id)
+            assert world.db.messages[row.id] == row
+        assert world.events.events == []
+        assert await delete(personal.document_id, bob.id) == personal
 
     async def test_a_refused_deletion_publishes_nothing(self, world: World) -> None:
         alice, bob = await user(world, "alice"), await user(world, "bob")

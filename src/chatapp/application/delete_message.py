@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from chatapp.application.audience import audience
+from chatapp.application.conversation_access import own_message_to_change
 from chatapp.application.ports.conversations import ConversationDirectory
 from chatapp.application.ports.events import EventPublisher
 from chatapp.application.ports.persistence import UnitOfWork
@@ -10,9 +11,10 @@ from chatapp.domain.events import MessageDeleted
 
 
 class DeleteMessage:
-    """Delete one of the caller's own messages; someone else's, or one already gone, is NotFound
-    (of concurrent deletes of one row exactly one succeeds). Once committed, MessageDeleted goes to
-    the conversation's members (the author alone for a personal message)."""
+    """Delete one of the caller's own messages; someone else's, one already gone, or one in a
+    conversation the caller has left or was removed from is NotFound (of concurrent deletes of one
+    row exactly one succeeds). Once committed, MessageDeleted goes to the conversation's members (the
+    author alone for a personal message)."""
 
     def __init__(self, uow: UnitOfWork, events: EventPublisher, directory: ConversationDirectory) -> None:
         self._uow = uow
@@ -21,6 +23,7 @@ class DeleteMessage:
 
     async def __call__(self, document_id: str, user_id: int) -> ChatMessage:
         async with self._uow as uow:
+            await own_message_to_change(uow, document_id, user_id)
             message = await uow.messages.delete(document_id, user_id)
             if message is None:
                 raise NotFound()

@@ -3,6 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chatapp.application.audience import audience
+from chatapp.application.conversation_access import own_message_to_change
 from chatapp.application.policy import Policy
 from chatapp.application.ports.conversations import ConversationDirectory
 from chatapp.application.ports.events import EventPublisher
@@ -27,7 +28,8 @@ class EditMessage:
 
     - content rules as for a new message (1..Policy.message_max_chars after trimming, no NUL),
       stored exactly as sent;
-    - anyone else's message, or an unknown one, is NotFound (existence is not revealed);
+    - anyone else's message, or an unknown one, is NotFound (existence is not revealed), and so is
+      one in a conversation the author has left or was removed from;
     - updatedAt becomes the server's time; once committed, MessageEdited goes to the
       conversation's members (the author alone for a personal message).
     """
@@ -49,6 +51,7 @@ class EditMessage:
     async def __call__(self, command: EditMessageCommand) -> ChatMessage:
         content = check_message_content(command.content, self._max_chars)
         async with self._uow as uow:
+            await own_message_to_change(uow, command.document_id, command.author.id)
             edited = await uow.messages.edit(
                 command.document_id, command.author.id, content, self._clock.now()
             )
