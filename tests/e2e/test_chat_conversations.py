@@ -16,6 +16,7 @@ import re
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Page, Route, WebSocketRoute, expect
@@ -341,6 +342,32 @@ async def test_unread_counts_and_read_markers_are_right_across_reloads_and_drops
     await bob.wait_connected()
     await expect(bob.conversation(alice.username)).to_contain_text("four")
     await expect(unread(bob, alice.username)).to_have_count(0)  # the read marker was stored
+
+
+async def session_of(page: ChatPage) -> dict[str, Any]:
+    """The page's signed-in session as it keeps it: {jwt, user}."""
+    return dict(await page.page.evaluate("JSON.parse(localStorage.getItem('chatapp.session'))"))
+
+
+async def test_who_was_removed_while_away_sees_the_group_go_when_back(cast: Cast, server: ChatServer) -> None:
+    alice, bob = await cast.sign_up(server, "alice", "bob")
+    await alice.create_group("Book club", [bob.username])
+    await alice.send("friday?")
+    await expect(bob.conversation("Book club")).to_contain_text("friday?")
+    owner, removed = await session_of(alice), await session_of(bob)
+
+    await bob.context.set_offline(True)
+    await expect(bob.status).to_have_text(re.compile("You are offline"))
+    async with httpx.AsyncClient(base_url=server.http_url, headers={"Authorization": f"Bearer {owner['jwt']}"}) as http:
+        [club] = (await http.get("/api/conversations")).json()["data"]
+        gone = await http.delete(f"/api/conversations/{club['documentId']}/members/{removed['user']['documentId']}")
+    assert gone.status_code == 204, gone.text
+    await bob.context.set_offline(False)
+    await bob.wait_connected()
+
+    await expect(bob.conversation("Book club")).to_have_count(0)
+    await expect(bob.page.get_by_text("You are no longer in Book club.")).to_be_visible()
+    await cast.shot(bob, "1-back-and-removed")
 
 
 async def test_finding_nobody_says_so(cast: Cast, server: ChatServer) -> None:

@@ -263,8 +263,12 @@ export class Chat {
 
   refusal(frame) {
     const text = frameErrorText(frame.code, frame.content);
+    // A listed conversation not found: this person left or was removed while the page was away, so
+    // the `removed` frame went to a connection that was gone (a resume after a reconnect says so).
+    const gone = frame.code === "not_found" ? this.conversations.get(frame.conversation) : undefined;
     if (this.outbox.refused(frame, text)) this.renderPane();
-    else this.view.alert(text);
+    else if (!gone) this.view.alert(text);
+    if (gone) this.conversationEvent({ event: "removed", conversation: gone });
   }
 
   someoneTyping({ conversation, user }) {
