@@ -53,6 +53,19 @@ async def say(
     return await world.log().append(draft)
 
 
+async def gone_from_a_group(world: World) -> tuple[tuple[User, ChatMessage], tuple[User, ChatMessage], ChatMessage]:
+    """Bob, removed by the owner, and Carol, who left, each with a message they wrote in the group
+    before; and a personal message of Bob's. Nothing published so far is kept."""
+    alice, bob, carol = await user(world, "alice"), await user(world, "bob"), await user(world, "carol")
+    team = await group(world, alice, bob, carol)
+    removed, left = await say(world, bob, "before", team), await say(world, carol, "before", team)
+    personal = await say(world, bob, "note to self")
+    await remove(world, alice, team, bob)
+    await remove(world, carol, team, carol)
+    world.events.events.clear()
+    return (bob, removed), (carol, left), personal
+
+
 async def edited(world: World, author: User, row: ChatMessage, content: str) -> ChatMessage:
     use_case = EditMessage(world.uow(), world.clock, world.policy, world.events, world.directory())
     return await use_case(EditMessageCommand(author=author, document_id=row.document_id, content=content))
@@ -102,13 +115,7 @@ class TestEditMessage:
     async def test_a_member_who_left_or_was_removed_no_longer_edits_their_messages_there(
         self, world: World
     ) -> None:
-        alice, bob, carol = await user(world, "alice"), await user(world, "bob"), await user(world, "carol")
-        team = await group(world, alice, bob, carol)
-        removed, left = await say(world, bob, "before", team), await say(world, carol, "before", team)
-        personal = await say(world, bob, "note to self")
-        await remove(world, alice, team, bob)
-        await remove(world, carol, team, carol)
-        world.events.events.clear()
+        (bob, removed), (carol, left), personal = await gone_from_a_group(world)
 
         for author, row in ((bob, removed), (carol, left)):
             with pytest.raises(NotFound):
@@ -147,13 +154,7 @@ class TestDeleteMessageEvents:
     async def test_a_member_who_left_or_was_removed_no_longer_deletes_their_messages_there(
         self, world: World
     ) -> None:
-        alice, bob, carol = await user(world, "alice"), await user(world, "bob"), await user(world, "carol")
-        team = await group(world, alice, bob, carol)
-        removed, left = await say(world, bob, "before", team), await say(world, carol, "before", team)
-        personal = await say(world, bob, "note to self")
-        await remove(world, alice, team, bob)
-        await remove(world, carol, team, carol)
-        world.events.events.clear()
+        (bob, removed), (carol, left), personal = await gone_from_a_group(world)
         delete = DeleteMessage(world.uow(), world.events, world.directory())
 
         for author, row in ((bob, removed), (carol, left)):
