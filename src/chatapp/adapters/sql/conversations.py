@@ -84,8 +84,6 @@ class SqlConversationRepository(ConversationRepository):
 
     async def _one(self, *conditions: Any) -> Conversation | None:
         with domain_errors():
-            # Table columns, not ORM objects: the identity map would hand back values from before
-            # this transaction's own updates.
             row = (await self._connection.execute(select(CONVERSATIONS).where(*conditions))).one_or_none()
             if row is None:
                 return None

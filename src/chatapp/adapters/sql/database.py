@@ -114,7 +114,7 @@ def make_engine(
 def _sqlite_engine(url: URL) -> AsyncEngine:
     options: dict[str, Any] = {"poolclass": FairAsyncQueuePool}  # waiting requests served in turn
     if url.database in (None, "", ":memory:"):
-        options["poolclass"] = StaticPool  # one connection, or every session would see its own empty database
+        options["poolclass"] = StaticPool  # one connection, or each connection would see its own empty database
     engine = create_async_engine(url, **options)
 
     @event.listens_for(engine.sync_engine, "do_connect")
