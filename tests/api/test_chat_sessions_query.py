@@ -317,3 +317,19 @@ class TestFieldsAndPopulate:
         response = client.get("/api/chat-sessions", params=params, headers=alice.headers)
 
         assert_error(response, 400, "ValidationError", message)
+
+
+def test_a_query_string_means_the_same_each_time_and_only_for_its_own_route(
+    client: TestClient[Litestar], alice: Account, abc: list[dict[str, Any]]
+) -> None:
+    """Parsed queries are remembered (strapi_query/parse.py): asked again, or of another resource,
+    each answer is still the one its own route gives."""
+    for _ in range(2):
+        assert texts(client, alice, {"sort": "id:asc"}) == ["apple", "Banana", "cherry 100%"]
+        assert_error(
+            client.get("/api/chat-sessions", params={"sort": "username:asc"}, headers=alice.headers),
+            400,
+            "ValidationError",
+        )
+        users = client.get("/api/users", params={"sort": "username:asc"}, headers=alice.headers)
+        assert users.status_code == 200, users.text

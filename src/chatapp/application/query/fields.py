@@ -31,3 +31,6 @@ class Resource:
     fields: dict[str, Field]
     selectable: frozenset[str]
     relations: frozenset[str] = field(default_factory=frozenset)
+
+    def __hash__(self) -> int:  # `fields` is a dict: hashed by its name, which no other resource has
+        return hash(self.name)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from chatapp.application.query.fields import Resource
@@ -12,13 +13,25 @@ from chatapp.entrypoints.http.strapi_query.selection import check_populate, pars
 from chatapp.entrypoints.http.strapi_query.sort import parse_sort
 
 TOP_LEVEL = frozenset({"filters", "sort", "pagination", "fields", "populate"})
+# A client pages through one listing with the same few query strings; parsing one was 3.5% of a
+# listing's instructions (bench/README). Only short ones are remembered, so the cache stays small.
+MAX_REMEMBERED_QUERIES = 1024
+MAX_REMEMBERED_QUERY_CHARS = 256
 
 
 def parse_list_query(
     pairs: Iterable[tuple[str, str]], resource: Resource, default_page_size: int = 25
 ) -> ListQuery:
     """The listing a query string asks for; InvalidInput (400 ValidationError) for anything it
-    cannot honour exactly, never a silent default."""
+    cannot honour exactly, never a silent default. A ListQuery is immutable: the same query string
+    gets the same one."""
+    items = tuple(pairs)
+    if sum(len(key) + len(value) for key, value in items) <= MAX_REMEMBERED_QUERY_CHARS:
+        return _remembered(items, resource, default_page_size)
+    return _parse(items, resource, default_page_size)
+
+
+def _parse(pairs: tuple[tuple[str, str], ...], resource: Resource, default_page_size: int) -> ListQuery:
     raw = _nested(pairs, TOP_LEVEL)
     window, with_count = _window(raw, default_page_size)
     if "populate" in raw:
@@ -30,6 +43,9 @@ def parse_list_query(
         with_count=with_count,
         fields=parse_fields(raw["fields"], resource) if "fields" in raw else None,
     )
+
+
+_remembered = functools.lru_cache(maxsize=MAX_REMEMBERED_QUERIES)(_parse)  # failures are not remembered
 
 
 def parse_window(pairs: Iterable[tuple[str, str]], default_page_size: int = 25) -> tuple[Window, bool]:
