@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from chatapp.application.ports.persistence import ReadOnlyUnitOfWork
-from chatapp.domain.chat_message import ChatMessage
 from chatapp.domain.conversation import Conversation, ConversationKind, MemberRole
 from chatapp.domain.errors import Forbidden, InvalidInput, NotFound
 from chatapp.domain.user import User
@@ -24,16 +23,15 @@ async def conversation_of_member(uow: ReadOnlyUnitOfWork, document_id: str, user
     return conversation
 
 
-async def own_message_to_change(uow: ReadOnlyUnitOfWork, document_id: str, author_id: int) -> ChatMessage:
-    """The author's message, while it is still theirs to edit or delete: in their personal stream,
-    or in a conversation they are a member of. NotFound otherwise: a member who left or was removed
-    no longer changes what the others read (their own listing still shows it)."""
+async def require_message_theirs_to_change(uow: ReadOnlyUnitOfWork, document_id: str, author_id: int) -> None:
+    """NotFound unless the author's message is still theirs to edit or delete: in their personal
+    stream, or in a conversation they are a member of. A member who left or was removed no longer
+    changes what the others read (their own listing still shows it)."""
     message = await uow.messages.get(document_id, author_id)
     if message is None:
         raise NotFound()
     if message.conversation_document_id is not None:
         await conversation_of_member(uow, message.conversation_document_id, author_id)
-    return message
 
 
 def require_owned_group(conversation: Conversation, user_id: int) -> None:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from chatapp.application.audience import audience
-from chatapp.application.conversation_access import own_message_to_change
+from chatapp.application.conversation_access import require_message_theirs_to_change
 from chatapp.application.ports.conversations import ConversationDirectory
 from chatapp.application.ports.events import EventPublisher
 from chatapp.application.ports.persistence import UnitOfWork
@@ -23,7 +23,7 @@ class DeleteMessage:
 
     async def __call__(self, document_id: str, user_id: int) -> ChatMessage:
         async with self._uow as uow:
-            await own_message_to_change(uow, document_id, user_id)
+            await require_message_theirs_to_change(uow, document_id, user_id)
             message = await uow.messages.delete(document_id, user_id)
             if message is None:
                 raise NotFound()

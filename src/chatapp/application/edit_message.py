@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chatapp.application.audience import audience
-from chatapp.application.conversation_access import own_message_to_change
+from chatapp.application.conversation_access import require_message_theirs_to_change
 from chatapp.application.policy import Policy
 from chatapp.application.ports.conversations import ConversationDirectory
 from chatapp.application.ports.events import EventPublisher
@@ -51,7 +51,7 @@ class EditMessage:
     async def __call__(self, command: EditMessageCommand) -> ChatMessage:
         content = check_message_content(command.content, self._max_chars)
         async with self._uow as uow:
-            await own_message_to_change(uow, command.document_id, command.author.id)
+            await require_message_theirs_to_change(uow, command.document_id, command.author.id)
             edited = await uow.messages.edit(
                 command.document_id, command.author.id, content, self._clock.now()
             )
